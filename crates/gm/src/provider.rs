@@ -9,9 +9,9 @@
 //! A process installs its provider once at start-up with [`install_default`]; without that, the
 //! software backend ([`crate::software::SOFTWARE`]) is used.
 
+use crate::Result;
 use crate::sm2::{Sm2PrivateKey, Sm2PublicKey, Sm2Signature, UserId, compute_z, message_digest};
 use crate::sm3::{Sm3Digest, Sm3Hasher};
-use crate::{Error, Result};
 use core::fmt::Debug;
 use std::sync::OnceLock;
 
@@ -128,9 +128,4 @@ pub fn verify(key: &Sm2PublicKey, id: UserId<'_>, msg: &[u8], sig: &Sm2Signature
 pub fn verify_bytes(key: &Sm2PublicKey, id: UserId<'_>, msg: &[u8], sig: &[u8]) -> Result<()> {
     let sig = Sm2Signature::from_bytes(sig)?;
     verify(key, id, msg, &sig)
-}
-
-#[allow(dead_code)]
-fn _object_safe(_: &dyn Provider, _: &dyn Sm2Signer, _: &dyn Sm2Verifier) -> Option<Error> {
-    None
 }
