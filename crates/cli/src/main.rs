@@ -1,1 +1,54 @@
-fn main() {}
+//! `yinxin`: the command line. Commands are `yinxin <noun> <verb>`; every command that reports
+//! takes `--json`. Exit codes: 0 success or PASSED, 1 FAILED, 2 usage error, 3 INDETERMINATE,
+//! 4 bad input or I/O error.
+
+mod cmd;
+mod io;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// yinxin (印信): a trust service for e-licences, e-seals, e-signatures and e-materials on
+/// SM2/SM3/SM4.
+#[derive(Parser)]
+#[command(name = "yinxin", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// SM2 keys and raw signatures over files.
+    #[command(subcommand)]
+    Sm2(cmd::sm2::Sm2Cmd),
+    /// X.509 certificates: issue, show, verify a chain.
+    #[command(subcommand)]
+    Cert(cmd::cert::CertCmd),
+    /// Certificate revocation lists.
+    #[command(subcommand)]
+    Crl(cmd::crl::CrlCmd),
+    /// RFC 3161 time stamps.
+    #[command(subcommand)]
+    Ts(cmd::ts::TsCmd),
+    /// Create the development PKI (never for production).
+    DevKeys(cmd::dev_keys::DevKeysArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sm2(c) => cmd::sm2::run(c),
+        Command::Cert(c) => cmd::cert::run(c),
+        Command::Crl(c) => cmd::crl::run(c),
+        Command::Ts(c) => cmd::ts::run(c),
+        Command::DevKeys(a) => cmd::dev_keys::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("yinxin: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -184,6 +184,11 @@ impl Crl {
         &self.der
     }
 
+    /// The TBSCertList as stored: the bytes the issuer signed.
+    pub fn tbs_der(&self) -> &[u8] {
+        &self.der[self.tbs.clone()]
+    }
+
     /// PEM.
     pub fn to_pem(&self) -> String {
         yinxin_gm::sm2::key::pem_encode("X509 CRL", &self.der)
@@ -224,7 +229,7 @@ impl Crl {
         }
         let pk = issuer.public_key.as_ref().map_err(|e| e.clone())?;
         let sig = Sm2Signature::from_bytes(&self.signature).map_err(|e| e.to_string())?;
-        yinxin_gm::provider::verify(pk, UserId::DEFAULT, &self.der[self.tbs.clone()], &sig)
+        yinxin_gm::provider::verify(pk, UserId::DEFAULT, self.tbs_der(), &sig)
             .map_err(|e| e.to_string())
     }
 }

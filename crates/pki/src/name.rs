@@ -21,8 +21,8 @@ pub const ATTRIBUTES: &[(&str, &str)] = &[
     ("O", "2.5.4.10"),
     ("OU", "2.5.4.11"),
     ("CN", "2.5.4.3"),
-    ("SERIALNUMBER", "2.5.4.5"),
-    ("ORGANIZATIONIDENTIFIER", "2.5.4.97"),
+    ("serialNumber", "2.5.4.5"),
+    ("organizationIdentifier", "2.5.4.97"),
 ];
 
 impl DnBuilder {
@@ -37,7 +37,7 @@ impl DnBuilder {
         let up = short.trim().to_ascii_uppercase();
         let (name, _) = ATTRIBUTES
             .iter()
-            .find(|(n, _)| *n == up)
+            .find(|(n, _)| n.to_ascii_uppercase() == up)
             .ok_or_else(|| Error::Name(format!("unknown attribute {short:?}")))?;
         if value.is_empty() {
             return Err(Error::Name(format!("{short} is empty")));
@@ -105,7 +105,7 @@ impl DnBuilder {
                 .map(|(_, o)| crate::oid::der_oid(o))
                 .ok_or_else(|| Error::Name(short.to_string()))?;
             let tag = match *short {
-                "C" | "SERIALNUMBER" => {
+                "C" | "serialNumber" => {
                     if !value.bytes().all(is_printable) {
                         return Err(Error::Name(format!(
                             "{short} must be PrintableString characters"

@@ -25,6 +25,7 @@ pub fn parse_instant(s: &str) -> Result<OffsetDateTime> {
 
 /// RFC 3339 in UTC.
 pub fn format_instant(t: OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())

@@ -117,8 +117,9 @@ struct MessageImprintAsn {
 struct TimeStampReqAsn {
     version: u8,
     message_imprint: MessageImprintAsn,
+    /// An OID, kept as `Any` so that arcs wider than 32 bits (the UUID arc) fit.
     #[asn1(optional = "true")]
-    req_policy: Option<ObjectIdentifier>,
+    req_policy: Option<oid::WideOid>,
     #[asn1(optional = "true")]
     nonce: Option<Uint>,
     #[asn1(default = "Default::default")]
@@ -140,7 +141,8 @@ struct AccuracyAsn {
 #[derive(Sequence)]
 struct TstInfoAsn {
     version: u8,
-    policy: ObjectIdentifier,
+    /// An OID, kept as `Any` (see `req_policy`).
+    policy: oid::WideOid,
     message_imprint: MessageImprintAsn,
     serial_number: Uint,
     /// Kept as `Any` so fractional seconds, which der's GeneralizedTime refuses, still parse.
@@ -195,12 +197,14 @@ impl TimeStampRequest {
                 hash_algorithm: self.imprint.alg.alg_id(),
                 hashed_message: OctetString::new(self.imprint.digest.clone())?,
             },
-            req_policy: self
-                .policy
-                .as_deref()
-                .map(ObjectIdentifier::new)
-                .transpose()
-                .map_err(|e| Error::TimestampFormat(e.to_string()))?,
+            req_policy: match self.policy.as_deref() {
+                Some(p) => {
+                    Some(oid::WideOid::new(p).ok_or_else(|| {
+                        Error::TimestampFormat(format!("policy {p} is not an OID"))
+                    })?)
+                }
+                None => None,
+            },
             nonce: self.nonce.as_deref().map(Uint::new).transpose()?,
             cert_req: self.cert_req,
             extensions: None,
@@ -226,7 +230,7 @@ impl TimeStampRequest {
                 alg,
                 digest: r.message_imprint.hashed_message.as_bytes().to_vec(),
             },
-            policy: r.req_policy.map(|o| o.to_string()),
+            policy: r.req_policy.map(|o| policy_string(&o)).transpose()?,
             nonce: r.nonce.map(|n| n.as_bytes().to_vec()),
             cert_req: r.cert_req,
         })
@@ -267,8 +271,8 @@ impl TimeStampAuthority {
                 cert.subject()
             )));
         }
-        ObjectIdentifier::new(policy)
-            .map_err(|e| Error::Issue(format!("policy OID {policy}: {e}")))?;
+        oid::encode_wide(policy)
+            .ok_or_else(|| Error::Issue(format!("policy {policy} is not an OID")))?;
         Ok(Self {
             cert,
             chain,
@@ -349,7 +353,8 @@ impl TimeStampAuthority {
         serial[0] |= 0x01;
         let tst = TstInfoAsn {
             version: 1,
-            policy: ObjectIdentifier::new(&self.policy).map_err(|e| Error::Issue(e.to_string()))?,
+            policy: oid::WideOid::new(&self.policy)
+                .ok_or_else(|| Error::Issue(format!("policy {} is not an OID", self.policy)))?,
             message_imprint: MessageImprintAsn {
                 hash_algorithm: imprint.alg.alg_id(),
                 hashed_message: OctetString::new(imprint.digest.clone())?,
@@ -432,6 +437,11 @@ impl TimeStampAuthority {
         };
         Ok(ci.to_der()?)
     }
+}
+
+fn policy_string(a: &oid::WideOid) -> Result<String> {
+    a.dotted()
+        .ok_or_else(|| Error::TimestampFormat("policy OID is malformed".into()))
 }
 
 fn attribute(id: &str, value: Any) -> Result<Attribute> {
@@ -706,7 +716,7 @@ fn verify_inner(
     };
 
     report.info = Some(TstSummary {
-        policy: tst.policy.to_string(),
+        policy: policy_string(&tst.policy).map_err(|e| e.to_string())?,
         serial: hex::encode(tst.serial_number.as_bytes()),
         gen_time: format_instant(gen_time),
         imprint: imprint.clone(),

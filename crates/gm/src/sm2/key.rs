@@ -105,7 +105,7 @@ impl Sm2PublicKey {
         for (label, der) in pem_blocks(pem)? {
             match label.as_str() {
                 "PUBLIC KEY" => return Self::from_spki_der(&der),
-                "PRIVATE KEY" | "EC PRIVATE KEY" => {
+                "PRIVATE KEY" | "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => {
                     return Sm2PrivateKey::from_pem(pem, None).map(|k| k.public_key().clone());
                 }
                 _ => {}
@@ -284,7 +284,8 @@ impl Sm2PrivateKey {
             let der = Zeroizing::new(der);
             match label.as_str() {
                 "PRIVATE KEY" => return Self::from_pkcs8_der(&der),
-                "EC PRIVATE KEY" => return Self::from_sec1_der(&der),
+                // OpenSSL 3 writes SEC1 SM2 keys under its own label.
+                "EC PRIVATE KEY" | "SM2 PRIVATE KEY" => return Self::from_sec1_der(&der),
                 "ENCRYPTED PRIVATE KEY" => {
                     let pass = passphrase.ok_or(Error::PassphraseRequired)?;
                     return Self::from_encrypted_der(&der, pass);

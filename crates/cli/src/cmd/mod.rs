@@ -1,0 +1,7 @@
+//! One module per noun.
+
+pub mod cert;
+pub mod crl;
+pub mod dev_keys;
+pub mod sm2;
+pub mod ts;
