@@ -448,6 +448,11 @@ basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ v3_kuenc ]
+basicConstraints = CA:FALSE
+keyUsage = critical,keyEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ req ]
 distinguished_name = dn
 [ dn ]
@@ -474,7 +479,7 @@ authorityKeyIdentifier = keyid
 /// first leaf.
 fn openssl_pki(dir: &Path) {
     put(dir, "ext.cnf", EXT_CNF);
-    for k in ["root", "ca", "leaf1", "leaf2", "noca", "leaf3"] {
+    for k in ["root", "ca", "leaf1", "leaf2", "noca", "leaf3", "leaf4"] {
         openssl_ok(
             dir,
             &["genpkey", "-algorithm", "SM2", "-out", &format!("{k}.key")],
@@ -631,15 +636,28 @@ fn openssl_chain_and_crl_validate_in_ours() {
         revocation: RevocationPolicy::IfAvailable,
     };
 
-    let good = validate_chain(&leaf2, &[ca.clone()], &trust, &opts);
+    let good = validate_chain(&leaf2, std::slice::from_ref(&ca), &trust, &opts);
     assert_eq!(good.indication, Indication::Passed, "{:#?}", good.checks);
-    let revoked = validate_chain(&leaf1, &[ca.clone()], &trust, &opts);
+    let revoked = validate_chain(&leaf1, std::slice::from_ref(&ca), &trust, &opts);
     assert_eq!(
         (revoked.indication, revoked.sub_indication),
         (Indication::Failed, Some(SubIndication::Revoked)),
         "{:#?}",
         revoked.checks
     );
+
+    // A certificate for key encipherment only does not sign documents.
+    let r = validate_chain(&load("leaf4.pem"), std::slice::from_ref(&ca), &trust, &opts);
+    assert_eq!(
+        (r.indication, r.sub_indication),
+        (
+            Indication::Failed,
+            Some(SubIndication::SigConstraintsFailure)
+        ),
+        "{:#?}",
+        r.checks
+    );
+    assert!(r.checks.iter().any(|c| c.reason_en.contains("keyUsage")));
 
     // The CA without basicConstraints cannot issue.
     let noca = load("noca.pem");

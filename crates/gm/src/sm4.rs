@@ -114,7 +114,7 @@ impl Sm4Key {
     /// Reverse [`Sm4Key::cbc_encrypt`]. Unauthenticated: prefer GCM for anything new.
     pub fn cbc_decrypt(&self, iv: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>> {
         let iv = cbc_iv(iv)?;
-        if ciphertext.is_empty() || ciphertext.len() % BLOCK_LEN != 0 {
+        if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK_LEN) {
             return Err(Error::CbcPadding);
         }
         let dec = cbc::Decryptor::<sm4::Sm4>::new(&self.0.into(), &iv.into());

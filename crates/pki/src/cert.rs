@@ -104,9 +104,7 @@ impl Cert {
         let start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
         let tbs = start..start + tbs_raw.len();
 
-        let public_key = match c.public_key().raw {
-            raw => Sm2PublicKey::from_spki_der(raw).map_err(|e| e.to_string()),
-        };
+        let public_key = Sm2PublicKey::from_spki_der(c.public_key().raw).map_err(|e| e.to_string());
 
         let mut basic_constraints = None;
         let mut key_usage = None;
@@ -294,20 +292,20 @@ pub(crate) fn strip_zeros(b: &[u8]) -> &[u8] {
 
 /// Parse every certificate in PEM text (any number of `CERTIFICATE` blocks) or one DER.
 pub fn parse_many(bytes: &[u8]) -> Result<Vec<Cert>> {
-    if let Ok(text) = core::str::from_utf8(bytes) {
-        if text.contains("-----BEGIN") {
-            let blocks = yinxin_gm::sm2::key::pem_blocks(text)
-                .map_err(|e| Error::CertificateFormat(e.to_string()))?;
-            let certs: Vec<Cert> = blocks
-                .iter()
-                .filter(|(l, _)| l == "CERTIFICATE")
-                .map(|(_, d)| Cert::from_der(d))
-                .collect::<Result<_>>()?;
-            if certs.is_empty() {
-                return Err(Error::CertificateFormat("no CERTIFICATE block".into()));
-            }
-            return Ok(certs);
+    if let Ok(text) = core::str::from_utf8(bytes)
+        && text.contains("-----BEGIN")
+    {
+        let blocks = yinxin_gm::sm2::key::pem_blocks(text)
+            .map_err(|e| Error::CertificateFormat(e.to_string()))?;
+        let certs: Vec<Cert> = blocks
+            .iter()
+            .filter(|(l, _)| l == "CERTIFICATE")
+            .map(|(_, d)| Cert::from_der(d))
+            .collect::<Result<_>>()?;
+        if certs.is_empty() {
+            return Err(Error::CertificateFormat("no CERTIFICATE block".into()));
         }
+        return Ok(certs);
     }
     Ok(vec![Cert::from_der(bytes)?])
 }

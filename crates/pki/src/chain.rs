@@ -208,10 +208,8 @@ pub fn validate_chain(
             checks.push(ca_constraints(cert, below).about(&who));
         }
 
-        if !is_anchor {
-            if let Some(issuer) = issuer {
-                checks.push(revocation(cert, issuer, opts).about(&who));
-            }
+        if let Some(issuer) = issuer.filter(|_| !is_anchor) {
+            checks.push(revocation(cert, issuer, opts).about(&who));
         }
     }
 

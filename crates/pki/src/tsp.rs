@@ -316,13 +316,11 @@ impl TimeStampAuthority {
         if req.imprint.digest.len() != 32 {
             return reject(2, "imprint length does not match its algorithm");
         }
-        if let Some(p) = &req.policy {
-            if p != &self.policy {
-                return reject(
-                    15,
-                    &format!("policy {p} is not offered; this TSA uses {}", self.policy),
-                );
-            }
+        if let Some(p) = req.policy.as_ref().filter(|p| **p != self.policy) {
+            return reject(
+                15,
+                &format!("policy {p} is not offered; this TSA uses {}", self.policy),
+            );
         }
         let token = match self.stamp(&req.imprint, req.nonce.as_deref(), req.cert_req, now) {
             Ok(t) => t,

@@ -104,7 +104,7 @@ fn good_chain_passes_with_every_check_reported() {
     let trust = TrustStore::new(vec![root.cert.clone()]);
     let r = validate_chain(
         &leaf.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(at(), Purpose::DocumentSigning),
     );
@@ -135,7 +135,7 @@ fn expired_and_not_yet_valid() {
     let trust = TrustStore::new(vec![root.cert.clone()]);
     let late = validate_chain(
         &leaf.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(t0() + Duration::days(800), Purpose::DocumentSigning),
     );
@@ -145,7 +145,7 @@ fn expired_and_not_yet_valid() {
     );
     let early = validate_chain(
         &leaf.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(t0() + Duration::hours(36), Purpose::DocumentSigning),
     );
@@ -168,7 +168,7 @@ fn wrong_purpose_is_refused() {
     let trust = TrustStore::new(vec![root.cert.clone()]);
     let r = validate_chain(
         &leaf.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(at(), Purpose::TimeStamping),
     );
@@ -181,7 +181,7 @@ fn wrong_purpose_is_refused() {
     );
     let r = validate_chain(
         &tsa.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(at(), Purpose::DocumentSigning),
     );
@@ -194,7 +194,7 @@ fn wrong_purpose_is_refused() {
     );
     let r = validate_chain(
         &tsa.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &trust,
         &opts(at(), Purpose::TimeStamping),
     );
@@ -265,7 +265,7 @@ fn untrusted_or_missing_issuer() {
     let other_root = make(Profile::RootCa, "另一个根", None, 3650, None);
     let r = validate_chain(
         &leaf.cert,
-        &[ca.cert.clone()],
+        std::slice::from_ref(&ca.cert),
         &TrustStore::new(vec![other_root.cert.clone()]),
         &opts(at(), Purpose::DocumentSigning),
     );
@@ -305,7 +305,7 @@ fn every_flipped_byte_of_a_certificate_is_caught() {
             Ok(c) => {
                 let r = validate_chain(
                     &c,
-                    &[ca.cert.clone()],
+                    std::slice::from_ref(&ca.cert),
                     &trust,
                     &opts(at(), Purpose::DocumentSigning),
                 );
@@ -359,7 +359,7 @@ fn crl_revokes_and_freshness_matters() {
 
     let mut o = opts(at(), Purpose::DocumentSigning);
     o.crls = &crls;
-    let r = validate_chain(&leaf.cert, &[ca.cert.clone()], &trust, &o);
+    let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &o);
     assert_eq!(
         (r.indication, r.sub_indication),
         (Indication::Failed, Some(SubIndication::Revoked))
@@ -368,11 +368,11 @@ fn crl_revokes_and_freshness_matters() {
     // Judged at a time-stamped moment before the revocation: valid.
     o.at = t0() + Duration::days(10);
     o.time_source = TimeSource::TimeStamp;
-    let r = validate_chain(&leaf.cert, &[ca.cert.clone()], &trust, &o);
+    let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &o);
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
     // The same time given by the caller without proof: cannot tell.
     o.time_source = TimeSource::Caller;
-    let r = validate_chain(&leaf.cert, &[ca.cert.clone()], &trust, &o);
+    let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &o);
     assert_eq!(
         (r.indication, r.sub_indication),
         (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe))
@@ -384,7 +384,7 @@ fn crl_revokes_and_freshness_matters() {
     o.crls = &crls;
     o.revocation = RevocationPolicy::Require;
     o.now = t0() + Duration::days(40);
-    let r = validate_chain(&other.cert, &[ca.cert.clone()], &trust, &o);
+    let r = validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o);
     assert_eq!(
         (r.indication, r.sub_indication),
         (Indication::Indeterminate, Some(SubIndication::TryLater)),
@@ -394,12 +394,12 @@ fn crl_revokes_and_freshness_matters() {
     // Fresh: PASSED. Without any CRL and revocation required: INDETERMINATE, never PASSED.
     o.now = at();
     assert_eq!(
-        validate_chain(&other.cert, &[ca.cert.clone()], &trust, &o).indication,
+        validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o).indication,
         Indication::Passed
     );
     o.crls = &[];
     assert_eq!(
-        validate_chain(&other.cert, &[ca.cert.clone()], &trust, &o).indication,
+        validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o).indication,
         Indication::Indeterminate
     );
 

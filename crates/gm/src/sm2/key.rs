@@ -40,9 +40,7 @@ impl Sm2PublicKey {
                     .map(Self)
                     .map_err(|_| Error::PointNotOnCurve)
             }
-            [0x04 | 0x02 | 0x03, ..] => {
-                Err(Error::PublicKeyEncoding("wrong length for the point form"))
-            }
+            [0x02..=0x04, ..] => Err(Error::PublicKeyEncoding("wrong length for the point form")),
             _ => Err(Error::PublicKeyEncoding("unknown SEC1 point form")),
         }
     }
@@ -244,10 +242,10 @@ impl Sm2PrivateKey {
             format: "SEC1 ECPrivateKey",
             detail: e.to_string(),
         })?;
-        if let Some(curve) = ec.parameters.and_then(|p| p.named_curve()) {
-            if curve.to_string() != OID_SM2_CURVE {
-                return Err(Error::NotSm2Key(curve.to_string()));
-            }
+        if let Some(curve) = ec.parameters.and_then(|p| p.named_curve())
+            && curve.to_string() != OID_SM2_CURVE
+        {
+            return Err(Error::NotSm2Key(curve.to_string()));
         }
         let mut d = Zeroizing::new([0u8; 32]);
         if ec.private_key.len() > 32 {
@@ -370,11 +368,12 @@ pub fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>> {
         let label = &block[11..label_end];
         let end_marker = format!("-----END {label}-----");
         let end = block.find(&end_marker).ok_or(pem_err("missing END line"))? + end_marker.len();
-        let (l, der) =
-            pkcs8::der::pem::decode_vec(block[..end].as_bytes()).map_err(|e| Error::KeyFormat {
+        let (l, der) = pkcs8::der::pem::decode_vec(&block.as_bytes()[..end]).map_err(|e| {
+            Error::KeyFormat {
                 format: "PEM",
                 detail: e.to_string(),
-            })?;
+            }
+        })?;
         out.push((l.to_string(), der));
         rest = &block[end..];
     }
