@@ -15,18 +15,11 @@ fn sm2(c: &mut Criterion) {
     let sig = signer.sign(&msg).unwrap();
     let mut g = c.benchmark_group("sm2");
     g.bench_function("keygen", |b| b.iter(|| p.generate_sm2().unwrap()));
-    g.bench_function("sign_1KiB", |b| {
-        b.iter(|| signer.sign(black_box(&msg)).unwrap())
-    });
-    g.bench_function("verify_1KiB", |b| {
-        b.iter(|| verifier.verify(black_box(&msg), &sig).unwrap())
-    });
+    g.bench_function("sign_1KiB", |b| b.iter(|| signer.sign(black_box(&msg)).unwrap()));
+    g.bench_function("verify_1KiB", |b| b.iter(|| verifier.verify(black_box(&msg), &sig).unwrap()));
     // The whole path a verifier without a cached key takes: Z, then verify.
     g.bench_function("verify_1KiB_uncached", |b| {
-        b.iter(|| {
-            p.sm2_verify(key.public_key(), UserId::DEFAULT, black_box(&msg), &sig)
-                .unwrap()
-        })
+        b.iter(|| p.sm2_verify(key.public_key(), UserId::DEFAULT, black_box(&msg), &sig).unwrap())
     });
     g.finish();
 }
@@ -46,12 +39,8 @@ fn sm4(c: &mut Criterion) {
     let data = vec![0x3cu8; 1 << 20];
     let mut g = c.benchmark_group("sm4");
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("gcm_seal_1MiB", |b| {
-        b.iter(|| key.gcm_seal(&[1u8; 12], b"", black_box(&data)).unwrap())
-    });
-    g.bench_function("cbc_encrypt_1MiB", |b| {
-        b.iter(|| key.cbc_encrypt(&[1u8; 16], black_box(&data)).unwrap())
-    });
+    g.bench_function("gcm_seal_1MiB", |b| b.iter(|| key.gcm_seal(&[1u8; 12], b"", black_box(&data)).unwrap()));
+    g.bench_function("cbc_encrypt_1MiB", |b| b.iter(|| key.cbc_encrypt(&[1u8; 16], black_box(&data)).unwrap()));
     g.finish();
 }
 

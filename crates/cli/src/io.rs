@@ -24,17 +24,11 @@ pub struct CliError {
 impl CliError {
     /// Bad input or I/O (exit 4).
     pub fn input(message: impl Into<String>) -> Self {
-        Self {
-            code: EXIT_INPUT,
-            message: message.into(),
-        }
+        Self { code: EXIT_INPUT, message: message.into() }
     }
     /// Usage (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: EXIT_USAGE,
-            message: message.into(),
-        }
+        Self { code: EXIT_USAGE, message: message.into() }
     }
 }
 
@@ -57,29 +51,22 @@ pub const MAX_INPUT: u64 = 1 << 30;
 
 /// Read a file whole.
 pub fn read(path: &Path) -> CliResult<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     if meta.len() > MAX_INPUT {
-        return Err(CliError::input(format!(
-            "{}: larger than {} bytes",
-            path.display(),
-            MAX_INPUT
-        )));
+        return Err(CliError::input(format!("{}: larger than {} bytes", path.display(), MAX_INPUT)));
     }
     std::fs::read(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
 /// Read a text file.
 pub fn read_text(path: &Path) -> CliResult<String> {
-    String::from_utf8(read(path)?)
-        .map_err(|_| CliError::input(format!("{}: not UTF-8 text", path.display())))
+    String::from_utf8(read(path)?).map_err(|_| CliError::input(format!("{}: not UTF-8 text", path.display())))
 }
 
 /// Write a file, creating parent directories; `private` files get mode 0600 on Unix.
 pub fn write(path: &Path, bytes: &[u8], private: bool) -> CliResult<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
     }
     let tmp = path.with_extension("tmp-yinxin");
     {
@@ -93,9 +80,7 @@ pub fn write(path: &Path, bytes: &[u8], private: bool) -> CliResult<()> {
         }
         #[cfg(not(unix))]
         let _ = private;
-        let mut f = opts
-            .open(&tmp)
-            .map_err(|e| CliError::input(format!("{}: {e}", tmp.display())))?;
+        let mut f = opts.open(&tmp).map_err(|e| CliError::input(format!("{}: {e}", tmp.display())))?;
         f.write_all(bytes)
             .and_then(|_| f.sync_all())
             .map_err(|e| CliError::input(format!("{}: {e}", tmp.display())))?;
@@ -117,8 +102,8 @@ pub struct PassphraseArgs {
 impl PassphraseArgs {
     pub fn get(&self) -> CliResult<Option<zeroize::Zeroizing<Vec<u8>>>> {
         if let Some(var) = &self.passphrase_env {
-            let v = std::env::var(var)
-                .map_err(|_| CliError::input(format!("environment variable {var} is not set")))?;
+            let v =
+                std::env::var(var).map_err(|_| CliError::input(format!("environment variable {var} is not set")))?;
             return Ok(Some(zeroize::Zeroizing::new(v.into_bytes())));
         }
         if let Some(f) = &self.passphrase_file {

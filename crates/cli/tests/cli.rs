@@ -7,12 +7,7 @@ use std::process::{Command, Output};
 const DISTID: &str = "distid:1234567812345678";
 
 fn yinxin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("YX_PASS")
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_yinxin")).args(args).current_dir(dir).env_remove("YX_PASS").output().unwrap()
 }
 
 fn code(o: &Output) -> i32 {
@@ -33,13 +28,7 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> bool {
-    Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-        .status
-        .success()
+    Command::new("openssl").args(args).current_dir(dir).output().unwrap().status.success()
 }
 
 fn keys_dev() -> PathBuf {
@@ -53,44 +42,13 @@ fn sm2_sign_verify_and_exit_codes() {
     std::fs::write(dir.join("msg.bin"), b"licence bytes").unwrap();
     std::fs::write(dir.join("other.bin"), b"licence bytez").unwrap();
     ok(dir, &["sm2", "keygen", "--out", "k.pem", "--pub", "p.pem"]);
-    ok(
-        dir,
-        &[
-            "sm2", "sign", "--key", "k.pem", "--in", "msg.bin", "--out", "sig.der",
-        ],
-    );
-    assert!(
-        ok(
-            dir,
-            &[
-                "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "sig.der"
-            ]
-        )
-        .contains("PASSED")
-    );
+    ok(dir, &["sm2", "sign", "--key", "k.pem", "--in", "msg.bin", "--out", "sig.der"]);
+    assert!(ok(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "sig.der"]).contains("PASSED"));
+    assert_eq!(code(&yinxin(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "other.bin", "--sig", "sig.der"])), 1);
     assert_eq!(
         code(&yinxin(
             dir,
-            &[
-                "sm2",
-                "verify",
-                "--pub",
-                "p.pem",
-                "--in",
-                "other.bin",
-                "--sig",
-                "sig.der"
-            ]
-        )),
-        1
-    );
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "sig.der", "--id",
-                "other"
-            ]
+            &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "sig.der", "--id", "other"]
         )),
         1
     );
@@ -98,107 +56,36 @@ fn sm2_sign_verify_and_exit_codes() {
     assert!(openssl(
         dir,
         &[
-            "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", "p.pem", "-in",
-            "msg.bin", "-sigfile", "sig.der", "-pkeyopt", DISTID
+            "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", "p.pem", "-in", "msg.bin",
+            "-sigfile", "sig.der", "-pkeyopt", DISTID
         ]
     ));
     assert!(openssl(
         dir,
         &[
-            "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-inkey", "k.pem", "-in", "msg.bin",
-            "-out", "osig.der", "-pkeyopt", DISTID
+            "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-inkey", "k.pem", "-in", "msg.bin", "-out", "osig.der",
+            "-pkeyopt", DISTID
         ]
     ));
-    ok(
-        dir,
-        &[
-            "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "osig.der",
-        ],
-    );
+    ok(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "osig.der"]);
     // Raw r‖s and a custom ID.
-    ok(
-        dir,
-        &[
-            "sm2", "sign", "--key", "k.pem", "--in", "msg.bin", "--out", "raw.sig", "--raw",
-            "--id", "alice",
-        ],
-    );
+    ok(dir, &["sm2", "sign", "--key", "k.pem", "--in", "msg.bin", "--out", "raw.sig", "--raw", "--id", "alice"]);
     assert_eq!(std::fs::metadata(dir.join("raw.sig")).unwrap().len(), 64);
-    ok(
-        dir,
-        &[
-            "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "raw.sig", "--raw",
-            "--id", "alice",
-        ],
-    );
-    let json = ok(
-        dir,
-        &[
-            "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "raw.sig", "--id",
-            "alice", "--json",
-        ],
-    );
+    ok(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "raw.sig", "--raw", "--id", "alice"]);
+    let json =
+        ok(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "raw.sig", "--id", "alice", "--json"]);
     assert!(json.contains("\"indication\": \"PASSED\""), "{json}");
     // Usage error: 2. Missing file or garbage: 4.
     assert_eq!(code(&yinxin(dir, &["sm2", "sign", "--key", "k.pem"])), 2);
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "sm2",
-                "sign",
-                "--key",
-                "missing.pem",
-                "--in",
-                "msg.bin",
-                "--out",
-                "x"
-            ]
-        )),
-        4
-    );
-    std::fs::write(
-        dir.join("garbage.pem"),
-        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-    )
-    .unwrap();
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "sm2",
-                "sign",
-                "--key",
-                "garbage.pem",
-                "--in",
-                "msg.bin",
-                "--out",
-                "x"
-            ]
-        )),
-        4
-    );
+    assert_eq!(code(&yinxin(dir, &["sm2", "sign", "--key", "missing.pem", "--in", "msg.bin", "--out", "x"])), 4);
+    std::fs::write(dir.join("garbage.pem"), b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    assert_eq!(code(&yinxin(dir, &["sm2", "sign", "--key", "garbage.pem", "--in", "msg.bin", "--out", "x"])), 4);
     std::fs::write(dir.join("bad.sig"), b"not a signature").unwrap();
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "bad.sig"
-            ]
-        )),
-        1
-    );
+    assert_eq!(code(&yinxin(dir, &["sm2", "verify", "--pub", "p.pem", "--in", "msg.bin", "--sig", "bad.sig"])), 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(dir.join("k.pem"))
-                .unwrap()
-                .permissions()
-                .mode()
-                & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(dir.join("k.pem")).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
 
@@ -208,67 +95,15 @@ fn encrypted_keys_need_their_passphrase() {
     let dir = d.path();
     std::fs::write(dir.join("pass.txt"), "s3cret passphrase\n").unwrap();
     std::fs::write(dir.join("msg.bin"), b"m").unwrap();
-    ok(
-        dir,
-        &[
-            "sm2",
-            "keygen",
-            "--out",
-            "enc.pem",
-            "--passphrase-file",
-            "pass.txt",
-        ],
-    );
-    assert!(
-        std::fs::read_to_string(dir.join("enc.pem"))
-            .unwrap()
-            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    );
-    let o = yinxin(
-        dir,
-        &[
-            "sm2", "sign", "--key", "enc.pem", "--in", "msg.bin", "--out", "s",
-        ],
-    );
+    ok(dir, &["sm2", "keygen", "--out", "enc.pem", "--passphrase-file", "pass.txt"]);
+    assert!(std::fs::read_to_string(dir.join("enc.pem")).unwrap().starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let o = yinxin(dir, &["sm2", "sign", "--key", "enc.pem", "--in", "msg.bin", "--out", "s"]);
     assert_eq!(code(&o), 4);
     assert!(String::from_utf8_lossy(&o.stderr).contains("passphrase"));
-    ok(
-        dir,
-        &[
-            "sm2",
-            "sign",
-            "--key",
-            "enc.pem",
-            "--in",
-            "msg.bin",
-            "--out",
-            "s",
-            "--passphrase-file",
-            "pass.txt",
-        ],
-    );
-    assert!(openssl(
-        dir,
-        &[
-            "pkey",
-            "-in",
-            "enc.pem",
-            "-passin",
-            "pass:s3cret passphrase",
-            "-noout"
-        ]
-    ));
+    ok(dir, &["sm2", "sign", "--key", "enc.pem", "--in", "msg.bin", "--out", "s", "--passphrase-file", "pass.txt"]);
+    assert!(openssl(dir, &["pkey", "-in", "enc.pem", "-passin", "pass:s3cret passphrase", "-noout"]));
     let o = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args([
-            "sm2",
-            "pub",
-            "--key",
-            "enc.pem",
-            "--out",
-            "p.pem",
-            "--passphrase-env",
-            "YX_PASS",
-        ])
+        .args(["sm2", "pub", "--key", "enc.pem", "--out", "p.pem", "--passphrase-env", "YX_PASS"])
         .env("YX_PASS", "wrong")
         .current_dir(dir)
         .output()
@@ -281,17 +116,7 @@ fn cert_crl_lifecycle_with_exit_codes() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     for k in ["root", "ca", "leaf"] {
-        ok(
-            dir,
-            &[
-                "sm2",
-                "keygen",
-                "--out",
-                &format!("{k}.key"),
-                "--pub",
-                &format!("{k}.pub"),
-            ],
-        );
+        ok(dir, &["sm2", "keygen", "--out", &format!("{k}.key"), "--pub", &format!("{k}.pub")]);
     }
     ok(
         dir,
@@ -353,10 +178,7 @@ fn cert_crl_lifecycle_with_exit_codes() {
         ],
     );
     let show = ok(dir, &["cert", "show", "leaf.pem", "--json"]);
-    assert!(
-        show.contains("某单位") && show.contains("1.3.6.1.5.5.7.3.36"),
-        "{show}"
-    );
+    assert!(show.contains("某单位") && show.contains("1.3.6.1.5.5.7.3.36"), "{show}");
     let verify = |extra: &[&str]| {
         let mut args = vec![
             "cert",
@@ -375,78 +197,20 @@ fn cert_crl_lifecycle_with_exit_codes() {
     assert_eq!(code(&verify(&[])), 0);
     let o = verify(&["--json"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"indication\": \"PASSED\""));
-    assert_eq!(
-        code(&verify(&["--at", "2099-01-01T00:00:00Z"])),
-        1,
-        "expired"
-    );
-    assert_eq!(
-        code(&verify(&["--require-revocation"])),
-        3,
-        "no CRL: indeterminate"
-    );
+    assert_eq!(code(&verify(&["--at", "2099-01-01T00:00:00Z"])), 1, "expired");
+    assert_eq!(code(&verify(&["--require-revocation"])), 3, "no CRL: indeterminate");
+    assert_eq!(code(&yinxin(dir, &["cert", "verify", "leaf.pem", "--trust", "root.pem"])), 1, "no chain");
     assert_eq!(
         code(&yinxin(
             dir,
-            &["cert", "verify", "leaf.pem", "--trust", "root.pem"]
-        )),
-        1,
-        "no chain"
-    );
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "cert",
-                "verify",
-                "leaf.pem",
-                "--trust",
-                "root.pem",
-                "--chain",
-                "ca.pem",
-                "--purpose",
-                "time-stamping"
-            ]
+            &["cert", "verify", "leaf.pem", "--trust", "root.pem", "--chain", "ca.pem", "--purpose", "time-stamping"]
         )),
         1
     );
     // Revoke the leaf: FAILED. An empty root CRL and a CA CRL without it: PASSED with revocation required.
-    ok(
-        dir,
-        &[
-            "crl",
-            "issue",
-            "--issuer-cert",
-            "root.pem",
-            "--issuer-key",
-            "root.key",
-            "--out",
-            "root.crl",
-        ],
-    );
-    ok(
-        dir,
-        &[
-            "crl",
-            "issue",
-            "--issuer-cert",
-            "ca.pem",
-            "--issuer-key",
-            "ca.key",
-            "--out",
-            "ca-empty.crl",
-        ],
-    );
-    assert_eq!(
-        code(&verify(&[
-            "--require-revocation",
-            "--crl",
-            "root.crl",
-            "--crl",
-            "ca-empty.crl"
-        ])),
-        0
-    );
+    ok(dir, &["crl", "issue", "--issuer-cert", "root.pem", "--issuer-key", "root.key", "--out", "root.crl"]);
+    ok(dir, &["crl", "issue", "--issuer-cert", "ca.pem", "--issuer-key", "ca.key", "--out", "ca-empty.crl"]);
+    assert_eq!(code(&verify(&["--require-revocation", "--crl", "root.crl", "--crl", "ca-empty.crl"])), 0);
     ok(
         dir,
         &[
@@ -475,22 +239,8 @@ fn cert_crl_lifecycle_with_exit_codes() {
     // A trust directory works like a file.
     std::fs::create_dir(dir.join("anchors")).unwrap();
     std::fs::copy(dir.join("root.pem"), dir.join("anchors/root.pem")).unwrap();
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "cert", "verify", "leaf.pem", "--trust", "anchors", "--chain", "ca.pem"
-            ]
-        )),
-        0
-    );
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &["cert", "verify", "leaf.pem", "--trust", "missing-dir"]
-        )),
-        4
-    );
+    assert_eq!(code(&yinxin(dir, &["cert", "verify", "leaf.pem", "--trust", "anchors", "--chain", "ca.pem"])), 0);
+    assert_eq!(code(&yinxin(dir, &["cert", "verify", "leaf.pem", "--trust", "missing-dir"])), 4);
 }
 
 #[test]
@@ -518,48 +268,14 @@ fn time_stamps_with_the_dev_tsa() {
             "t.tst",
         ],
     );
-    let out = ok(
-        dir,
-        &[
-            "ts",
-            "verify",
-            "t.tst",
-            "--trust",
-            &kd("root-ca.cert.pem"),
-            "--data",
-            "data.bin",
-        ],
-    );
+    let out = ok(dir, &["ts", "verify", "t.tst", "--trust", &kd("root-ca.cert.pem"), "--data", "data.bin"]);
     assert!(out.starts_with("Passed"), "{out}");
     assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "ts",
-                "verify",
-                "t.tst",
-                "--trust",
-                &kd("root-ca.cert.pem"),
-                "--data",
-                "other.bin"
-            ]
-        )),
+        code(&yinxin(dir, &["ts", "verify", "t.tst", "--trust", &kd("root-ca.cert.pem"), "--data", "other.bin"])),
         1
     );
     // Request → response, with a nonce.
-    let req = ok(
-        dir,
-        &[
-            "ts",
-            "request",
-            "--in",
-            "data.bin",
-            "--out",
-            "r.tsq",
-            "--nonce",
-            "--cert-req",
-        ],
-    );
+    let req = ok(dir, &["ts", "request", "--in", "data.bin", "--out", "r.tsq", "--nonce", "--cert-req"]);
     let nonce = req.trim().strip_prefix("nonce: ").unwrap().to_string();
     ok(
         dir,
@@ -594,21 +310,7 @@ fn time_stamps_with_the_dev_tsa() {
         ],
     );
     assert!(json.contains("\"indication\": \"PASSED\""), "{json}");
-    assert_eq!(
-        code(&yinxin(
-            dir,
-            &[
-                "ts",
-                "verify",
-                "r.tsr",
-                "--trust",
-                &kd("root-ca.cert.pem"),
-                "--nonce",
-                "01"
-            ]
-        )),
-        1
-    );
+    assert_eq!(code(&yinxin(dir, &["ts", "verify", "r.tsr", "--trust", &kd("root-ca.cert.pem"), "--nonce", "01"])), 1);
     // Not a time-stamping certificate: refused.
     assert_eq!(
         code(&yinxin(
@@ -679,44 +381,10 @@ fn keys_dev_is_complete_and_valid() {
         "person-zhangsan",
         "status-list",
     ] {
-        ok(
-            dir,
-            &[
-                "sm2",
-                "pub",
-                "--key",
-                &kd(&format!("{stem}.key.pem")),
-                "--out",
-                "p.pem",
-            ],
-        );
+        ok(dir, &["sm2", "pub", "--key", &kd(&format!("{stem}.key.pem")), "--out", "p.pem"]);
         std::fs::write(dir.join("m"), stem).unwrap();
-        ok(
-            dir,
-            &[
-                "sm2",
-                "sign",
-                "--key",
-                &kd(&format!("{stem}.key.pem")),
-                "--in",
-                "m",
-                "--out",
-                "s",
-            ],
-        );
-        ok(
-            dir,
-            &[
-                "sm2",
-                "verify",
-                "--pub",
-                &kd(&format!("{stem}.cert.pem")),
-                "--in",
-                "m",
-                "--sig",
-                "s",
-            ],
-        );
+        ok(dir, &["sm2", "sign", "--key", &kd(&format!("{stem}.key.pem")), "--in", "m", "--out", "s"]);
+        ok(dir, &["sm2", "verify", "--pub", &kd(&format!("{stem}.cert.pem")), "--in", "m", "--sig", "s"]);
     }
     // dev-keys refuses to overwrite without --force, and writes a complete set.
     ok(dir, &["dev-keys", "--out", "kd"]);

@@ -46,13 +46,7 @@ pub trait Provider: Send + Sync + Debug {
     fn sm2_verifier(&self, key: &Sm2PublicKey, id: UserId<'_>) -> Result<Box<dyn Sm2Verifier>>;
 
     /// Verify one signature without keeping a verifier.
-    fn sm2_verify(
-        &self,
-        key: &Sm2PublicKey,
-        id: UserId<'_>,
-        msg: &[u8],
-        sig: &Sm2Signature,
-    ) -> Result<()> {
+    fn sm2_verify(&self, key: &Sm2PublicKey, id: UserId<'_>, msg: &[u8], sig: &Sm2Signature) -> Result<()> {
         self.sm2_verifier(key, id)?.verify(msg, sig)
     }
 
@@ -103,9 +97,7 @@ static DEFAULT: OnceLock<&'static dyn Provider> = OnceLock::new();
 
 /// Install the process-wide provider. Call once, early; returns the provider already installed
 /// if another call (or a first use) got there first.
-pub fn install_default(
-    p: &'static dyn Provider,
-) -> core::result::Result<(), &'static dyn Provider> {
+pub fn install_default(p: &'static dyn Provider) -> core::result::Result<(), &'static dyn Provider> {
     let mut installed = false;
     let now = DEFAULT.get_or_init(|| {
         installed = true;

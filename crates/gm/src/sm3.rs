@@ -155,22 +155,14 @@ impl Kdf {
     pub fn new(z: &[u8]) -> Self {
         let mut base = sm3::Sm3::new();
         Digest::update(&mut base, z);
-        Self {
-            base,
-            counter: 0,
-            block: [0; 32],
-            used: 32,
-        }
+        Self { base, counter: 0, block: [0; 32], used: 32 }
     }
 
     /// Fill `out` with the next bytes of the key stream.
     pub fn fill(&mut self, out: &mut [u8]) -> crate::Result<()> {
         for b in out.iter_mut() {
             if self.used == 32 {
-                self.counter = self
-                    .counter
-                    .checked_add(1)
-                    .ok_or(crate::Error::KdfLength(0))?;
+                self.counter = self.counter.checked_add(1).ok_or(crate::Error::KdfLength(0))?;
                 let mut h = self.base.clone();
                 Digest::update(&mut h, self.counter.to_be_bytes());
                 self.block = h.finalize().into();

@@ -4,9 +4,7 @@
 
 use crate::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use cbc::cipher::{
-    BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7,
-};
+use cbc::cipher::{BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit, block_padding::Pkcs7};
 use core::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -26,11 +24,7 @@ pub struct Sm4Key([u8; 16]);
 impl Sm4Key {
     /// A key from 16 bytes.
     pub fn from_slice(k: &[u8]) -> Result<Self> {
-        let arr: [u8; 16] = k.try_into().map_err(|_| Error::Sm4Length {
-            what: "key",
-            expected: 16,
-            got: k.len(),
-        })?;
+        let arr: [u8; 16] = k.try_into().map_err(|_| Error::Sm4Length { what: "key", expected: 16, got: k.len() })?;
         Ok(Self(arr))
     }
 
@@ -58,15 +52,7 @@ impl Sm4Key {
     /// SM4-GCM: returns ciphertext ‖ tag. `nonce` must be 12 bytes and never repeat under a key.
     pub fn gcm_seal(&self, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let nonce = gcm_nonce(nonce)?;
-        self.gcm()
-            .encrypt(
-                &nonce.into(),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| Error::AeadAuthentication)
+        self.gcm().encrypt(&nonce.into(), Payload { msg: plaintext, aad }).map_err(|_| Error::AeadAuthentication)
     }
 
     /// Open what [`Sm4Key::gcm_seal`] produced.
@@ -75,19 +61,12 @@ impl Sm4Key {
         if sealed.len() < GCM_TAG_LEN {
             return Err(Error::AeadAuthentication);
         }
-        self.gcm()
-            .decrypt(&nonce.into(), Payload { msg: sealed, aad })
-            .map_err(|_| Error::AeadAuthentication)
+        self.gcm().decrypt(&nonce.into(), Payload { msg: sealed, aad }).map_err(|_| Error::AeadAuthentication)
     }
 
     /// SM4-GCM with a fresh random nonce, returned as `nonce ‖ ciphertext ‖ tag`: the form
     /// yinxin stores data and wrapped keys in.
-    pub fn seal(
-        &self,
-        provider: &dyn crate::Provider,
-        aad: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
+    pub fn seal(&self, provider: &dyn crate::Provider, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let mut nonce = [0u8; GCM_NONCE_LEN];
         provider.fill_random(&mut nonce)?;
         let mut out = nonce.to_vec();
@@ -118,8 +97,7 @@ impl Sm4Key {
             return Err(Error::CbcPadding);
         }
         let dec = cbc::Decryptor::<sm4::Sm4>::new(&self.0.into(), &iv.into());
-        dec.decrypt_padded_vec::<Pkcs7>(ciphertext)
-            .map_err(|_| Error::CbcPadding)
+        dec.decrypt_padded_vec::<Pkcs7>(ciphertext).map_err(|_| Error::CbcPadding)
     }
 
     fn gcm(&self) -> Sm4Gcm {
@@ -128,19 +106,11 @@ impl Sm4Key {
 }
 
 fn gcm_nonce(n: &[u8]) -> Result<[u8; GCM_NONCE_LEN]> {
-    n.try_into().map_err(|_| Error::Sm4Length {
-        what: "GCM nonce",
-        expected: GCM_NONCE_LEN,
-        got: n.len(),
-    })
+    n.try_into().map_err(|_| Error::Sm4Length { what: "GCM nonce", expected: GCM_NONCE_LEN, got: n.len() })
 }
 
 fn cbc_iv(iv: &[u8]) -> Result<[u8; BLOCK_LEN]> {
-    iv.try_into().map_err(|_| Error::Sm4Length {
-        what: "CBC IV",
-        expected: BLOCK_LEN,
-        got: iv.len(),
-    })
+    iv.try_into().map_err(|_| Error::Sm4Length { what: "CBC IV", expected: BLOCK_LEN, got: iv.len() })
 }
 
 impl fmt::Debug for Sm4Key {

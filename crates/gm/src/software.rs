@@ -61,18 +61,12 @@ impl SoftwareSigner {
     /// Precompute Z and (1 + d)⁻¹.
     pub fn new(key: &Sm2PrivateKey, id: UserId<'_>) -> Result<Self> {
         let bytes = key.expose_scalar();
-        let d = Option::<Scalar>::from(Scalar::from_repr(FieldBytes::from(*bytes)))
-            .ok_or(Error::PrivateKeyOutOfRange)?;
-        let d1_inv = Option::<Scalar>::from((d + Scalar::ONE).invert())
-            .ok_or(Error::PrivateKeyOutOfRange)?;
+        let d =
+            Option::<Scalar>::from(Scalar::from_repr(FieldBytes::from(*bytes))).ok_or(Error::PrivateKeyOutOfRange)?;
+        let d1_inv = Option::<Scalar>::from((d + Scalar::ONE).invert()).ok_or(Error::PrivateKeyOutOfRange)?;
         let public = key.public_key().clone();
         let z = z_for(&public, id);
-        Ok(Self {
-            d,
-            d1_inv,
-            public,
-            z,
-        })
+        Ok(Self { d, d1_inv, public, z })
     }
 
     fn nonce(&self, e: &Scalar, attempt: u32) -> Result<Scalar> {
@@ -103,9 +97,7 @@ impl Drop for SoftwareSigner {
 
 impl fmt::Debug for SoftwareSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SoftwareSigner")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
+        f.debug_struct("SoftwareSigner").field("public", &self.public).finish_non_exhaustive()
     }
 }
 
@@ -172,13 +164,8 @@ impl SoftwareVerifier {
     pub fn new(public: &Sm2PublicKey, id: UserId<'_>) -> Result<Self> {
         // RustCrypto's VerifyingKey wants a UTF-8 ID for its own Z; we compute Z ourselves and use
         // only its prehash verification, so any ID works.
-        let key =
-            sm2::dsa::VerifyingKey::new("", *public.inner()).map_err(|_| Error::PointNotOnCurve)?;
-        Ok(Self {
-            key,
-            public: public.clone(),
-            z: z_for(public, id),
-        })
+        let key = sm2::dsa::VerifyingKey::new("", *public.inner()).map_err(|_| Error::PointNotOnCurve)?;
+        Ok(Self { key, public: public.clone(), z: z_for(public, id) })
     }
 }
 
@@ -193,10 +180,7 @@ impl Sm2Verifier for SoftwareVerifier {
 
     fn verify_digest(&self, e: &Sm3Digest, sig: &Sm2Signature) -> Result<()> {
         use sm2::dsa::signature::hazmat::PrehashVerifier;
-        let s = sm2::dsa::Signature::from_scalars(*sig.r(), *sig.s())
-            .map_err(|_| Error::SignatureROutOfRange)?;
-        self.key
-            .verify_prehash(&e.0, &s)
-            .map_err(|_| Error::SignatureMismatch)
+        let s = sm2::dsa::Signature::from_scalars(*sig.r(), *sig.s()).map_err(|_| Error::SignatureROutOfRange)?;
+        self.key.verify_prehash(&e.0, &s).map_err(|_| Error::SignatureMismatch)
     }
 }

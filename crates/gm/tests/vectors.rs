@@ -16,10 +16,7 @@ use yinxin_gm::{Sm2PrivateKey, Sm2PublicKey, Sm2Signature, default_provider, sof
 
 #[test]
 fn sm3_abc() {
-    assert_eq!(
-        sm3(b"abc").0,
-        hex!("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
-    );
+    assert_eq!(sm3(b"abc").0, hex!("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"));
 }
 
 #[test]
@@ -39,11 +36,7 @@ fn hmac_sm3_matches_rfc2104_construction() {
     // and for a key longer than the block (which is hashed first).
     for key in [b"key".to_vec(), vec![0x5a; 100]] {
         let msg = b"The quick brown fox jumps over the lazy dog";
-        let k0 = if key.len() > 64 {
-            sm3(&key).0.to_vec()
-        } else {
-            key.clone()
-        };
+        let k0 = if key.len() > 64 { sm3(&key).0.to_vec() } else { key.clone() };
         let mut block = [0u8; 64];
         block[..k0.len()].copy_from_slice(&k0);
         let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
@@ -93,49 +86,24 @@ const K: [u8; 32] = hex!("59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B8
 fn sm2_signature_example() {
     let key = Sm2PrivateKey::from_bytes(&D).unwrap();
     let (x, y) = key.public_key().coordinates();
-    assert_eq!(
-        x,
-        hex!("09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020")
-    );
-    assert_eq!(
-        y,
-        hex!("CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13")
-    );
+    assert_eq!(x, hex!("09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020"));
+    assert_eq!(y, hex!("CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13"));
 
     let z = compute_z(UserId::DEFAULT, key.public_key());
-    assert_eq!(
-        z.0,
-        hex!("B2E14C5C79C6DF5B85F4FE7ED8DB7A262B9DA7E07CCB0EA9F4747B8CCDA8A4F3")
-    );
+    assert_eq!(z.0, hex!("B2E14C5C79C6DF5B85F4FE7ED8DB7A262B9DA7E07CCB0EA9F4747B8CCDA8A4F3"));
     let e = message_digest(&z, b"message digest");
-    assert_eq!(
-        e.0,
-        hex!("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640")
-    );
+    assert_eq!(e.0, hex!("F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640"));
 
     let sig = software::sign_with_nonce(&key, &e, &K).unwrap();
-    assert_eq!(
-        sig.r(),
-        &hex!("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3")
-    );
-    assert_eq!(
-        sig.s(),
-        &hex!("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA")
-    );
+    assert_eq!(sig.r(), &hex!("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"));
+    assert_eq!(sig.s(), &hex!("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"));
 
     // The published signature verifies through the provider, and not for another message or ID.
     let p = default_provider();
-    p.sm2_verify(key.public_key(), UserId::DEFAULT, b"message digest", &sig)
-        .unwrap();
-    assert!(
-        p.sm2_verify(key.public_key(), UserId::DEFAULT, b"message digesT", &sig)
-            .is_err()
-    );
+    p.sm2_verify(key.public_key(), UserId::DEFAULT, b"message digest", &sig).unwrap();
+    assert!(p.sm2_verify(key.public_key(), UserId::DEFAULT, b"message digesT", &sig).is_err());
     let other = UserId::new(b"ALICE123@YAHOO.COM").unwrap();
-    assert!(
-        p.sm2_verify(key.public_key(), other, b"message digest", &sig)
-            .is_err()
-    );
+    assert!(p.sm2_verify(key.public_key(), other, b"message digest", &sig).is_err());
 }
 
 /// A "random" source that returns the standard's k, so encryption reproduces Annex C exactly.
@@ -166,13 +134,9 @@ fn sm2_encryption_example() {
         "042059983C18F809E262923C53AEC295D30383B54E39D609D160AFCB1908D0BD8766"
         "041321886CA989CA9C7D58087307CA93092D651EFA"
     );
-    let got = encrypt_with_rng(
-        &mut FixedK(K.to_vec()),
-        key.public_key(),
-        b"encryption standard",
-        CiphertextFormat::Der,
-    )
-    .unwrap();
+    let got =
+        encrypt_with_rng(&mut FixedK(K.to_vec()), key.public_key(), b"encryption standard", CiphertextFormat::Der)
+            .unwrap();
     assert_eq!(got, want);
     assert_eq!(decrypt(&key, &want).unwrap(), b"encryption standard");
 
@@ -185,13 +149,9 @@ fn sm2_encryption_example() {
         &hex!("21886CA989CA9C7D58087307CA93092D651EFA"),
     ]
     .concat();
-    let got = encrypt_with_rng(
-        &mut FixedK(K.to_vec()),
-        key.public_key(),
-        b"encryption standard",
-        CiphertextFormat::C1C3C2,
-    )
-    .unwrap();
+    let got =
+        encrypt_with_rng(&mut FixedK(K.to_vec()), key.public_key(), b"encryption standard", CiphertextFormat::C1C3C2)
+            .unwrap();
     assert_eq!(got, raw);
     assert_eq!(decrypt(&key, &raw).unwrap(), b"encryption standard");
 }
@@ -205,16 +165,9 @@ fn sm4_gcm_and_cbc_round_trip_and_reject_tampering() {
     for i in 0..sealed.len() {
         let mut t = sealed.clone();
         t[i] ^= 1;
-        assert_eq!(
-            key.open(b"aad", &t),
-            Err(yinxin_gm::Error::AeadAuthentication),
-            "byte {i}"
-        );
+        assert_eq!(key.open(b"aad", &t), Err(yinxin_gm::Error::AeadAuthentication), "byte {i}");
     }
-    assert_eq!(
-        key.open(b"other aad", &sealed),
-        Err(yinxin_gm::Error::AeadAuthentication)
-    );
+    assert_eq!(key.open(b"other aad", &sealed), Err(yinxin_gm::Error::AeadAuthentication));
 
     let iv = [7u8; 16];
     for len in [0usize, 1, 15, 16, 17, 1000] {
@@ -223,10 +176,7 @@ fn sm4_gcm_and_cbc_round_trip_and_reject_tampering() {
         assert_eq!(c.len(), (len / 16 + 1) * 16);
         assert_eq!(key.cbc_decrypt(&iv, &c).unwrap(), m);
     }
-    assert_eq!(
-        key.cbc_decrypt(&iv, &[0u8; 15]),
-        Err(yinxin_gm::Error::CbcPadding)
-    );
+    assert_eq!(key.cbc_decrypt(&iv, &[0u8; 15]), Err(yinxin_gm::Error::CbcPadding));
 }
 
 #[test]
@@ -261,10 +211,7 @@ fn sign_and_verify_round_trip_through_provider() {
     assert_eq!(Sm2Signature::from_bytes(&sig.to_raw()).unwrap(), sig);
     let v = p.sm2_verifier(key.public_key(), UserId::DEFAULT).unwrap();
     v.verify(b"hello", &sig).unwrap();
-    assert_eq!(
-        v.verify(b"hellp", &sig),
-        Err(yinxin_gm::Error::SignatureMismatch)
-    );
+    assert_eq!(v.verify(b"hellp", &sig), Err(yinxin_gm::Error::SignatureMismatch));
     // Secrets stay out of Debug output.
     let dbg = format!("{key:?} {signer:?}");
     let d_hex = hex::encode(key.expose_scalar().as_ref());

@@ -84,20 +84,14 @@ impl Cert {
         let (rest, c) = x509_parser::certificate::X509Certificate::from_der(der)
             .map_err(|e| Error::CertificateFormat(e.to_string()))?;
         if !rest.is_empty() {
-            return Err(Error::CertificateFormat(format!(
-                "{} bytes after the certificate",
-                rest.len()
-            )));
+            return Err(Error::CertificateFormat(format!("{} bytes after the certificate", rest.len())));
         }
         if c.signature_value.unused_bits != 0 {
-            return Err(Error::CertificateFormat(
-                "signature BIT STRING has unused bits".into(),
-            ));
+            return Err(Error::CertificateFormat("signature BIT STRING has unused bits".into()));
         }
         if !algorithms_agree(der, true) {
             return Err(Error::CertificateFormat(
-                "signatureAlgorithm differs from the TBS signature field (RFC 5280 §4.1.1.2)"
-                    .into(),
+                "signatureAlgorithm differs from the TBS signature field (RFC 5280 §4.1.1.2)".into(),
             ));
         }
         let tbs_raw = c.tbs_certificate.as_ref();
@@ -115,9 +109,7 @@ impl Cert {
         let mut unknown_critical = Vec::new();
         for ext in c.extensions() {
             match ext.parsed_extension() {
-                ParsedExtension::BasicConstraints(bc) => {
-                    basic_constraints = Some((bc.ca, bc.path_len_constraint))
-                }
+                ParsedExtension::BasicConstraints(bc) => basic_constraints = Some((bc.ca, bc.path_len_constraint)),
                 ParsedExtension::KeyUsage(ku) => key_usage = Some(ku.flags),
                 ParsedExtension::ExtendedKeyUsage(eku) => {
                     ext_key_usage_critical = ext.critical;
@@ -143,18 +135,11 @@ impl Cert {
                     authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
                 ParsedExtension::ParseError { error } => {
-                    return Err(Error::CertificateFormat(format!(
-                        "extension {}: {error}",
-                        ext.oid.to_id_string()
-                    )));
+                    return Err(Error::CertificateFormat(format!("extension {}: {error}", ext.oid.to_id_string())));
                 }
                 _ => {
                     let id = ext.oid.to_id_string();
-                    let understood = [
-                        oid::EXT_CRL_DP,
-                        oid::EXT_CERT_POLICIES,
-                        oid::EXT_SUBJECT_ALT_NAME,
-                    ];
+                    let understood = [oid::EXT_CRL_DP, oid::EXT_CERT_POLICIES, oid::EXT_SUBJECT_ALT_NAME];
                     if ext.critical && !understood.contains(&id.as_str()) {
                         unknown_critical.push(id);
                     }
@@ -189,9 +174,7 @@ impl Cert {
         let mut all = parse_many(bytes)?;
         match all.len() {
             1 => Ok(all.remove(0)),
-            n => Err(Error::CertificateFormat(format!(
-                "expected one certificate, found {n}"
-            ))),
+            n => Err(Error::CertificateFormat(format!("expected one certificate, found {n}"))),
         }
     }
 
@@ -283,10 +266,7 @@ pub(crate) fn algorithms_agree(der: &[u8], version_is_tagged: bool) -> bool {
 }
 
 pub(crate) fn strip_zeros(b: &[u8]) -> &[u8] {
-    let i = b
-        .iter()
-        .position(|x| *x != 0)
-        .unwrap_or(b.len().saturating_sub(1));
+    let i = b.iter().position(|x| *x != 0).unwrap_or(b.len().saturating_sub(1));
     &b[i.min(b.len())..]
 }
 
@@ -295,13 +275,9 @@ pub fn parse_many(bytes: &[u8]) -> Result<Vec<Cert>> {
     if let Ok(text) = core::str::from_utf8(bytes)
         && text.contains("-----BEGIN")
     {
-        let blocks = yinxin_gm::sm2::key::pem_blocks(text)
-            .map_err(|e| Error::CertificateFormat(e.to_string()))?;
-        let certs: Vec<Cert> = blocks
-            .iter()
-            .filter(|(l, _)| l == "CERTIFICATE")
-            .map(|(_, d)| Cert::from_der(d))
-            .collect::<Result<_>>()?;
+        let blocks = yinxin_gm::sm2::key::pem_blocks(text).map_err(|e| Error::CertificateFormat(e.to_string()))?;
+        let certs: Vec<Cert> =
+            blocks.iter().filter(|(l, _)| l == "CERTIFICATE").map(|(_, d)| Cert::from_der(d)).collect::<Result<_>>()?;
         if certs.is_empty() {
             return Err(Error::CertificateFormat("no CERTIFICATE block".into()));
         }
@@ -313,29 +289,16 @@ pub fn parse_many(bytes: &[u8]) -> Result<Vec<Cert>> {
 /// Load certificates from a file (PEM with one or more blocks, or DER) or from every
 /// `*.pem`/`*.crt`/`*.cer`/`*.der` file in a directory.
 pub fn load_certs(path: &std::path::Path) -> Result<Vec<Cert>> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io = |source| Error::Io { path: path.display().to_string(), source };
     if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(io)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .collect();
+        let mut entries: Vec<_> =
+            std::fs::read_dir(path).map_err(io)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
         entries.sort();
         let mut out = Vec::new();
         for p in entries {
-            let ext = p
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
             if ["pem", "crt", "cer", "der"].contains(&ext.as_str()) && p.is_file() {
-                let bytes = std::fs::read(&p).map_err(|source| Error::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?;
+                let bytes = std::fs::read(&p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
                 // Key files and the like may sit beside certificates: skip what is not one.
                 if let Ok(certs) = parse_many(&bytes) {
                     out.extend(certs);

@@ -176,12 +176,8 @@ pub fn validate_chain(
 
         if is_anchor {
             checks.push(
-                Check::not_applicable(
-                    "cert.signature",
-                    "信任锚，依配置信任",
-                    "trust anchor, trusted by configuration",
-                )
-                .about(&who),
+                Check::not_applicable("cert.signature", "信任锚，依配置信任", "trust anchor, trusted by configuration")
+                    .about(&who),
             );
         } else if let Some(issuer) = issuer {
             checks.push(link_signature(cert, issuer).about(&who));
@@ -240,12 +236,7 @@ pub fn validate_chain(
 }
 
 /// Follow issuer names from the leaf to an anchor. Returns the path and whether it ends at one.
-fn build_path(
-    leaf: &Cert,
-    intermediates: &[Cert],
-    trust: &TrustStore,
-    checks: &mut Vec<Check>,
-) -> (Vec<Cert>, bool) {
+fn build_path(leaf: &Cert, intermediates: &[Cert], trust: &TrustStore, checks: &mut Vec<Check>) -> (Vec<Cert>, bool) {
     let mut path = vec![leaf.clone()];
     loop {
         let cur = path.last().cloned().unwrap_or_else(|| leaf.clone());
@@ -281,10 +272,7 @@ fn build_path(
                 let (zh, en) = if cur.is_self_issued() {
                     (
                         format!("自签名证书“{}”不在信任锚中", cur.subject()),
-                        format!(
-                            "self-signed certificate {} is not a trust anchor",
-                            cur.subject()
-                        ),
+                        format!("self-signed certificate {} is not a trust anchor", cur.subject()),
                     )
                 } else {
                     (
@@ -292,12 +280,7 @@ fn build_path(
                         format!("no certificate found for issuer {}", cur.issuer()),
                     )
                 };
-                checks.push(Check::fail(
-                    "chain.build",
-                    SubIndication::NoCertificateChainFound,
-                    zh,
-                    en,
-                ));
+                checks.push(Check::fail("chain.build", SubIndication::NoCertificateChainFound, zh, en));
                 return (path, false);
             }
         };
@@ -315,11 +298,7 @@ fn link_signature(cert: &Cert, issuer: &Cert) -> Check {
         return Check::fail(
             ID,
             SubIndication::CertificateChainGeneralFailure,
-            format!(
-                "签发者名称“{}”与上级证书主题“{}”不符",
-                cert.issuer(),
-                issuer.subject()
-            ),
+            format!("签发者名称“{}”与上级证书主题“{}”不符", cert.issuer(), issuer.subject()),
             format!(
                 "issuer name {} does not match the issuing certificate's subject {}",
                 cert.issuer(),
@@ -332,10 +311,7 @@ fn link_signature(cert: &Cert, issuer: &Cert) -> Check {
             ID,
             SubIndication::CryptoConstraintsFailure,
             format!("签名算法{}不是SM2-with-SM3", cert.signature_algorithm),
-            format!(
-                "signature algorithm {} is not SM2-with-SM3",
-                cert.signature_algorithm
-            ),
+            format!("signature algorithm {} is not SM2-with-SM3", cert.signature_algorithm),
         );
     }
     let Ok(pk) = &issuer.public_key else {
@@ -365,11 +341,7 @@ fn link_signature(cert: &Cert, issuer: &Cert) -> Check {
 
 fn validity(cert: &Cert, at: OffsetDateTime) -> Check {
     const ID: &str = "cert.validity";
-    let (nb, na, t) = (
-        format_instant(cert.not_before),
-        format_instant(cert.not_after),
-        format_instant(at),
-    );
+    let (nb, na, t) = (format_instant(cert.not_before), format_instant(cert.not_after), format_instant(at));
     if at < cert.not_before {
         Check::fail(
             ID,
@@ -385,11 +357,7 @@ fn validity(cert: &Cert, at: OffsetDateTime) -> Check {
             format!("expired at {t} (valid until {na})"),
         )
     } else {
-        Check::pass(
-            ID,
-            format!("{t}时在有效期内（{nb}至{na}）"),
-            format!("valid at {t} ({nb} to {na})"),
-        )
+        Check::pass(ID, format!("{t}时在有效期内（{nb}至{na}）"), format!("valid at {t} ({nb} to {na})"))
     }
 }
 
@@ -418,31 +386,20 @@ fn ca_constraints(ca: &Cert, certs_below: usize) -> Check {
                 ID,
                 sub,
                 format!("路径长度超限：其下有{certs_below}级中间CA，pathLenConstraint为{max}"),
-                format!(
-                    "path too long: {certs_below} intermediate CA(s) below, pathLenConstraint {max}"
-                ),
+                format!("path too long: {certs_below} intermediate CA(s) below, pathLenConstraint {max}"),
             );
         }
         Some(_) => {}
     }
     if ca.key_usage.is_some_and(|k| k & ku::KEY_CERT_SIGN == 0) {
-        return Check::fail(
-            ID,
-            sub,
-            "签发者证书keyUsage不含keyCertSign",
-            "issuer's keyUsage lacks keyCertSign",
-        );
+        return Check::fail(ID, sub, "签发者证书keyUsage不含keyCertSign", "issuer's keyUsage lacks keyCertSign");
     }
     Check::pass(ID, "CA约束满足", "CA constraints satisfied")
 }
 
 fn revocation(cert: &Cert, issuer: &Cert, opts: &ValidationOptions<'_>) -> Check {
     const ID: &str = "cert.revocation";
-    let candidates: Vec<&Crl> = opts
-        .crls
-        .iter()
-        .filter(|c| c.issuer_der == issuer.subject_der)
-        .collect();
+    let candidates: Vec<&Crl> = opts.crls.iter().filter(|c| c.issuer_der == issuer.subject_der).collect();
     let mut problems = Vec::new();
     let mut usable = None;
     for crl in candidates {
@@ -457,11 +414,7 @@ fn revocation(cert: &Cert, issuer: &Cert, opts: &ValidationOptions<'_>) -> Check
         }
     }
     let Some(crl) = usable else {
-        let detail = if problems.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", problems.join("; "))
-        };
+        let detail = if problems.is_empty() { String::new() } else { format!(" ({})", problems.join("; ")) };
         return match opts.revocation {
             RevocationPolicy::Require => Check::indeterminate(
                 ID,
@@ -548,25 +501,15 @@ fn purpose(leaf: &Cert, p: Purpose) -> Check {
                         ID,
                         sub,
                         format!("extKeyUsage仅限{}，不能签署文档", e.join(",")),
-                        format!(
-                            "extKeyUsage is reserved to {}: not for documents",
-                            e.join(",")
-                        ),
+                        format!("extKeyUsage is reserved to {}: not for documents", e.join(",")),
                     );
                 }
             }
-            Check::pass(
-                ID,
-                "证书可用于签署文档",
-                "certificate fit for document signing",
-            )
+            Check::pass(ID, "证书可用于签署文档", "certificate fit for document signing")
         }
         Purpose::TimeStamping => {
             match eku {
-                Some(e)
-                    if e.len() == 1
-                        && e[0] == oid::KP_TIME_STAMPING
-                        && leaf.ext_key_usage_critical => {}
+                Some(e) if e.len() == 1 && e[0] == oid::KP_TIME_STAMPING && leaf.ext_key_usage_critical => {}
                 Some(e) if e.iter().any(|o| o == oid::KP_TIME_STAMPING) => {
                     return Check::fail(
                         ID,
@@ -598,12 +541,7 @@ fn purpose(leaf: &Cert, p: Purpose) -> Check {
             if leaf.is_ca() && has_ku(ku::KEY_CERT_SIGN) {
                 Check::pass(ID, "证书可签发证书", "certificate may issue certificates")
             } else {
-                Check::fail(
-                    ID,
-                    sub,
-                    "证书不是可签发证书的CA",
-                    "certificate is not a CA allowed to issue certificates",
-                )
+                Check::fail(ID, sub, "证书不是可签发证书的CA", "certificate is not a CA allowed to issue certificates")
             }
         }
     }

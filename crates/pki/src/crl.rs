@@ -117,28 +117,18 @@ impl Crl {
     /// Parse DER.
     pub fn from_der(der: &[u8]) -> Result<Self> {
         if der.len() > MAX_CRL_LEN {
-            return Err(Error::CrlFormat(format!(
-                "{} bytes exceeds the limit",
-                der.len()
-            )));
+            return Err(Error::CrlFormat(format!("{} bytes exceeds the limit", der.len())));
         }
         let (rest, c) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
             .map_err(|e| Error::CrlFormat(e.to_string()))?;
         if !rest.is_empty() {
-            return Err(Error::CrlFormat(format!(
-                "{} bytes after the CRL",
-                rest.len()
-            )));
+            return Err(Error::CrlFormat(format!("{} bytes after the CRL", rest.len())));
         }
         if c.signature_value.unused_bits != 0 {
-            return Err(Error::CrlFormat(
-                "signature BIT STRING has unused bits".into(),
-            ));
+            return Err(Error::CrlFormat("signature BIT STRING has unused bits".into()));
         }
         if !crate::cert::algorithms_agree(der, false) {
-            return Err(Error::CrlFormat(
-                "signatureAlgorithm differs from the TBS signature field".into(),
-            ));
+            return Err(Error::CrlFormat("signatureAlgorithm differs from the TBS signature field".into()));
         }
         let tbs_raw = c.tbs_cert_list.as_ref();
         let start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
@@ -168,8 +158,7 @@ impl Crl {
         if let Ok(text) = core::str::from_utf8(bytes)
             && text.contains("-----BEGIN")
         {
-            let blocks = yinxin_gm::sm2::key::pem_blocks(text)
-                .map_err(|e| Error::CrlFormat(e.to_string()))?;
+            let blocks = yinxin_gm::sm2::key::pem_blocks(text).map_err(|e| Error::CrlFormat(e.to_string()))?;
             let (_, der) = blocks
                 .iter()
                 .find(|(l, _)| l == "X509 CRL")
@@ -209,28 +198,17 @@ impl Crl {
     /// signature over the TBSCertList as stored verifies.
     pub fn verify_issued_by(&self, issuer: &Cert) -> core::result::Result<(), String> {
         if self.issuer_der != issuer.subject_der {
-            return Err(format!(
-                "CRL issuer {} is not {}",
-                self.issuer(),
-                issuer.subject()
-            ));
+            return Err(format!("CRL issuer {} is not {}", self.issuer(), issuer.subject()));
         }
         if issuer.key_usage.is_some_and(|k| k & ku::CRL_SIGN == 0) {
-            return Err(format!(
-                "{} may not sign CRLs (keyUsage lacks cRLSign)",
-                issuer.subject()
-            ));
+            return Err(format!("{} may not sign CRLs (keyUsage lacks cRLSign)", issuer.subject()));
         }
         if self.signature_algorithm != oid::SM2_WITH_SM3 {
-            return Err(format!(
-                "CRL signature algorithm {} is not SM2-with-SM3",
-                self.signature_algorithm
-            ));
+            return Err(format!("CRL signature algorithm {} is not SM2-with-SM3", self.signature_algorithm));
         }
         let pk = issuer.public_key.as_ref().map_err(|e| e.clone())?;
         let sig = Sm2Signature::from_bytes(&self.signature).map_err(|e| e.to_string())?;
-        yinxin_gm::provider::verify(pk, UserId::DEFAULT, self.tbs_der(), &sig)
-            .map_err(|e| e.to_string())
+        yinxin_gm::provider::verify(pk, UserId::DEFAULT, self.tbs_der(), &sig).map_err(|e| e.to_string())
     }
 }
 
@@ -259,14 +237,10 @@ pub struct CrlRequest {
 /// Issue a CRL signed by `issuer` through `signer`.
 pub fn issue_crl(req: &CrlRequest, issuer: &Cert, signer: &dyn Sm2Signer) -> Result<Crl> {
     if issuer.public_key.as_ref().ok() != Some(signer.public_key()) {
-        return Err(Error::Issue(
-            "the signer's key is not the CRL issuer's key".into(),
-        ));
+        return Err(Error::Issue("the signer's key is not the CRL issuer's key".into()));
     }
     if req.next_update <= req.this_update {
-        return Err(Error::Issue(
-            "nextUpdate must be later than thisUpdate".into(),
-        ));
+        return Err(Error::Issue("nextUpdate must be later than thisUpdate".into()));
     }
     let mut entries = Vec::new();
     for r in &req.revoked {
@@ -285,10 +259,8 @@ pub fn issue_crl(req: &CrlRequest, issuer: &Cert, signer: &dyn Sm2Signer) -> Res
             extensions: if exts.is_empty() { None } else { Some(exts) },
         });
     }
-    let kid = issuer
-        .subject_key_id
-        .clone()
-        .unwrap_or_else(|| issuer.public_key.as_ref().map(key_id).unwrap_or_default());
+    let kid =
+        issuer.subject_key_id.clone().unwrap_or_else(|| issuer.public_key.as_ref().map(key_id).unwrap_or_default());
     let aki = x509_cert::ext::pkix::AuthorityKeyIdentifier {
         key_identifier: Some(OctetString::new(kid)?),
         authority_cert_issuer: None,
@@ -301,11 +273,7 @@ pub fn issue_crl(req: &CrlRequest, issuer: &Cert, signer: &dyn Sm2Signer) -> Res
         issuer: Name::from_der(&issuer.subject_der)?,
         this_update: x509_time(req.this_update)?,
         next_update: x509_time(req.next_update)?,
-        revoked: if entries.is_empty() {
-            None
-        } else {
-            Some(entries)
-        },
+        revoked: if entries.is_empty() { None } else { Some(entries) },
         extensions: vec![
             Extension {
                 extn_id: oid::der_oid(oid::EXT_AUTHORITY_KEY_ID),

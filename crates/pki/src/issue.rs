@@ -126,45 +126,29 @@ pub struct CertRequest {
 
 /// Issue a certificate. `issuer` is `None` for a self-signed root, in which case `signer` must
 /// hold the request's own key.
-pub fn issue_cert(
-    req: &CertRequest,
-    issuer: Option<&Cert>,
-    signer: &dyn Sm2Signer,
-) -> Result<Cert> {
+pub fn issue_cert(req: &CertRequest, issuer: Option<&Cert>, signer: &dyn Sm2Signer) -> Result<Cert> {
     if req.not_after <= req.not_before {
         return Err(Error::Issue("notAfter must be later than notBefore".into()));
     }
     let (issuer_name, issuer_key_id) = match issuer {
         None => {
             if signer.public_key() != &req.public_key {
-                return Err(Error::Issue(
-                    "a self-signed certificate must be signed by its own key".into(),
-                ));
+                return Err(Error::Issue("a self-signed certificate must be signed by its own key".into()));
             }
             if req.profile != Profile::RootCa {
-                return Err(Error::Issue(format!(
-                    "only a root CA is self-signed, not a {}",
-                    req.profile.name()
-                )));
+                return Err(Error::Issue(format!("only a root CA is self-signed, not a {}", req.profile.name())));
             }
             (req.subject_der.clone(), key_id(&req.public_key))
         }
         Some(ca) => {
             if ca.public_key.as_ref().ok() != Some(signer.public_key()) {
-                return Err(Error::Issue(
-                    "the signer's key is not the issuer certificate's key".into(),
-                ));
+                return Err(Error::Issue("the signer's key is not the issuer certificate's key".into()));
             }
             if !ca.is_ca() || ca.key_usage.is_some_and(|k| k & ku::KEY_CERT_SIGN == 0) {
-                return Err(Error::Issue(format!(
-                    "{} is not a CA allowed to sign certificates",
-                    ca.subject()
-                )));
+                return Err(Error::Issue(format!("{} is not a CA allowed to sign certificates", ca.subject())));
             }
             if req.profile == Profile::RootCa {
-                return Err(Error::Issue(
-                    "a root CA is self-signed: give no issuer".into(),
-                ));
+                return Err(Error::Issue("a root CA is self-signed: give no issuer".into()));
             }
             if req.not_after > ca.not_after || req.not_before < ca.not_before {
                 return Err(Error::Issue(format!(
@@ -173,10 +157,8 @@ pub fn issue_cert(
                     crate::time::format_instant(ca.not_after)
                 )));
             }
-            let kid = ca
-                .subject_key_id
-                .clone()
-                .unwrap_or_else(|| ca.public_key.as_ref().map(key_id).unwrap_or_default());
+            let kid =
+                ca.subject_key_id.clone().unwrap_or_else(|| ca.public_key.as_ref().map(key_id).unwrap_or_default());
             (ca.subject_der.clone(), kid)
         }
     };
@@ -195,25 +177,14 @@ pub fn issue_cert(
         Profile::IssuingCa => Some(req.path_len.unwrap_or(0)),
         _ => None,
     };
-    let bc = x509_cert::ext::pkix::BasicConstraints {
-        ca: req.profile.is_ca(),
-        path_len_constraint: path_len,
-    };
+    let bc = x509_cert::ext::pkix::BasicConstraints { ca: req.profile.is_ca(), path_len_constraint: path_len };
     exts.push(ext(oid::EXT_BASIC_CONSTRAINTS, req.profile.is_ca(), &bc)?);
-    exts.push(ext(
-        oid::EXT_KEY_USAGE,
-        true,
-        &key_usage_bits(req.profile.key_usage())?,
-    )?);
+    exts.push(ext(oid::EXT_KEY_USAGE, true, &key_usage_bits(req.profile.key_usage())?)?);
     if let Some((eku, critical)) = req.profile.ext_key_usage() {
         let v = x509_cert::ext::pkix::ExtendedKeyUsage(vec![oid::der_oid(eku)]);
         exts.push(ext(oid::EXT_EXT_KEY_USAGE, critical, &v)?);
     }
-    exts.push(ext(
-        oid::EXT_SUBJECT_KEY_ID,
-        false,
-        &OctetString::new(key_id(&req.public_key))?,
-    )?);
+    exts.push(ext(oid::EXT_SUBJECT_KEY_ID, false, &OctetString::new(key_id(&req.public_key))?)?);
     let aki = x509_cert::ext::pkix::AuthorityKeyIdentifier {
         key_identifier: Some(OctetString::new(issuer_key_id)?),
         authority_cert_issuer: None,
@@ -233,10 +204,7 @@ pub fn issue_cert(
         serial: SerialNumber::new(&serial)?,
         signature: sm2_with_sm3(),
         issuer: Name::from_der(&issuer_name)?,
-        validity: Validity {
-            not_before: x509_time(req.not_before)?,
-            not_after: x509_time(req.not_after)?,
-        },
+        validity: Validity { not_before: x509_time(req.not_before)?, not_after: x509_time(req.not_after)? },
         subject: Name::from_der(&req.subject_der)?,
         spki: SubjectPublicKeyInfoOwned::from_der(&req.public_key.to_spki_der())?,
         extensions: exts,
@@ -257,10 +225,7 @@ fn sign_tbs(tbs_der: &[u8], signer: &dyn Sm2Signer) -> Result<Cert> {
 
 /// The AlgorithmIdentifier for SM2-with-SM3, parameters absent (GM/T 0015 §7.2).
 pub fn sm2_with_sm3() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned {
-        oid: oid::der_oid(oid::SM2_WITH_SM3),
-        parameters: None,
-    }
+    AlgorithmIdentifierOwned { oid: oid::der_oid(oid::SM2_WITH_SM3), parameters: None }
 }
 
 /// The key identifier yinxin puts in SKI/AKI: the first 20 bytes of SM3 over the public key
@@ -277,11 +242,7 @@ fn random_serial() -> Result<Vec<u8>> {
 }
 
 fn ext(id: &str, critical: bool, value: &impl Encode) -> Result<Extension> {
-    Ok(Extension {
-        extn_id: oid::der_oid(id),
-        critical,
-        extn_value: OctetString::new(value.to_der()?)?,
-    })
+    Ok(Extension { extn_id: oid::der_oid(id), critical, extn_value: OctetString::new(value.to_der()?)? })
 }
 
 /// keyUsage as a DER BIT STRING (bit 0 = digitalSignature is the most significant bit of the
@@ -293,17 +254,11 @@ fn key_usage_bits(bits: u16) -> Result<BitString> {
             v |= 1 << (15 - i);
         }
     }
-    let highest: usize = (0..9usize)
-        .rev()
-        .find(|i| bits & (1u16 << i) != 0)
-        .unwrap_or(0);
+    let highest: usize = (0..9usize).rev().find(|i| bits & (1u16 << i) != 0).unwrap_or(0);
     let nbits = highest + 1;
     let nbytes = nbits.div_ceil(8);
     let bytes = v.to_be_bytes();
-    Ok(BitString::new(
-        (nbytes * 8 - nbits) as u8,
-        &bytes[..nbytes],
-    )?)
+    Ok(BitString::new((nbytes * 8 - nbits) as u8, &bytes[..nbytes])?)
 }
 
 /// `CRLDistributionPoints ::= SEQUENCE OF DistributionPoint` with one URI full name.
@@ -325,10 +280,7 @@ pub(crate) fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
         out.push(n as u8);
     } else {
         let bytes = n.to_be_bytes();
-        let first = bytes
-            .iter()
-            .position(|b| *b != 0)
-            .unwrap_or(bytes.len() - 1);
+        let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
         out.push(0x80 | (bytes.len() - first) as u8);
         out.extend_from_slice(&bytes[first..]);
     }

@@ -43,9 +43,7 @@ impl DnBuilder {
             return Err(Error::Name(format!("{short} is empty")));
         }
         if *name == "C" && (value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase())) {
-            return Err(Error::Name(format!(
-                "country {value:?} is not a two-letter ISO 3166 code"
-            )));
+            return Err(Error::Name(format!("country {value:?} is not a two-letter ISO 3166 code")));
         }
         self.attrs.push((name, value.to_string()));
         Ok(self)
@@ -84,9 +82,7 @@ impl DnBuilder {
         }
         parts.push(cur);
         for p in parts.iter().filter(|p| !p.trim().is_empty()) {
-            let (k, v) = p
-                .split_once('=')
-                .ok_or_else(|| Error::Name(format!("{p:?} is not KEY=value")))?;
+            let (k, v) = p.split_once('=').ok_or_else(|| Error::Name(format!("{p:?} is not KEY=value")))?;
             b = b.add(k, v.trim())?;
         }
         if b.attrs.is_empty() {
@@ -107,9 +103,7 @@ impl DnBuilder {
             let tag = match *short {
                 "C" | "serialNumber" => {
                     if !value.bytes().all(is_printable) {
-                        return Err(Error::Name(format!(
-                            "{short} must be PrintableString characters"
-                        )));
+                        return Err(Error::Name(format!("{short} must be PrintableString characters")));
                     }
                     Tag::PrintableString
                 }
@@ -117,8 +111,7 @@ impl DnBuilder {
             };
             let any = Any::new(tag, value.as_bytes()).map_err(|e| Error::Name(e.to_string()))?;
             let mut set = SetOfVec::new();
-            set.insert(AttributeTypeAndValue { oid, value: any })
-                .map_err(|e| Error::Name(e.to_string()))?;
+            set.insert(AttributeTypeAndValue { oid, value: any }).map_err(|e| Error::Name(e.to_string()))?;
             rdns.push(RelativeDistinguishedName::from(set));
         }
         use der::Decode;
@@ -143,15 +136,8 @@ pub fn display_name(der: &[u8]) -> String {
             let mut parts = Vec::new();
             for a in n.iter_attributes() {
                 let oid = a.attr_type().to_id_string();
-                let short = ATTRIBUTES
-                    .iter()
-                    .find(|(_, o)| *o == oid)
-                    .map(|(s, _)| s.to_string())
-                    .unwrap_or(oid);
-                let v = a
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|_| hex::encode(a.as_slice()));
+                let short = ATTRIBUTES.iter().find(|(_, o)| *o == oid).map(|(s, _)| s.to_string()).unwrap_or(oid);
+                let v = a.as_str().map(str::to_string).unwrap_or_else(|_| hex::encode(a.as_slice()));
                 parts.push(format!("{short}={v}"));
             }
             parts.join(", ")

@@ -62,17 +62,13 @@ pub const EXT_REASON_CODE: &str = "2.5.29.21";
 
 /// Parse a dotted OID into the `der` type. Only for the constants above and validated input.
 pub fn der_oid(dotted: &str) -> der::asn1::ObjectIdentifier {
-    der::asn1::ObjectIdentifier::new(dotted)
-        .unwrap_or(der::asn1::ObjectIdentifier::new_unwrap("0.0"))
+    der::asn1::ObjectIdentifier::new(dotted).unwrap_or(der::asn1::ObjectIdentifier::new_unwrap("0.0"))
 }
 
 /// The content octets of an OID whose arcs may exceed 32 bits (up to 128, enough for the
 /// UUID arc 2.25), which `der`'s `ObjectIdentifier` cannot hold.
 pub fn encode_wide(dotted: &str) -> Option<Vec<u8>> {
-    let arcs: Vec<u128> = dotted
-        .split('.')
-        .map(|a| a.parse().ok())
-        .collect::<Option<_>>()?;
+    let arcs: Vec<u128> = dotted.split('.').map(|a| a.parse().ok()).collect::<Option<_>>()?;
     if arcs.len() < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] > 39) {
         return None;
     }
@@ -101,11 +97,7 @@ pub fn decode_wide(bytes: &[u8]) -> Option<String> {
         v = v.checked_mul(128)? | u128::from(b & 0x7f);
         if b & 0x80 == 0 {
             if arcs.is_empty() {
-                let (a, b) = if v < 80 {
-                    (v / 40, v % 40)
-                } else {
-                    (2, v - 80)
-                };
+                let (a, b) = if v < 80 { (v / 40, v % 40) } else { (2, v - 80) };
                 arcs.extend([a, b]);
             } else {
                 arcs.push(v);
@@ -118,12 +110,7 @@ pub fn decode_wide(bytes: &[u8]) -> Option<String> {
     if arcs.is_empty() {
         return None;
     }
-    Some(
-        arcs.iter()
-            .map(u128::to_string)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+    Some(arcs.iter().map(u128::to_string).collect::<Vec<_>>().join("."))
 }
 
 /// An OBJECT IDENTIFIER whose arcs may be wider than 32 bits, for ASN.1 structures.
@@ -150,12 +137,7 @@ impl<'a> der::DecodeValue<'a> for WideOid {
     fn decode_value<R: der::Reader<'a>>(reader: &mut R, header: der::Header) -> der::Result<Self> {
         let bytes = reader.read_vec(header.length())?;
         if decode_wide(&bytes).is_none() {
-            return Err(der::Error::new(
-                der::ErrorKind::Value {
-                    tag: der::Tag::ObjectIdentifier,
-                },
-                header.length(),
-            ));
+            return Err(der::Error::new(der::ErrorKind::Value { tag: der::Tag::ObjectIdentifier }, header.length()));
         }
         Ok(Self(bytes))
     }
@@ -176,12 +158,7 @@ mod tests {
 
     #[test]
     fn wide_oids_round_trip() {
-        for o in [
-            YINXIN_TSA_POLICY,
-            "1.2.156.10197.1.501",
-            "2.999.3",
-            "0.4.0.2023.1.1",
-        ] {
+        for o in [YINXIN_TSA_POLICY, "1.2.156.10197.1.501", "2.999.3", "0.4.0.2023.1.1"] {
             let enc = encode_wide(o).unwrap();
             assert_eq!(decode_wide(&enc).unwrap(), o);
         }

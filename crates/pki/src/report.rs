@@ -121,12 +121,7 @@ impl Check {
         }
     }
     /// A failed check.
-    pub fn fail(
-        id: &'static str,
-        sub: SubIndication,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn fail(id: &'static str, sub: SubIndication, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self {
             id,
             outcome: Outcome::Failed,
@@ -137,12 +132,7 @@ impl Check {
         }
     }
     /// An indeterminate check.
-    pub fn indeterminate(
-        id: &'static str,
-        sub: SubIndication,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    pub fn indeterminate(id: &'static str, sub: SubIndication, zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self {
             id,
             outcome: Outcome::Indeterminate,

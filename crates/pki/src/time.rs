@@ -18,17 +18,13 @@ pub fn parse_instant(s: &str) -> Result<OffsetDateTime> {
     if let Ok(d) = time::Date::parse(s, &date_fmt) {
         return Ok(d.midnight().assume_utc());
     }
-    Err(Error::Time(format!(
-        "{s:?} is not RFC 3339 (e.g. 2026-11-26T08:00:00Z), a date, or 'now'"
-    )))
+    Err(Error::Time(format!("{s:?} is not RFC 3339 (e.g. 2026-11-26T08:00:00Z), a date, or 'now'")))
 }
 
 /// RFC 3339 in UTC.
 pub fn format_instant(t: OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// An X.509 `Time`: UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5).
@@ -41,9 +37,7 @@ pub fn x509_time(t: OffsetDateTime) -> Result<x509_cert::time::Time> {
             der::asn1::UtcTime::from_date_time(dt).map_err(|e| Error::Time(e.to_string()))?,
         ))
     } else {
-        Ok(x509_cert::time::Time::GeneralTime(
-            der::asn1::GeneralizedTime::from_date_time(dt),
-        ))
+        Ok(x509_cert::time::Time::GeneralTime(der::asn1::GeneralizedTime::from_date_time(dt)))
     }
 }
 

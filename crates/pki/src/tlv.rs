@@ -26,9 +26,7 @@ pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
             if rest.len() < n {
                 return None;
             }
-            let len = rest[..n]
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+            let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
             (len, &rest[n..])
         }
         _ => return None,
@@ -38,14 +36,7 @@ pub fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     }
     let header = input.len() - rest.len();
     let raw = &input[..header + len];
-    Some((
-        Tlv {
-            tag,
-            raw,
-            value: &rest[..len],
-        },
-        &rest[len..],
-    ))
+    Some((Tlv { tag, raw, value: &rest[..len] }, &rest[len..]))
 }
 
 /// All TLVs in `input`, in order (`None` if any is malformed).

@@ -9,9 +9,7 @@
 //! chain at genTime.
 
 use crate::cert::Cert;
-use crate::chain::{
-    ChainResult, Purpose, RevocationPolicy, TrustStore, ValidationOptions, validate_chain,
-};
+use crate::chain::{ChainResult, Purpose, RevocationPolicy, TrustStore, ValidationOptions, validate_chain};
 use crate::crl::Crl;
 use crate::issue::sm2_with_sm3;
 use crate::report::{Check, Indication, SubIndication, TimeSource, conclude};
@@ -74,10 +72,7 @@ impl HashAlg {
         }
     }
     fn alg_id(self) -> AlgorithmIdentifierOwned {
-        AlgorithmIdentifierOwned {
-            oid: oid::der_oid(self.oid()),
-            parameters: None,
-        }
+        AlgorithmIdentifierOwned { oid: oid::der_oid(self.oid()), parameters: None }
     }
 }
 
@@ -94,10 +89,7 @@ pub struct Imprint {
 impl Imprint {
     /// The SM3 imprint of `data`.
     pub fn sm3_of(data: &[u8]) -> Self {
-        Self {
-            alg: HashAlg::Sm3,
-            digest: HashAlg::Sm3.digest(data),
-        }
+        Self { alg: HashAlg::Sm3, digest: HashAlg::Sm3.digest(data) }
     }
 }
 
@@ -198,11 +190,9 @@ impl TimeStampRequest {
                 hashed_message: OctetString::new(self.imprint.digest.clone())?,
             },
             req_policy: match self.policy.as_deref() {
-                Some(p) => {
-                    Some(oid::WideOid::new(p).ok_or_else(|| {
-                        Error::TimestampFormat(format!("policy {p} is not an OID"))
-                    })?)
-                }
+                Some(p) => Some(
+                    oid::WideOid::new(p).ok_or_else(|| Error::TimestampFormat(format!("policy {p} is not an OID")))?,
+                ),
                 None => None,
             },
             nonce: self.nonce.as_deref().map(Uint::new).transpose()?,
@@ -214,22 +204,15 @@ impl TimeStampRequest {
 
     /// Parse DER.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let r = TimeStampReqAsn::from_der(der)
-            .map_err(|e| Error::TimestampFormat(format!("request: {e}")))?;
+        let r = TimeStampReqAsn::from_der(der).map_err(|e| Error::TimestampFormat(format!("request: {e}")))?;
         if r.version != 1 {
-            return Err(Error::TimestampFormat(format!(
-                "request version {}",
-                r.version
-            )));
+            return Err(Error::TimestampFormat(format!("request version {}", r.version)));
         }
         let alg_oid = r.message_imprint.hash_algorithm.oid.to_string();
         let alg = HashAlg::from_oid(&alg_oid)
             .ok_or_else(|| Error::TimestampFormat(format!("unsupported imprint hash {alg_oid}")))?;
         Ok(Self {
-            imprint: Imprint {
-                alg,
-                digest: r.message_imprint.hashed_message.as_bytes().to_vec(),
-            },
+            imprint: Imprint { alg, digest: r.message_imprint.hashed_message.as_bytes().to_vec() },
             policy: r.req_policy.map(|o| policy_string(&o)).transpose()?,
             nonce: r.nonce.map(|n| n.as_bytes().to_vec()),
             cert_req: r.cert_req,
@@ -249,37 +232,17 @@ pub struct TimeStampAuthority {
 
 impl TimeStampAuthority {
     /// A TSA. The certificate must carry the signer's key and a critical id-kp-timeStamping EKU.
-    pub fn new(
-        cert: Cert,
-        chain: Vec<Cert>,
-        signer: Box<dyn Sm2Signer>,
-        policy: &str,
-    ) -> Result<Self> {
+    pub fn new(cert: Cert, chain: Vec<Cert>, signer: Box<dyn Sm2Signer>, policy: &str) -> Result<Self> {
         if cert.public_key.as_ref().ok() != Some(signer.public_key()) {
-            return Err(Error::Issue(
-                "the TSA signer's key is not the TSA certificate's key".into(),
-            ));
+            return Err(Error::Issue("the TSA signer's key is not the TSA certificate's key".into()));
         }
-        let eku_ok = cert.ext_key_usage_critical
-            && cert
-                .ext_key_usage
-                .as_deref()
-                .is_some_and(|e| e == [oid::KP_TIME_STAMPING]);
+        let eku_ok =
+            cert.ext_key_usage_critical && cert.ext_key_usage.as_deref().is_some_and(|e| e == [oid::KP_TIME_STAMPING]);
         if !eku_ok {
-            return Err(Error::Issue(format!(
-                "{} lacks a critical id-kp-timeStamping extKeyUsage",
-                cert.subject()
-            )));
+            return Err(Error::Issue(format!("{} lacks a critical id-kp-timeStamping extKeyUsage", cert.subject())));
         }
-        oid::encode_wide(policy)
-            .ok_or_else(|| Error::Issue(format!("policy {policy} is not an OID")))?;
-        Ok(Self {
-            cert,
-            chain,
-            signer,
-            policy: policy.to_string(),
-            accuracy_seconds: 1,
-        })
+        oid::encode_wide(policy).ok_or_else(|| Error::Issue(format!("policy {policy} is not an OID")))?;
+        Ok(Self { cert, chain, signer, policy: policy.to_string(), accuracy_seconds: 1 })
     }
 
     /// The TSA certificate.
@@ -317,21 +280,14 @@ impl TimeStampAuthority {
             return reject(2, "imprint length does not match its algorithm");
         }
         if let Some(p) = req.policy.as_ref().filter(|p| **p != self.policy) {
-            return reject(
-                15,
-                &format!("policy {p} is not offered; this TSA uses {}", self.policy),
-            );
+            return reject(15, &format!("policy {p} is not offered; this TSA uses {}", self.policy));
         }
         let token = match self.stamp(&req.imprint, req.nonce.as_deref(), req.cert_req, now) {
             Ok(t) => t,
             Err(e) => return reject(25, &e.to_string()),
         };
         Ok(TimeStampRespAsn {
-            status: PkiStatusInfo {
-                status: 0,
-                status_string: None,
-                fail_info: None,
-            },
+            status: PkiStatusInfo { status: 0, status_string: None, fail_info: None },
             token: Some(Any::from_der(&token)?),
         }
         .to_der()?)
@@ -359,11 +315,7 @@ impl TimeStampAuthority {
             },
             serial_number: Uint::new(&serial)?,
             gen_time: Any::encode_from(&generalized_time(at)?)?,
-            accuracy: Some(AccuracyAsn {
-                seconds: Some(self.accuracy_seconds),
-                millis: None,
-                micros: None,
-            }),
+            accuracy: Some(AccuracyAsn { seconds: Some(self.accuracy_seconds), millis: None, micros: None }),
             ordering: false,
             nonce: nonce.map(Uint::new).transpose()?,
             tsa: None,
@@ -374,18 +326,12 @@ impl TimeStampAuthority {
         let cert_hash = self.cert.sm3();
         let ess = ess_signing_certificate_v2(&cert_hash.0, &self.cert)?;
         let mut attrs = SetOfVec::new();
-        attrs.insert(attribute(
-            oid::ATTR_CONTENT_TYPE,
-            Any::encode_from(&oid::der_oid(oid::CT_TST_INFO))?,
-        )?)?;
+        attrs.insert(attribute(oid::ATTR_CONTENT_TYPE, Any::encode_from(&oid::der_oid(oid::CT_TST_INFO))?)?)?;
         attrs.insert(attribute(
             oid::ATTR_MESSAGE_DIGEST,
             Any::encode_from(&OctetString::new(yinxin_gm::sm3::sm3(&tst).0.to_vec())?)?,
         )?)?;
-        attrs.insert(attribute(
-            oid::ATTR_SIGNING_CERTIFICATE_V2,
-            Any::from_der(&ess)?,
-        )?)?;
+        attrs.insert(attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, Any::from_der(&ess)?)?)?;
         let signed_attrs_der = attrs.to_der()?;
         let sig: Sm2Signature = self.signer.sign(&signed_attrs_der)?;
 
@@ -410,9 +356,7 @@ impl TimeStampAuthority {
         let certificates = if include_certs {
             let mut set = SetOfVec::new();
             for c in std::iter::once(&self.cert).chain(self.chain.iter()) {
-                set.insert(CertificateChoices::Certificate(
-                    x509_cert::Certificate::from_der(c.der())?,
-                ))?;
+                set.insert(CertificateChoices::Certificate(x509_cert::Certificate::from_der(c.der())?))?;
             }
             Some(CertificateSet(set))
         } else {
@@ -429,26 +373,19 @@ impl TimeStampAuthority {
             crls: None,
             signer_infos: SignerInfos(signer_infos),
         };
-        let ci = ContentInfo {
-            content_type: oid::der_oid(oid::SIGNED_DATA),
-            content: Any::encode_from(&sd)?,
-        };
+        let ci = ContentInfo { content_type: oid::der_oid(oid::SIGNED_DATA), content: Any::encode_from(&sd)? };
         Ok(ci.to_der()?)
     }
 }
 
 fn policy_string(a: &oid::WideOid) -> Result<String> {
-    a.dotted()
-        .ok_or_else(|| Error::TimestampFormat("policy OID is malformed".into()))
+    a.dotted().ok_or_else(|| Error::TimestampFormat("policy OID is malformed".into()))
 }
 
 fn attribute(id: &str, value: Any) -> Result<Attribute> {
     let mut values = SetOfVec::new();
     values.insert(value)?;
-    Ok(Attribute {
-        oid: oid::der_oid(id),
-        values,
-    })
+    Ok(Attribute { oid: oid::der_oid(id), values })
 }
 
 /// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }`, with
@@ -469,8 +406,7 @@ fn ess_signing_certificate_v2(cert_hash: &[u8], cert: &Cert) -> Result<Vec<u8>> 
 
 /// The token inside a DER `TimeStampResp`, or why there is none.
 pub fn token_from_response(resp_der: &[u8]) -> Result<Vec<u8>> {
-    let r = TimeStampRespAsn::from_der(resp_der)
-        .map_err(|e| Error::TimestampFormat(format!("response: {e}")))?;
+    let r = TimeStampRespAsn::from_der(resp_der).map_err(|e| Error::TimestampFormat(format!("response: {e}")))?;
     match (r.status.status, r.token) {
         (0 | 1, Some(t)) => Ok(t.to_der()?),
         (s, _) => {
@@ -479,31 +415,16 @@ pub fn token_from_response(resp_der: &[u8]) -> Result<Vec<u8>> {
                 .status_string
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|a| {
-                    a.decode_as::<Utf8StringRef<'_>>()
-                        .ok()
-                        .map(|s| s.as_str().to_string())
-                })
+                .filter_map(|a| a.decode_as::<Utf8StringRef<'_>>().ok().map(|s| s.as_str().to_string()))
                 .collect();
-            Err(Error::TimestampFormat(format!(
-                "TSA answered status {s} without a token: {}",
-                text.join("; ")
-            )))
+            Err(Error::TimestampFormat(format!("TSA answered status {s} without a token: {}", text.join("; "))))
         }
     }
 }
 
 /// Build a request for the SM3 digest of some data.
 pub fn request_for(digest: &[u8], nonce: Option<Vec<u8>>, cert_req: bool) -> TimeStampRequest {
-    TimeStampRequest {
-        imprint: Imprint {
-            alg: HashAlg::Sm3,
-            digest: digest.to_vec(),
-        },
-        policy: None,
-        nonce,
-        cert_req,
-    }
+    TimeStampRequest { imprint: Imprint { alg: HashAlg::Sm3, digest: digest.to_vec() }, policy: None, nonce, cert_req }
 }
 
 /// The TSTInfo of a token, as reported.
@@ -603,10 +524,7 @@ fn verify_inner(
     report: &mut TokenReport,
 ) -> core::result::Result<(), String> {
     if input.len() > MAX_TOKEN_LEN {
-        return Err(format!(
-            "{} bytes exceeds the {MAX_TOKEN_LEN}-byte limit",
-            input.len()
-        ));
+        return Err(format!("{} bytes exceeds the {MAX_TOKEN_LEN}-byte limit", input.len()));
     }
     // A whole TimeStampResp is accepted too.
     let owned;
@@ -619,52 +537,27 @@ fn verify_inner(
     };
     let ci = ContentInfo::from_der(token).map_err(|e| format!("ContentInfo: {e}"))?;
     if ci.content_type.to_string() != oid::SIGNED_DATA {
-        return Err(format!(
-            "content type {} is not signedData",
-            ci.content_type
-        ));
+        return Err(format!("content type {} is not signedData", ci.content_type));
     }
-    let sd: SignedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| format!("SignedData: {e}"))?;
+    let sd: SignedData = ci.content.decode_as().map_err(|e| format!("SignedData: {e}"))?;
     if sd.encap_content_info.econtent_type.to_string() != oid::CT_TST_INFO {
-        return Err(format!(
-            "encapsulated content {} is not TSTInfo",
-            sd.encap_content_info.econtent_type
-        ));
+        return Err(format!("encapsulated content {} is not TSTInfo", sd.encap_content_info.econtent_type));
     }
-    let econtent = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or("no TSTInfo content")?;
-    let tst_bytes = econtent
-        .decode_as::<OctetString>()
-        .map_err(|e| format!("eContent: {e}"))?
-        .into_bytes();
+    let econtent = sd.encap_content_info.econtent.as_ref().ok_or("no TSTInfo content")?;
+    let tst_bytes = econtent.decode_as::<OctetString>().map_err(|e| format!("eContent: {e}"))?.into_bytes();
     let tst = TstInfoAsn::from_der(&tst_bytes).map_err(|e| format!("TSTInfo: {e}"))?;
-    let gen_time =
-        parse_generalized(tst.gen_time.value()).ok_or("genTime is not a valid GeneralizedTime")?;
+    let gen_time = parse_generalized(tst.gen_time.value()).ok_or("genTime is not a valid GeneralizedTime")?;
     let imprint_oid = tst.message_imprint.hash_algorithm.oid.to_string();
-    let imprint_alg = HashAlg::from_oid(&imprint_oid)
-        .ok_or_else(|| format!("unsupported imprint hash {imprint_oid}"))?;
-    let imprint = Imprint {
-        alg: imprint_alg,
-        digest: tst.message_imprint.hashed_message.as_bytes().to_vec(),
-    };
+    let imprint_alg =
+        HashAlg::from_oid(&imprint_oid).ok_or_else(|| format!("unsupported imprint hash {imprint_oid}"))?;
+    let imprint = Imprint { alg: imprint_alg, digest: tst.message_imprint.hashed_message.as_bytes().to_vec() };
     report.gen_time = Some(gen_time);
-    let accuracy_ms = tst
-        .accuracy
-        .as_ref()
-        .map(|a| u64::from(a.seconds.unwrap_or(0)) * 1000 + u64::from(a.millis.unwrap_or(0)));
+    let accuracy_ms =
+        tst.accuracy.as_ref().map(|a| u64::from(a.seconds.unwrap_or(0)) * 1000 + u64::from(a.millis.unwrap_or(0)));
 
     let infos: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     if infos.len() != 1 {
-        return Err(format!(
-            "{} SignerInfos; a time-stamp token has exactly one",
-            infos.len()
-        ));
+        return Err(format!("{} SignerInfos; a time-stamp token has exactly one", infos.len()));
     }
     let si = infos[0];
     // RFC 5652 §5.1/§5.3: version 3 for non-data content; SignerInfo 1 (issuer/serial) or 3 (SKI).
@@ -679,11 +572,7 @@ fn verify_inner(
     if !si_version_ok {
         return Err("SignerInfo version does not match its signer identifier".into());
     }
-    if !sd
-        .digest_algorithms
-        .iter()
-        .any(|a| a.oid == si.digest_alg.oid)
-    {
+    if !sd.digest_algorithms.iter().any(|a| a.oid == si.digest_alg.oid) {
         return Err("the signer's digest algorithm is not listed in digestAlgorithms".into());
     }
     let raw_attrs = raw_signed_attrs(token).ok_or("signedAttrs not found")?;
@@ -703,14 +592,11 @@ fn verify_inner(
         SignerIdentifier::IssuerAndSerialNumber(ias) => {
             let issuer = ias.issuer.to_der().map_err(|e| e.to_string())?;
             let serial = crate::cert::strip_zeros(ias.serial_number.as_bytes()).to_vec();
-            pool.iter()
-                .find(|c| c.issuer_der == issuer && c.serial == serial)
-                .cloned()
+            pool.iter().find(|c| c.issuer_der == issuer && c.serial == serial).cloned()
         }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => pool
-            .iter()
-            .find(|c| c.subject_key_id.as_deref() == Some(ski.0.as_bytes()))
-            .cloned(),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            pool.iter().find(|c| c.subject_key_id.as_deref() == Some(ski.0.as_bytes())).cloned()
+        }
     };
 
     report.info = Some(TstSummary {
@@ -730,12 +616,7 @@ fn verify_inner(
 
     // Signed attributes.
     let attrs = si.signed_attrs.as_ref().ok_or("no signed attributes")?;
-    let find = |id: &str| {
-        attrs
-            .iter()
-            .find(|a| a.oid.to_string() == id)
-            .and_then(|a| a.values.iter().next().cloned())
-    };
+    let find = |id: &str| attrs.iter().find(|a| a.oid.to_string() == id).and_then(|a| a.values.iter().next().cloned());
     match find(oid::ATTR_CONTENT_TYPE).and_then(|v| v.decode_as::<ObjectIdentifier>().ok()) {
         Some(o) if o.to_string() == oid::CT_TST_INFO => checks.push(Check::pass(
             "tst.content_type",
@@ -754,13 +635,11 @@ fn verify_inner(
         HashAlg::from_oid(&digest_oid),
         find(oid::ATTR_MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok()),
     ) {
-        (Some(alg), Some(md)) if md.as_bytes() == alg.digest(&tst_bytes).as_slice() => {
-            checks.push(Check::pass(
-                "tst.message_digest",
-                "messageDigest与TSTInfo一致",
-                "messageDigest matches the TSTInfo",
-            ))
-        }
+        (Some(alg), Some(md)) if md.as_bytes() == alg.digest(&tst_bytes).as_slice() => checks.push(Check::pass(
+            "tst.message_digest",
+            "messageDigest与TSTInfo一致",
+            "messageDigest matches the TSTInfo",
+        )),
         (None, _) => checks.push(Check::fail(
             "tst.message_digest",
             SubIndication::CryptoConstraintsFailure,
@@ -839,25 +718,12 @@ fn verify_inner(
     } else {
         let mut to_verify = raw_attrs.to_vec();
         to_verify[0] = 0x31;
-        let result = tsa_cert
-            .public_key
-            .as_ref()
-            .map_err(|e| e.clone())
-            .and_then(|pk| {
-                yinxin_gm::provider::verify_bytes(
-                    pk,
-                    UserId::DEFAULT,
-                    &to_verify,
-                    si.signature.as_bytes(),
-                )
+        let result = tsa_cert.public_key.as_ref().map_err(|e| e.clone()).and_then(|pk| {
+            yinxin_gm::provider::verify_bytes(pk, UserId::DEFAULT, &to_verify, si.signature.as_bytes())
                 .map_err(|e| e.to_string())
-            });
+        });
         match result {
-            Ok(()) => Check::pass(
-                "tst.signature",
-                "TSA的SM2签名有效",
-                "TSA's SM2 signature is valid",
-            ),
+            Ok(()) => Check::pass("tst.signature", "TSA的SM2签名有效", "TSA's SM2 signature is valid"),
             Err(e) => Check::fail(
                 "tst.signature",
                 SubIndication::SigCryptoFailure,
@@ -869,11 +735,9 @@ fn verify_inner(
     checks.push(sig_check);
 
     match expect.data {
-        Some(data) if imprint_alg.digest(data) == imprint.digest => checks.push(Check::pass(
-            "tst.imprint",
-            "时间戳覆盖所给数据",
-            "the imprint matches the given data",
-        )),
+        Some(data) if imprint_alg.digest(data) == imprint.digest => {
+            checks.push(Check::pass("tst.imprint", "时间戳覆盖所给数据", "the imprint matches the given data"))
+        }
         Some(_) => checks.push(Check::fail(
             "tst.imprint",
             SubIndication::HashFailure,
@@ -887,10 +751,8 @@ fn verify_inner(
         )),
     }
     if let Some(n) = expect.nonce {
-        let ok = tst
-            .nonce
-            .as_ref()
-            .is_some_and(|t| crate::cert::strip_zeros(t.as_bytes()) == crate::cert::strip_zeros(n));
+        let ok =
+            tst.nonce.as_ref().is_some_and(|t| crate::cert::strip_zeros(t.as_bytes()) == crate::cert::strip_zeros(n));
         checks.push(if ok {
             Check::pass("tst.nonce", "随机数与请求一致", "nonce matches the request")
         } else {
@@ -950,10 +812,7 @@ fn raw_signed_attrs(token: &[u8]) -> Option<&[u8]> {
     let sd_parts = tlv::children(sd.value)?;
     let signer_infos = sd_parts.last()?; // SET OF SignerInfo
     let (si, _) = tlv::read(signer_infos.value)?;
-    tlv::children(si.value)?
-        .into_iter()
-        .find(|t| t.tag == 0xa0)
-        .map(|t| t.raw)
+    tlv::children(si.value)?.into_iter().find(|t| t.tag == 0xa0).map(|t| t.raw)
 }
 
 /// `YYYYMMDDHHMMSS[.f+]Z`.
@@ -965,12 +824,9 @@ fn parse_generalized(v: &[u8]) -> Option<OffsetDateTime> {
         return None;
     }
     let n = |r: core::ops::Range<usize>| main[r].parse::<u32>().ok();
-    let date = time::Date::from_calendar_date(
-        n(0..4)? as i32,
-        time::Month::try_from(n(4..6)? as u8).ok()?,
-        n(6..8)? as u8,
-    )
-    .ok()?;
+    let date =
+        time::Date::from_calendar_date(n(0..4)? as i32, time::Month::try_from(n(4..6)? as u8).ok()?, n(6..8)? as u8)
+            .ok()?;
     let t = time::Time::from_hms(n(8..10)? as u8, n(10..12)? as u8, n(12..14)? as u8).ok()?;
     Some(time::PrimitiveDateTime::new(date, t).assume_utc())
 }

@@ -5,9 +5,7 @@ use yinxin_gm::{Sm2PrivateKey, Sm2Signer, UserId, default_provider};
 use yinxin_pki::chain::{RevocationPolicy, ValidationOptions};
 use yinxin_pki::crl::{CrlRequest, Revoked, issue_crl};
 use yinxin_pki::report::{Indication, Outcome, SubIndication, TimeSource};
-use yinxin_pki::{
-    Cert, CertRequest, DnBuilder, Profile, Purpose, TrustStore, issue_cert, validate_chain,
-};
+use yinxin_pki::{Cert, CertRequest, DnBuilder, Profile, Purpose, TrustStore, issue_cert, validate_chain};
 
 struct Party {
     key: Sm2PrivateKey,
@@ -16,9 +14,7 @@ struct Party {
 
 impl Party {
     fn signer(&self) -> Box<dyn Sm2Signer> {
-        default_provider()
-            .sm2_signer(&self.key, UserId::DEFAULT)
-            .unwrap()
+        default_provider().sm2_signer(&self.key, UserId::DEFAULT).unwrap()
     }
 }
 
@@ -26,23 +22,9 @@ fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap() // 2026-05-28
 }
 
-fn make(
-    profile: Profile,
-    cn: &str,
-    issuer: Option<&Party>,
-    days: i64,
-    path_len: Option<u8>,
-) -> Party {
+fn make(profile: Profile, cn: &str, issuer: Option<&Party>, days: i64, path_len: Option<u8>) -> Party {
     let key = default_provider().generate_sm2().unwrap();
-    let subject = DnBuilder::new()
-        .c("CN")
-        .unwrap()
-        .o("云南省测试单位")
-        .unwrap()
-        .cn(cn)
-        .unwrap()
-        .to_der()
-        .unwrap();
+    let subject = DnBuilder::new().c("CN").unwrap().o("云南省测试单位").unwrap().cn(cn).unwrap().to_der().unwrap();
     let req = CertRequest {
         profile,
         subject_der: subject,
@@ -60,9 +42,7 @@ fn make(
     };
     let cert = match issuer {
         None => {
-            let s = default_provider()
-                .sm2_signer(&key, UserId::DEFAULT)
-                .unwrap();
+            let s = default_provider().sm2_signer(&key, UserId::DEFAULT).unwrap();
             issue_cert(&req, None, s.as_ref()).unwrap()
         }
         Some(i) => issue_cert(&req, Some(&i.cert), i.signer().as_ref()).unwrap(),
@@ -84,13 +64,7 @@ fn opts(at: OffsetDateTime, purpose: Purpose) -> ValidationOptions<'static> {
 fn hierarchy() -> (Party, Party, Party) {
     let root = make(Profile::RootCa, "测试根CA", None, 3650, None);
     let ca = make(Profile::IssuingCa, "测试签发CA", Some(&root), 1800, None);
-    let leaf = make(
-        Profile::SealHolder,
-        "某市市场监督管理局",
-        Some(&ca),
-        700,
-        None,
-    );
+    let leaf = make(Profile::SealHolder, "某市市场监督管理局", Some(&ca), 700, None);
     (root, ca, leaf)
 }
 
@@ -102,31 +76,16 @@ fn at() -> OffsetDateTime {
 fn good_chain_passes_with_every_check_reported() {
     let (root, ca, leaf) = hierarchy();
     let trust = TrustStore::new(vec![root.cert.clone()]);
-    let r = validate_chain(
-        &leaf.cert,
-        std::slice::from_ref(&ca.cert),
-        &trust,
-        &opts(at(), Purpose::DocumentSigning),
-    );
+    let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::DocumentSigning));
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
     assert_eq!(r.chain.len(), 3);
-    for id in [
-        "chain.build",
-        "cert.signature",
-        "cert.validity",
-        "ca.constraints",
-        "cert.purpose",
-        "cert.revocation",
-    ] {
+    for id in ["chain.build", "cert.signature", "cert.validity", "ca.constraints", "cert.purpose", "cert.revocation"] {
         assert!(r.checks.iter().any(|c| c.id == id), "missing check {id}");
     }
     assert!(leaf.cert.subject().contains("某市市场监督管理局"));
     // The UTF8String subject survives as written.
     let der = &leaf.cert.subject_der;
-    assert!(
-        der.windows("某市市场监督管理局".len())
-            .any(|w| w == "某市市场监督管理局".as_bytes())
-    );
+    assert!(der.windows("某市市场监督管理局".len()).any(|w| w == "某市市场监督管理局".as_bytes()));
 }
 
 #[test]
@@ -139,65 +98,26 @@ fn expired_and_not_yet_valid() {
         &trust,
         &opts(t0() + Duration::days(800), Purpose::DocumentSigning),
     );
-    assert_eq!(
-        (late.indication, late.sub_indication),
-        (Indication::Failed, Some(SubIndication::Expired))
-    );
+    assert_eq!((late.indication, late.sub_indication), (Indication::Failed, Some(SubIndication::Expired)));
     let early = validate_chain(
         &leaf.cert,
         std::slice::from_ref(&ca.cert),
         &trust,
         &opts(t0() + Duration::hours(36), Purpose::DocumentSigning),
     );
-    assert_eq!(
-        (early.indication, early.sub_indication),
-        (Indication::Failed, Some(SubIndication::NotYetValid))
-    );
+    assert_eq!((early.indication, early.sub_indication), (Indication::Failed, Some(SubIndication::NotYetValid)));
 }
 
 #[test]
 fn wrong_purpose_is_refused() {
     let (root, ca, leaf) = hierarchy();
-    let tsa = make(
-        Profile::TimeStamping,
-        "测试时间戳服务",
-        Some(&ca),
-        700,
-        None,
-    );
+    let tsa = make(Profile::TimeStamping, "测试时间戳服务", Some(&ca), 700, None);
     let trust = TrustStore::new(vec![root.cert.clone()]);
-    let r = validate_chain(
-        &leaf.cert,
-        std::slice::from_ref(&ca.cert),
-        &trust,
-        &opts(at(), Purpose::TimeStamping),
-    );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::SigConstraintsFailure)
-        )
-    );
-    let r = validate_chain(
-        &tsa.cert,
-        std::slice::from_ref(&ca.cert),
-        &trust,
-        &opts(at(), Purpose::DocumentSigning),
-    );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::SigConstraintsFailure)
-        )
-    );
-    let r = validate_chain(
-        &tsa.cert,
-        std::slice::from_ref(&ca.cert),
-        &trust,
-        &opts(at(), Purpose::TimeStamping),
-    );
+    let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::TimeStamping));
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::SigConstraintsFailure)));
+    let r = validate_chain(&tsa.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::DocumentSigning));
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::SigConstraintsFailure)));
+    let r = validate_chain(&tsa.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::TimeStamping));
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
     // A seal holder cannot act as a CA.
     let r = validate_chain(&leaf.cert, &[], &trust, &opts(at(), Purpose::CertSigning));
@@ -233,29 +153,18 @@ fn end_entity_as_issuer_and_path_too_long() {
     );
     assert_eq!(
         (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::ChainConstraintsFailure)
-        ),
+        (Indication::Failed, Some(SubIndication::ChainConstraintsFailure)),
         "{:#?}",
         r.checks
     );
-    let fail = r
-        .checks
-        .iter()
-        .find(|c| c.outcome == Outcome::Failed)
-        .unwrap();
+    let fail = r.checks.iter().find(|c| c.outcome == Outcome::Failed).unwrap();
     assert!(fail.reason_en.contains("path too long"), "{fail:?}");
     // With pathLen 1 on the first CA the same shape passes.
     let ca1 = make(Profile::IssuingCa, "一级CA", Some(&root), 1800, Some(1));
     let sub = make(Profile::IssuingCa, "二级CA", Some(&ca1), 1000, None);
     let ok = make(Profile::SealHolder, "深层单位", Some(&sub), 700, None);
-    let r = validate_chain(
-        &ok.cert,
-        &[ca1.cert.clone(), sub.cert.clone()],
-        &trust,
-        &opts(at(), Purpose::DocumentSigning),
-    );
+    let r =
+        validate_chain(&ok.cert, &[ca1.cert.clone(), sub.cert.clone()], &trust, &opts(at(), Purpose::DocumentSigning));
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
 }
 
@@ -269,26 +178,14 @@ fn untrusted_or_missing_issuer() {
         &TrustStore::new(vec![other_root.cert.clone()]),
         &opts(at(), Purpose::DocumentSigning),
     );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::NoCertificateChainFound)
-        )
-    );
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
     let r = validate_chain(
         &leaf.cert,
         &[],
         &TrustStore::new(vec![root.cert.clone()]),
         &opts(at(), Purpose::DocumentSigning),
     );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::NoCertificateChainFound)
-        )
-    );
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
 }
 
 #[test]
@@ -303,17 +200,9 @@ fn every_flipped_byte_of_a_certificate_is_caught() {
         match Cert::from_der(&d) {
             Err(_) => caught += 1,
             Ok(c) => {
-                let r = validate_chain(
-                    &c,
-                    std::slice::from_ref(&ca.cert),
-                    &trust,
-                    &opts(at(), Purpose::DocumentSigning),
-                );
-                assert_ne!(
-                    r.indication,
-                    Indication::Passed,
-                    "byte {i} flipped still PASSED"
-                );
+                let r =
+                    validate_chain(&c, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::DocumentSigning));
+                assert_ne!(r.indication, Indication::Passed, "byte {i} flipped still PASSED");
                 caught += 1;
             }
         }
@@ -331,11 +220,7 @@ fn crl_revokes_and_freshness_matters() {
             this_update: t0() + Duration::days(25),
             next_update: t0() + Duration::days(32),
             number: 7,
-            revoked: vec![Revoked {
-                serial: leaf.cert.serial.clone(),
-                date: revoked_at,
-                reason: Some(1),
-            }],
+            revoked: vec![Revoked { serial: leaf.cert.serial.clone(), date: revoked_at, reason: Some(1) }],
         },
         &ca.cert,
         ca.signer().as_ref(),
@@ -360,10 +245,7 @@ fn crl_revokes_and_freshness_matters() {
     let mut o = opts(at(), Purpose::DocumentSigning);
     o.crls = &crls;
     let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &o);
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (Indication::Failed, Some(SubIndication::Revoked))
-    );
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::Revoked)));
 
     // Judged at a time-stamped moment before the revocation: valid.
     o.at = t0() + Duration::days(10);
@@ -373,10 +255,7 @@ fn crl_revokes_and_freshness_matters() {
     // The same time given by the caller without proof: cannot tell.
     o.time_source = TimeSource::Caller;
     let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &o);
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe))
-    );
+    assert_eq!((r.indication, r.sub_indication), (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe)));
 
     // A certificate that is not listed, with a stale CRL and revocation required: INDETERMINATE.
     let other = make(Profile::SealHolder, "另一单位", Some(&ca), 700, None);
@@ -393,10 +272,7 @@ fn crl_revokes_and_freshness_matters() {
     );
     // Fresh: PASSED. Without any CRL and revocation required: INDETERMINATE, never PASSED.
     o.now = at();
-    assert_eq!(
-        validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o).indication,
-        Indication::Passed
-    );
+    assert_eq!(validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o).indication, Indication::Passed);
     o.crls = &[];
     assert_eq!(
         validate_chain(&other.cert, std::slice::from_ref(&ca.cert), &trust, &o).indication,
@@ -423,22 +299,11 @@ fn issuer_refuses_bad_requests() {
         path_len: None,
         crl_url: None,
     };
-    assert!(
-        issue_cert(&req, Some(&ca.cert), ca.signer().as_ref()).is_err(),
-        "outlives the issuer"
-    );
+    assert!(issue_cert(&req, Some(&ca.cert), ca.signer().as_ref()).is_err(), "outlives the issuer");
     req.not_after = t0() + Duration::days(100);
-    let wrong_signer = default_provider()
-        .sm2_signer(&key, UserId::DEFAULT)
-        .unwrap();
-    assert!(
-        issue_cert(&req, Some(&ca.cert), wrong_signer.as_ref()).is_err(),
-        "signer is not the issuer"
-    );
-    assert!(
-        issue_cert(&req, None, wrong_signer.as_ref()).is_err(),
-        "only roots are self-signed"
-    );
+    let wrong_signer = default_provider().sm2_signer(&key, UserId::DEFAULT).unwrap();
+    assert!(issue_cert(&req, Some(&ca.cert), wrong_signer.as_ref()).is_err(), "signer is not the issuer");
+    assert!(issue_cert(&req, None, wrong_signer.as_ref()).is_err(), "only roots are self-signed");
     assert!(DnBuilder::parse("C=China").is_err());
     assert!(DnBuilder::parse("X=1").is_err());
 }

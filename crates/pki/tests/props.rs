@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::crl::{CrlRequest, issue_crl};
 use yinxin_pki::tsp::{
-    Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, token_from_response,
-    verify_token,
+    Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, token_from_response, verify_token,
 };
 use yinxin_pki::{Cert, CertRequest, Crl, DnBuilder, Profile, TrustStore, issue_cert};
 
@@ -50,12 +49,7 @@ fn samples() -> &'static Samples {
         )
         .unwrap();
         let crl = issue_crl(
-            &CrlRequest {
-                this_update: now,
-                next_update: now + time::Duration::days(1),
-                number: 1,
-                revoked: vec![],
-            },
+            &CrlRequest { this_update: now, next_update: now + time::Duration::days(1), number: 1, revoked: vec![] },
             &root,
             signer.as_ref(),
         )
@@ -67,15 +61,8 @@ fn samples() -> &'static Samples {
             "1.2.3.4",
         )
         .unwrap();
-        let token = tsa
-            .stamp(&Imprint::sm3_of(b"x"), Some(&[5]), true, now)
-            .unwrap();
-        Samples {
-            cert: tsa_cert.der().to_vec(),
-            crl: crl.der().to_vec(),
-            token,
-            trust: TrustStore::new(vec![root]),
-        }
+        let token = tsa.stamp(&Imprint::sm3_of(b"x"), Some(&[5]), true, now).unwrap();
+        Samples { cert: tsa_cert.der().to_vec(), crl: crl.der().to_vec(), token, trust: TrustStore::new(vec![root]) }
     })
 }
 

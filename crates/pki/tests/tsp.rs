@@ -4,8 +4,7 @@ use time::{Duration, OffsetDateTime};
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::report::{Indication, SubIndication};
 use yinxin_pki::tsp::{
-    Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, request_for,
-    token_from_response, verify_token,
+    Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, request_for, token_from_response, verify_token,
 };
 use yinxin_pki::{Cert, CertRequest, DnBuilder, Profile, TrustStore, issue_cert};
 
@@ -25,10 +24,7 @@ fn setup(profile: Profile) -> Tsa {
     let root_signer = p.sm2_signer(&root_key, UserId::DEFAULT).unwrap();
     let base = CertRequest {
         profile: Profile::RootCa,
-        subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试根CA")
-            .unwrap()
-            .to_der()
-            .unwrap(),
+        subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试根CA").unwrap().to_der().unwrap(),
         public_key: root_key.public_key().clone(),
         not_before: now() - Duration::days(10),
         not_after: now() + Duration::days(3650),
@@ -41,10 +37,7 @@ fn setup(profile: Profile) -> Tsa {
     let ca = issue_cert(
         &CertRequest {
             profile: Profile::IssuingCa,
-            subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试CA")
-                .unwrap()
-                .to_der()
-                .unwrap(),
+            subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试CA").unwrap().to_der().unwrap(),
             public_key: ca_key.public_key().clone(),
             not_after: now() + Duration::days(1800),
             ..base.clone()
@@ -58,10 +51,7 @@ fn setup(profile: Profile) -> Tsa {
     let tsa_cert = issue_cert(
         &CertRequest {
             profile,
-            subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试时间戳服务")
-                .unwrap()
-                .to_der()
-                .unwrap(),
+            subject_der: DnBuilder::parse("C=CN,O=yinxin test,CN=测试时间戳服务").unwrap().to_der().unwrap(),
             public_key: tsa_key.public_key().clone(),
             not_after: now() + Duration::days(700),
             ..base
@@ -71,8 +61,7 @@ fn setup(profile: Profile) -> Tsa {
     )
     .unwrap();
     let tsa_signer = p.sm2_signer(&tsa_key, UserId::DEFAULT).unwrap();
-    let tsa = TimeStampAuthority::new(tsa_cert, vec![ca.clone()], tsa_signer, "1.2.156.112233.1.1")
-        .unwrap();
+    let tsa = TimeStampAuthority::new(tsa_cert, vec![ca.clone()], tsa_signer, "1.2.156.112233.1.1").unwrap();
     Tsa { root, ca, tsa }
 }
 
@@ -90,11 +79,7 @@ fn request_response_verify() {
     let trust = TrustStore::new(vec![t.root.clone()]);
     let ok = verify_token(
         &token,
-        &TokenExpectations {
-            data: Some(data),
-            nonce: Some(&[0x12, 0x34, 0x56]),
-            ..Default::default()
-        },
+        &TokenExpectations { data: Some(data), nonce: Some(&[0x12, 0x34, 0x56]), ..Default::default() },
         &trust,
         now(),
     );
@@ -104,94 +89,37 @@ fn request_response_verify() {
     assert!(info.tsa.as_ref().unwrap().contains("测试时间戳服务"));
     // A whole response verifies the same way.
     assert_eq!(
-        verify_token(
-            &resp,
-            &TokenExpectations {
-                data: Some(data),
-                ..Default::default()
-            },
-            &trust,
-            now()
-        )
-        .indication,
+        verify_token(&resp, &TokenExpectations { data: Some(data), ..Default::default() }, &trust, now()).indication,
         Indication::Passed
     );
 
     // Other data: the imprint fails.
-    let r = verify_token(
-        &token,
-        &TokenExpectations {
-            data: Some(b"other bytes"),
-            ..Default::default()
-        },
-        &trust,
-        now(),
-    );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (Indication::Failed, Some(SubIndication::HashFailure))
-    );
+    let r =
+        verify_token(&token, &TokenExpectations { data: Some(b"other bytes"), ..Default::default() }, &trust, now());
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::HashFailure)));
     // Another nonce.
-    let r = verify_token(
-        &token,
-        &TokenExpectations {
-            nonce: Some(&[9]),
-            ..Default::default()
-        },
-        &trust,
-        now(),
-    );
+    let r = verify_token(&token, &TokenExpectations { nonce: Some(&[9]), ..Default::default() }, &trust, now());
     assert_eq!(r.indication, Indication::Failed);
     // Untrusted TSA.
-    let r = verify_token(
-        &token,
-        &TokenExpectations::default(),
-        &TrustStore::default(),
-        now(),
-    );
-    assert_eq!(
-        (r.indication, r.sub_indication),
-        (
-            Indication::Failed,
-            Some(SubIndication::NoCertificateChainFound)
-        )
-    );
+    let r = verify_token(&token, &TokenExpectations::default(), &TrustStore::default(), now());
+    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
     // Checked after the TSA certificate expired, genTime is still inside its validity: PASSED.
-    let r = verify_token(
-        &token,
-        &TokenExpectations::default(),
-        &trust,
-        now() + Duration::days(1000),
-    );
+    let r = verify_token(&token, &TokenExpectations::default(), &trust, now() + Duration::days(1000));
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
 }
 
 #[test]
 fn token_without_certificates_needs_them_given() {
     let t = setup(Profile::TimeStamping);
-    let token = t
-        .tsa
-        .stamp(&Imprint::sm3_of(b"x"), None, false, now())
-        .unwrap();
+    let token = t.tsa.stamp(&Imprint::sm3_of(b"x"), None, false, now()).unwrap();
     let trust = TrustStore::new(vec![t.root.clone()]);
     let r = verify_token(&token, &TokenExpectations::default(), &trust, now());
     assert_eq!(
         (r.indication, r.sub_indication),
-        (
-            Indication::Indeterminate,
-            Some(SubIndication::NoSigningCertificateFound)
-        )
+        (Indication::Indeterminate, Some(SubIndication::NoSigningCertificateFound))
     );
     let extra = [t.tsa.cert().clone(), t.ca.clone()];
-    let r = verify_token(
-        &token,
-        &TokenExpectations {
-            extra_certs: &extra,
-            ..Default::default()
-        },
-        &trust,
-        now(),
-    );
+    let r = verify_token(&token, &TokenExpectations { extra_certs: &extra, ..Default::default() }, &trust, now());
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
 }
 
@@ -215,9 +143,7 @@ fn rejections_are_responses_not_errors() {
     }
     let mut req = request_for(&[0u8; 32], None, false);
     req.policy = Some("1.2.3.4".into());
-    let err = token_from_response(&t.tsa.respond(&req.to_der().unwrap(), now()).unwrap())
-        .unwrap_err()
-        .to_string();
+    let err = token_from_response(&t.tsa.respond(&req.to_der().unwrap(), now()).unwrap()).unwrap_err().to_string();
     assert!(err.contains("not offered"), "{err}");
 }
 
@@ -225,20 +151,10 @@ fn rejections_are_responses_not_errors() {
 fn every_flipped_byte_of_a_token_is_caught() {
     let t = setup(Profile::TimeStamping);
     let data = b"data";
-    let token = t
-        .tsa
-        .stamp(&Imprint::sm3_of(data), Some(&[1, 2, 3]), true, now())
-        .unwrap();
+    let token = t.tsa.stamp(&Imprint::sm3_of(data), Some(&[1, 2, 3]), true, now()).unwrap();
     let trust = TrustStore::new(vec![t.root.clone()]);
-    let expect = TokenExpectations {
-        data: Some(data),
-        nonce: Some(&[1, 2, 3]),
-        ..Default::default()
-    };
-    assert_eq!(
-        verify_token(&token, &expect, &trust, now()).indication,
-        Indication::Passed
-    );
+    let expect = TokenExpectations { data: Some(data), nonce: Some(&[1, 2, 3]), ..Default::default() };
+    assert_eq!(verify_token(&token, &expect, &trust, now()).indication, Indication::Passed);
     let mut survivors = Vec::new();
     for i in 0..token.len() {
         let mut d = token.clone();
@@ -247,8 +163,5 @@ fn every_flipped_byte_of_a_token_is_caught() {
             survivors.push(i);
         }
     }
-    assert!(
-        survivors.is_empty(),
-        "flipping these bytes still PASSED: {survivors:?}"
-    );
+    assert!(survivors.is_empty(), "flipping these bytes still PASSED: {survivors:?}");
 }

@@ -1,9 +1,7 @@
 //! `yinxin cert issue|show|verify`.
 
 use super::sm2::load_public_key;
-use crate::io::{
-    CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, parse_at, print_json, write,
-};
+use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, parse_at, print_json, write};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -13,8 +11,7 @@ use yinxin_pki::chain::{ChainResult, RevocationPolicy, ValidationOptions};
 use yinxin_pki::report::TimeSource;
 use yinxin_pki::time::format_instant;
 use yinxin_pki::{
-    Cert, CertRequest, Crl, DnBuilder, Profile, Purpose, TrustStore, issue_cert, load_certs,
-    validate_chain,
+    Cert, CertRequest, Crl, DnBuilder, Profile, Purpose, TrustStore, issue_cert, load_certs, validate_chain,
 };
 
 #[derive(Subcommand)]
@@ -160,18 +157,12 @@ fn issue(a: IssueArgs) -> CliResult {
         (Some(p), _) => load_public_key(p)?,
         (None, Some(k)) => k.public_key().clone(),
         (None, None) => {
-            return Err(CliError::usage(
-                "give --pub (the subject's public key) or --key",
-            ));
+            return Err(CliError::usage("give --pub (the subject's public key) or --key"));
         }
     };
     let not_before = a.not_before.unwrap_or_else(OffsetDateTime::now_utc);
-    let serial = a
-        .serial
-        .as_deref()
-        .map(hex::decode)
-        .transpose()
-        .map_err(|e| CliError::usage(format!("--serial: {e}")))?;
+    let serial =
+        a.serial.as_deref().map(hex::decode).transpose().map_err(|e| CliError::usage(format!("--serial: {e}")))?;
     let req = CertRequest {
         profile,
         subject_der,
@@ -187,14 +178,14 @@ fn issue(a: IssueArgs) -> CliResult {
         (Some(c), Some(k)) => {
             let ca = Cert::from_pem_or_der(&crate::io::read(c)?)?;
             let key = load_private_key(k, &a.pass)?;
-            issue_cert(
-                &req,
-                Some(&ca),
-                p.sm2_signer(&key, UserId::DEFAULT)?.as_ref(),
-            )?
+            issue_cert(&req, Some(&ca), p.sm2_signer(&key, UserId::DEFAULT)?.as_ref())?
         }
         _ => {
-            let key = subject_key.ok_or_else(|| CliError::usage("a self-signed root needs --key; other certificates need --issuer-cert and --issuer-key"))?;
+            let key = subject_key.ok_or_else(|| {
+                CliError::usage(
+                    "a self-signed root needs --key; other certificates need --issuer-cert and --issuer-key",
+                )
+            })?;
             issue_cert(&req, None, p.sm2_signer(&key, UserId::DEFAULT)?.as_ref())?
         }
     };
@@ -244,13 +235,7 @@ pub fn view(c: &Cert) -> impl Serialize + use<> {
         basic_constraints: c.basic_constraints,
         key_usage: c
             .key_usage
-            .map(|k| {
-                KU.iter()
-                    .enumerate()
-                    .filter(|(i, _)| k & (1 << i) != 0)
-                    .map(|(_, n)| *n)
-                    .collect()
-            })
+            .map(|k| KU.iter().enumerate().filter(|(i, _)| k & (1 << i) != 0).map(|(_, n)| *n).collect())
             .unwrap_or_default(),
         ext_key_usage: c.ext_key_usage.clone(),
         subject_key_id: c.subject_key_id.as_ref().map(hex::encode),
@@ -286,9 +271,7 @@ pub fn load_trust(paths: &[PathBuf]) -> CliResult<TrustStore> {
         }
     }
     if t.is_empty() {
-        return Err(CliError::input(
-            "no trust anchor certificates found in --trust",
-        ));
+        return Err(CliError::input("no trust anchor certificates found in --trust"));
     }
     Ok(t)
 }
@@ -307,8 +290,7 @@ pub fn load_crls(paths: &[PathBuf]) -> CliResult<Vec<Crl>> {
     paths
         .iter()
         .map(|p| {
-            Crl::from_pem_or_der(&crate::io::read(p)?)
-                .map_err(|e| CliError::input(format!("{}: {e}", p.display())))
+            Crl::from_pem_or_der(&crate::io::read(p)?).map_err(|e| CliError::input(format!("{}: {e}", p.display())))
         })
         .collect()
 }
@@ -322,11 +304,7 @@ fn verify(a: VerifyArgs) -> CliResult {
     let now = OffsetDateTime::now_utc();
     let opts = ValidationOptions {
         at: a.at.unwrap_or(now),
-        time_source: if a.at.is_some() {
-            TimeSource::Caller
-        } else {
-            TimeSource::Now
-        },
+        time_source: if a.at.is_some() { TimeSource::Caller } else { TimeSource::Now },
         now,
         purpose: match a.purpose {
             PurposeArg::Any => Purpose::Any,
@@ -335,11 +313,7 @@ fn verify(a: VerifyArgs) -> CliResult {
             PurposeArg::CertSigning => Purpose::CertSigning,
         },
         crls: &crls,
-        revocation: if a.require_revocation {
-            RevocationPolicy::Require
-        } else {
-            RevocationPolicy::IfAvailable
-        },
+        revocation: if a.require_revocation { RevocationPolicy::Require } else { RevocationPolicy::IfAvailable },
     };
     let r = validate_chain(&leaf, &chain, &trust, &opts);
     print_chain_result(&r, a.json);
@@ -357,27 +331,13 @@ pub fn print_chain_result(r: &ChainResult, json: bool) {
         .map(|s| {
             format!(
                 " / {}",
-                serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
             )
         })
         .unwrap_or_default();
-    println!(
-        "{:?}{sub}  (judged at {}, {:?})",
-        r.indication, r.validation_time, r.time_source
-    );
+    println!("{:?}{sub}  (judged at {}, {:?})", r.indication, r.validation_time, r.time_source);
     for (i, c) in r.chain.iter().enumerate() {
-        println!(
-            "  [{i}] {}{}",
-            c.subject,
-            if c.trust_anchor {
-                "  (trust anchor)"
-            } else {
-                ""
-            }
-        );
+        println!("  [{i}] {}{}", c.subject, if c.trust_anchor { "  (trust anchor)" } else { "" });
     }
     for c in &r.checks {
         println!("  {}", check_line(c));
@@ -386,22 +346,11 @@ pub fn print_chain_result(r: &ChainResult, json: bool) {
 
 /// One line for a check: outcome, id, reason, and the common name it was about.
 pub fn check_line(c: &yinxin_pki::Check) -> String {
-    let who = c
-        .subject
-        .as_deref()
-        .map(|s| format!(" [{}]", short_name(s)))
-        .unwrap_or_default();
-    format!(
-        "{:<14} {:<24} {}{who}",
-        format!("{:?}", c.outcome),
-        c.id,
-        c.reason_en
-    )
+    let who = c.subject.as_deref().map(|s| format!(" [{}]", short_name(s))).unwrap_or_default();
+    format!("{:<14} {:<24} {}{who}", format!("{:?}", c.outcome), c.id, c.reason_en)
 }
 
 /// The CN of a displayed name, or the whole name.
 pub fn short_name(s: &str) -> &str {
-    s.rsplit(", ")
-        .find_map(|p| p.strip_prefix("CN="))
-        .unwrap_or(s)
+    s.rsplit(", ").find_map(|p| p.strip_prefix("CN=")).unwrap_or(s)
 }

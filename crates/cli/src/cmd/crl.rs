@@ -1,10 +1,7 @@
 //! `yinxin crl issue|show`.
 
 use super::cert::load_many;
-use crate::io::{
-    CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, parse_at, print_json, read,
-    write,
-};
+use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, parse_at, print_json, read, write};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -80,28 +77,19 @@ fn issue(a: IssueArgs) -> CliResult {
             .map_err(|e| CliError::usage(format!("--revoke {r}: serial: {e}")))?;
         let reason = match parts.next() {
             None | Some("") => None,
-            Some(n) => Some(
-                Reason::from_name(n)
-                    .ok_or_else(|| CliError::usage(format!("--revoke {r}: unknown reason {n}")))?
-                    as u8,
-            ),
+            Some(n) => {
+                Some(Reason::from_name(n).ok_or_else(|| CliError::usage(format!("--revoke {r}: unknown reason {n}")))?
+                    as u8)
+            }
         };
         let date = match parts.next() {
             None => now,
             Some(t) => parse_at(t).map_err(CliError::usage)?,
         };
-        revoked.push(Revoked {
-            serial,
-            date,
-            reason,
-        });
+        revoked.push(Revoked { serial, date, reason });
     }
     for c in load_many(&a.revoke_cert)? {
-        revoked.push(Revoked {
-            serial: c.serial.clone(),
-            date: now,
-            reason: None,
-        });
+        revoked.push(Revoked { serial: c.serial.clone(), date: now, reason: None });
     }
     let req = CrlRequest {
         this_update,
@@ -109,13 +97,7 @@ fn issue(a: IssueArgs) -> CliResult {
         number: a.number,
         revoked,
     };
-    let crl = issue_crl(
-        &req,
-        &ca,
-        default_provider()
-            .sm2_signer(&key, UserId::DEFAULT)?
-            .as_ref(),
-    )?;
+    let crl = issue_crl(&req, &ca, default_provider().sm2_signer(&key, UserId::DEFAULT)?.as_ref())?;
     write(&a.out, crl.to_pem().as_bytes(), false)?;
     Ok(EXIT_OK)
 }
@@ -134,20 +116,10 @@ fn show(a: ShowArgs) -> CliResult {
     } else {
         println!("issuer:      {}", crl.issuer());
         println!("thisUpdate:  {}", format_instant(crl.this_update));
-        println!(
-            "nextUpdate:  {}",
-            crl.next_update
-                .map(format_instant)
-                .unwrap_or_else(|| "-".into())
-        );
+        println!("nextUpdate:  {}", crl.next_update.map(format_instant).unwrap_or_else(|| "-".into()));
         println!("revoked:     {}", crl.revoked.len());
         for r in &crl.revoked {
-            println!(
-                "  {} at {} reason {:?}",
-                hex::encode(&r.serial),
-                format_instant(r.date),
-                r.reason
-            );
+            println!("  {} at {} reason {:?}", hex::encode(&r.serial), format_instant(r.date), r.reason);
         }
     }
     Ok(EXIT_OK)

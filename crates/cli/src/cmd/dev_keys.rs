@@ -93,14 +93,7 @@ const SPECS: &[Spec] = &[
         uscc17: None,
         days: 5 * 365,
     },
-    Spec {
-        id: "person-zhangsan",
-        profile: Profile::Person,
-        org: "个人",
-        cn: "张三",
-        uscc17: None,
-        days: 5 * 365,
-    },
+    Spec { id: "person-zhangsan", profile: Profile::Person, org: "个人", cn: "张三", uscc17: None, days: 5 * 365 },
     Spec {
         id: "status-list",
         profile: Profile::StatusListSigner,
@@ -114,9 +107,7 @@ const SPECS: &[Spec] = &[
 /// GB 32100-2015 check character for the first 17 characters of a unified social credit code.
 pub fn uscc_check(first17: &str) -> Option<char> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
+    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     if first17.chars().count() != 17 {
         return None;
     }
@@ -155,15 +146,8 @@ pub fn run(a: DevKeysArgs) -> CliResult {
     let mut manifest = Vec::new();
     for spec in SPECS {
         let key = p.generate_sm2()?;
-        let uscc = spec
-            .uscc17
-            .map(|f| format!("{f}{}", uscc_check(f).unwrap_or('?')));
-        let mut dn = DnBuilder::new()
-            .c("CN")?
-            .add("ST", "云南省")?
-            .add("L", "昆明市")?
-            .o(spec.org)?
-            .cn(spec.cn)?;
+        let uscc = spec.uscc17.map(|f| format!("{f}{}", uscc_check(f).unwrap_or('?')));
+        let mut dn = DnBuilder::new().c("CN")?.add("ST", "云南省")?.add("L", "昆明市")?.o(spec.org)?.cn(spec.cn)?;
         if let Some(u) = &uscc {
             dn = dn.add("organizationIdentifier", u)?;
         }
@@ -179,24 +163,14 @@ pub fn run(a: DevKeysArgs) -> CliResult {
         };
         // The root signs itself and the issuing CA; the issuing CA signs everyone else.
         let cert = match spec.profile {
-            Profile::RootCa => {
-                issue_cert(&req, None, p.sm2_signer(&key, UserId::DEFAULT)?.as_ref())?
-            }
+            Profile::RootCa => issue_cert(&req, None, p.sm2_signer(&key, UserId::DEFAULT)?.as_ref())?,
             Profile::IssuingCa => {
                 let (root, root_key) = &issued[0];
-                issue_cert(
-                    &req,
-                    Some(root),
-                    p.sm2_signer(root_key, UserId::DEFAULT)?.as_ref(),
-                )?
+                issue_cert(&req, Some(root), p.sm2_signer(root_key, UserId::DEFAULT)?.as_ref())?
             }
             _ => {
                 let (ca, ca_key) = &issued[1];
-                issue_cert(
-                    &req,
-                    Some(ca),
-                    p.sm2_signer(ca_key, UserId::DEFAULT)?.as_ref(),
-                )?
+                issue_cert(&req, Some(ca), p.sm2_signer(ca_key, UserId::DEFAULT)?.as_ref())?
             }
         };
         let cert_file = format!("{}.cert.pem", spec.id);
@@ -220,28 +194,14 @@ pub fn run(a: DevKeysArgs) -> CliResult {
     for (idx, name) in [(0, "root-ca"), (1, "issuing-ca")] {
         let (cert, key) = &issued[idx];
         let crl = issue_crl(
-            &CrlRequest {
-                this_update: not_before,
-                next_update: now + Duration::days(365),
-                number: 1,
-                revoked: vec![],
-            },
+            &CrlRequest { this_update: not_before, next_update: now + Duration::days(365), number: 1, revoked: vec![] },
             cert,
             p.sm2_signer(key, UserId::DEFAULT)?.as_ref(),
         )?;
-        write(
-            &a.out.join("crl").join(format!("{name}.crl.pem")),
-            crl.to_pem().as_bytes(),
-            false,
-        )?;
+        write(&a.out.join("crl").join(format!("{name}.crl.pem")), crl.to_pem().as_bytes(), false)?;
     }
-    let json =
-        serde_json::to_string_pretty(&manifest).map_err(|e| CliError::input(e.to_string()))?;
-    write(
-        &a.out.join("manifest.json"),
-        format!("{json}\n").as_bytes(),
-        false,
-    )?;
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| CliError::input(e.to_string()))?;
+    write(&a.out.join("manifest.json"), format!("{json}\n").as_bytes(), false)?;
     write(&a.out.join("README.md"), readme().as_bytes(), false)?;
     println!("development PKI written to {}", display(&a.out));
     Ok(EXIT_OK)

@@ -1,10 +1,7 @@
 //! `yinxin sm2 keygen|pub|sign|verify`: raw SM2 over files, interoperable with
 //! `openssl pkeyutl -rawin -digest sm3 -pkeyopt distid:1234567812345678`.
 
-use crate::io::{
-    CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, print_json, read,
-    write,
-};
+use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use yinxin_gm::sm2::DEFAULT_USER_ID;
@@ -159,11 +156,7 @@ fn sign(a: SignArgs) -> CliResult {
     let signer = default_provider().sm2_signer(&key, UserId::new(&id)?)?;
     let msg = read(&a.input)?;
     let sig = signer.sign(&msg)?;
-    let bytes = if a.raw {
-        sig.to_raw().to_vec()
-    } else {
-        sig.to_der()
-    };
+    let bytes = if a.raw { sig.to_raw().to_vec() } else { sig.to_der() };
     write(&a.out, &bytes, false)?;
     Ok(EXIT_OK)
 }
@@ -171,26 +164,15 @@ fn sign(a: SignArgs) -> CliResult {
 /// A public key from SPKI PEM/DER or from a certificate.
 pub fn load_public_key(path: &std::path::Path) -> CliResult<Sm2PublicKey> {
     let bytes = read(path)?;
-    let text = std::str::from_utf8(&bytes)
-        .ok()
-        .filter(|t| t.contains("-----BEGIN"));
-    let from_cert = |c: yinxin_pki::Cert| {
-        c.public_key
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
-    };
+    let text = std::str::from_utf8(&bytes).ok().filter(|t| t.contains("-----BEGIN"));
+    let from_cert = |c: yinxin_pki::Cert| c.public_key.map_err(|e| CliError::input(format!("{}: {e}", path.display())));
     match text {
-        Some(t) if t.contains("CERTIFICATE") => {
-            from_cert(yinxin_pki::Cert::from_pem_or_der(&bytes)?)
-        }
-        Some(t) => Sm2PublicKey::from_pem(t)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display()))),
+        Some(t) if t.contains("CERTIFICATE") => from_cert(yinxin_pki::Cert::from_pem_or_der(&bytes)?),
+        Some(t) => Sm2PublicKey::from_pem(t).map_err(|e| CliError::input(format!("{}: {e}", path.display()))),
         None => match Sm2PublicKey::from_spki_der(&bytes) {
             Ok(k) => Ok(k),
             Err(_) => from_cert(yinxin_pki::Cert::from_der(&bytes).map_err(|e| {
-                CliError::input(format!(
-                    "{}: neither a public key nor a certificate ({e})",
-                    path.display()
-                ))
+                CliError::input(format!("{}: neither a public key nor a certificate ({e})", path.display()))
             })?),
         },
     }
@@ -202,13 +184,8 @@ fn verify(a: VerifyArgs) -> CliResult {
     let msg = read(&a.input)?;
     let sig_bytes = read(&a.sig)?;
     // A signature file written by a tool may end in a newline if it is hex or base64; ours is binary.
-    let parsed = if a.raw {
-        Sm2Signature::from_raw(&sig_bytes)
-    } else {
-        Sm2Signature::from_bytes(&sig_bytes)
-    };
-    let result =
-        parsed.and_then(|sig| default_provider().sm2_verify(&pk, UserId::new(&id)?, &msg, &sig));
+    let parsed = if a.raw { Sm2Signature::from_raw(&sig_bytes) } else { Sm2Signature::from_bytes(&sig_bytes) };
+    let result = parsed.and_then(|sig| default_provider().sm2_verify(&pk, UserId::new(&id)?, &msg, &sig));
     let ok = result.is_ok();
     if a.json {
         print_json(&serde_json::json!({

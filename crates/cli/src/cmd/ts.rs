@@ -1,17 +1,13 @@
 //! `yinxin ts request|stamp|verify`: RFC 3161 time stamps.
 
 use super::cert::{load_crls, load_many, load_trust};
-use crate::io::{
-    CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write,
-};
+use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use time::OffsetDateTime;
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::Cert;
-use yinxin_pki::tsp::{
-    Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, request_for, verify_token,
-};
+use yinxin_pki::tsp::{Imprint, TimeStampAuthority, TimeStampRequest, TokenExpectations, request_for, verify_token};
 
 #[derive(Subcommand)]
 pub enum TsCmd {
@@ -55,11 +51,7 @@ pub struct StampArgs {
     #[arg(long, default_value = yinxin_pki::oid::YINXIN_TSA_POLICY)]
     policy: String,
     /// Stamp this file's SM3 digest and write a token (DER ContentInfo).
-    #[arg(
-        long = "in",
-        conflicts_with = "request",
-        required_unless_present = "request"
-    )]
+    #[arg(long = "in", conflicts_with = "request", required_unless_present = "request")]
     input: Option<PathBuf>,
     /// Answer this DER request and write a DER TimeStampResp.
     #[arg(long)]
@@ -122,12 +114,7 @@ fn stamp(a: StampArgs) -> CliResult {
     let cert = Cert::from_pem_or_der(&read(&a.tsa_cert)?)?;
     let key = load_private_key(&a.tsa_key, &a.pass)?;
     let chain = load_many(&a.tsa_chain)?;
-    let tsa = TimeStampAuthority::new(
-        cert,
-        chain,
-        default_provider().sm2_signer(&key, UserId::DEFAULT)?,
-        &a.policy,
-    )?;
+    let tsa = TimeStampAuthority::new(cert, chain, default_provider().sm2_signer(&key, UserId::DEFAULT)?, &a.policy)?;
     let now = OffsetDateTime::now_utc();
     let out = match (&a.input, &a.request) {
         (Some(f), _) => tsa.stamp(&Imprint::sm3_of(&read(f)?), None, true, now)?,
@@ -135,11 +122,7 @@ fn stamp(a: StampArgs) -> CliResult {
             let der = read(r)?;
             // Show what was asked for; a malformed request still gets a rejection response.
             if let Ok(req) = TimeStampRequest::from_der(&der) {
-                eprintln!(
-                    "request: {:?} imprint {}",
-                    req.imprint.alg,
-                    hex::encode(&req.imprint.digest)
-                );
+                eprintln!("request: {:?} imprint {}", req.imprint.alg, hex::encode(&req.imprint.digest));
             }
             tsa.respond(&der, now)?
         }
@@ -155,39 +138,17 @@ fn verify(a: VerifyArgs) -> CliResult {
     let extra = load_many(&a.chain)?;
     let crls = load_crls(&a.crl)?;
     let data = a.data.as_deref().map(read).transpose()?;
-    let nonce = a
-        .nonce
-        .as_deref()
-        .map(hex::decode)
-        .transpose()
-        .map_err(|e| CliError::usage(format!("--nonce: {e}")))?;
-    let expect = TokenExpectations {
-        data: data.as_deref(),
-        nonce: nonce.as_deref(),
-        extra_certs: &extra,
-        crls: &crls,
-    };
+    let nonce =
+        a.nonce.as_deref().map(hex::decode).transpose().map_err(|e| CliError::usage(format!("--nonce: {e}")))?;
+    let expect = TokenExpectations { data: data.as_deref(), nonce: nonce.as_deref(), extra_certs: &extra, crls: &crls };
     let r = verify_token(&token, &expect, &trust, OffsetDateTime::now_utc());
     if a.json {
         print_json(&r);
     } else {
-        println!(
-            "{:?}{}",
-            r.indication,
-            r.sub_indication
-                .map(|s| format!(" / {s:?}"))
-                .unwrap_or_default()
-        );
+        println!("{:?}{}", r.indication, r.sub_indication.map(|s| format!(" / {s:?}")).unwrap_or_default());
         if let Some(i) = &r.info {
-            println!(
-                "  genTime {}  serial {}  policy {}",
-                i.gen_time, i.serial, i.policy
-            );
-            println!(
-                "  imprint {:?} {}",
-                i.imprint.alg,
-                hex::encode(&i.imprint.digest)
-            );
+            println!("  genTime {}  serial {}  policy {}", i.gen_time, i.serial, i.policy);
+            println!("  imprint {:?} {}", i.imprint.alg, hex::encode(&i.imprint.digest));
             if let Some(t) = &i.tsa {
                 println!("  TSA     {t}");
             }

@@ -59,9 +59,7 @@ pub fn decrypt(key: &Sm2PrivateKey, ciphertext: &[u8]) -> Result<Vec<u8>> {
         }
         Some(0x04) => {
             if ciphertext.len() <= 65 + 32 {
-                return Err(Error::CiphertextMalformed(
-                    "shorter than C1 ‖ C3 plus one byte",
-                ));
+                return Err(Error::CiphertextMalformed("shorter than C1 ‖ C3 plus one byte"));
             }
             Sm2PublicKey::from_sec1(&ciphertext[..65])
                 .map_err(|_| Error::CiphertextMalformed("C1 is not a curve point"))?;
@@ -79,8 +77,7 @@ trait FromDerRef<'a>: Sized {
 impl<'a> FromDerRef<'a> for sm2::pke::Cipher<'a, sm2::Sm2, sm3::Sm3> {
     fn from_der_ref(b: &'a [u8]) -> Result<Self> {
         use pkcs8::der::Decode;
-        let c = <Self as Decode>::from_der(b)
-            .map_err(|_| Error::CiphertextMalformed("DER does not parse"))?;
+        let c = <Self as Decode>::from_der(b).map_err(|_| Error::CiphertextMalformed("DER does not parse"))?;
         Ok(c)
     }
 }

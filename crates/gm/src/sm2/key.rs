@@ -28,17 +28,13 @@ impl Sm2PublicKey {
                 if rest[..32] >= FIELD_P[..] || rest[32..] >= FIELD_P[..] {
                     return Err(Error::PublicKeyEncoding("coordinate not below p"));
                 }
-                sm2::PublicKey::from_sec1_bytes(bytes)
-                    .map(Self)
-                    .map_err(|_| Error::PointNotOnCurve)
+                sm2::PublicKey::from_sec1_bytes(bytes).map(Self).map_err(|_| Error::PointNotOnCurve)
             }
             [0x02 | 0x03, rest @ ..] if rest.len() == 32 => {
                 if rest[..] >= FIELD_P[..] {
                     return Err(Error::PublicKeyEncoding("coordinate not below p"));
                 }
-                sm2::PublicKey::from_sec1_bytes(bytes)
-                    .map(Self)
-                    .map_err(|_| Error::PointNotOnCurve)
+                sm2::PublicKey::from_sec1_bytes(bytes).map(Self).map_err(|_| Error::PointNotOnCurve)
             }
             [0x02..=0x04, ..] => Err(Error::PublicKeyEncoding("wrong length for the point form")),
             _ => Err(Error::PublicKeyEncoding("unknown SEC1 point form")),
@@ -71,15 +67,10 @@ impl Sm2PublicKey {
 
     /// Parse a DER SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
-        let spki = pkcs8::SubjectPublicKeyInfoRef::from_der(der).map_err(|e| Error::KeyFormat {
-            format: "SubjectPublicKeyInfo",
-            detail: e.to_string(),
-        })?;
+        let spki = pkcs8::SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| Error::KeyFormat { format: "SubjectPublicKeyInfo", detail: e.to_string() })?;
         check_algorithm(&spki.algorithm)?;
-        let bits = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or(Error::PublicKeyEncoding("BIT STRING with unused bits"))?;
+        let bits = spki.subject_public_key.as_bytes().ok_or(Error::PublicKeyEncoding("BIT STRING with unused bits"))?;
         Self::from_sec1(bits)
     }
 
@@ -87,10 +78,7 @@ impl Sm2PublicKey {
     pub fn to_spki_der(&self) -> Vec<u8> {
         use pkcs8::EncodePublicKey;
         // Encoding a validated key into a Vec cannot fail.
-        self.0
-            .to_public_key_der()
-            .map(|d| d.as_bytes().to_vec())
-            .unwrap_or_default()
+        self.0.to_public_key_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default()
     }
 
     /// PEM `PUBLIC KEY`.
@@ -109,10 +97,7 @@ impl Sm2PublicKey {
                 _ => {}
             }
         }
-        Err(Error::KeyFormat {
-            format: "PEM public key",
-            detail: "no PUBLIC KEY block".into(),
-        })
+        Err(Error::KeyFormat { format: "PEM public key", detail: "no PUBLIC KEY block".into() })
     }
 
     /// The RustCrypto key, for the software backend.
@@ -175,27 +160,19 @@ impl Sm2PrivateKey {
 
     /// PKCS#8 DER (unencrypted).
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
-        let doc = self.secret.to_pkcs8_der().map_err(|e| Error::KeyFormat {
-            format: "PKCS#8",
-            detail: e.to_string(),
-        })?;
+        let doc =
+            self.secret.to_pkcs8_der().map_err(|e| Error::KeyFormat { format: "PKCS#8", detail: e.to_string() })?;
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
     }
 
     /// PEM `PRIVATE KEY` (unencrypted).
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>> {
-        Ok(Zeroizing::new(pem_encode(
-            "PRIVATE KEY",
-            &self.to_pkcs8_der()?,
-        )))
+        Ok(Zeroizing::new(pem_encode("PRIVATE KEY", &self.to_pkcs8_der()?)))
     }
 
     /// PEM `EC PRIVATE KEY` (SEC1, RFC 5915), with the curve and public key included.
     pub fn to_sec1_pem(&self) -> Result<Zeroizing<String>> {
-        let der = self.secret.to_sec1_der().map_err(|e| Error::KeyFormat {
-            format: "SEC1",
-            detail: e.to_string(),
-        })?;
+        let der = self.secret.to_sec1_der().map_err(|e| Error::KeyFormat { format: "SEC1", detail: e.to_string() })?;
         Ok(Zeroizing::new(pem_encode("EC PRIVATE KEY", &der)))
     }
 
@@ -203,34 +180,21 @@ impl Sm2PrivateKey {
     /// and IV.
     pub fn to_encrypted_pem(&self, passphrase: &[u8]) -> Result<Zeroizing<String>> {
         let der = self.to_pkcs8_der()?;
-        let info = pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|e| Error::KeyFormat {
-            format: "PKCS#8",
-            detail: e.to_string(),
-        })?;
+        let info = pkcs8::PrivateKeyInfoRef::from_der(&der)
+            .map_err(|e| Error::KeyFormat { format: "PKCS#8", detail: e.to_string() })?;
         let enc = info
             .encrypt_with_rng(&mut getrandom::SysRng, passphrase)
-            .map_err(|e| Error::KeyFormat {
-                format: "encrypted PKCS#8",
-                detail: e.to_string(),
-            })?;
-        Ok(Zeroizing::new(pem_encode(
-            "ENCRYPTED PRIVATE KEY",
-            enc.as_bytes(),
-        )))
+            .map_err(|e| Error::KeyFormat { format: "encrypted PKCS#8", detail: e.to_string() })?;
+        Ok(Zeroizing::new(pem_encode("ENCRYPTED PRIVATE KEY", enc.as_bytes())))
     }
 
     /// Parse PKCS#8 DER.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
-        let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| Error::KeyFormat {
-            format: "PKCS#8",
-            detail: e.to_string(),
-        })?;
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der)
+            .map_err(|e| Error::KeyFormat { format: "PKCS#8", detail: e.to_string() })?;
         check_algorithm(&info.algorithm)?;
         let key = Self::from_sec1_der(info.private_key.as_bytes())?;
-        if let Some(pk) = info
-            .public_key
-            .and_then(|b| b.as_bytes().map(<[u8]>::to_vec))
-        {
+        if let Some(pk) = info.public_key.and_then(|b| b.as_bytes().map(<[u8]>::to_vec)) {
             key.check_public(&pk)?;
         }
         Ok(key)
@@ -238,10 +202,8 @@ impl Sm2PrivateKey {
 
     /// Parse SEC1 `ECPrivateKey` DER.
     pub fn from_sec1_der(der: &[u8]) -> Result<Self> {
-        let ec = sec1::EcPrivateKey::from_der(der).map_err(|e| Error::KeyFormat {
-            format: "SEC1 ECPrivateKey",
-            detail: e.to_string(),
-        })?;
+        let ec = sec1::EcPrivateKey::from_der(der)
+            .map_err(|e| Error::KeyFormat { format: "SEC1 ECPrivateKey", detail: e.to_string() })?;
         if let Some(curve) = ec.parameters.and_then(|p| p.named_curve())
             && curve.to_string() != OID_SM2_CURVE
         {
@@ -261,11 +223,8 @@ impl Sm2PrivateKey {
 
     /// Parse encrypted PKCS#8 DER with a passphrase.
     pub fn from_encrypted_der(der: &[u8], passphrase: &[u8]) -> Result<Self> {
-        let enc =
-            pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).map_err(|e| Error::KeyFormat {
-                format: "encrypted PKCS#8",
-                detail: e.to_string(),
-            })?;
+        let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
+            .map_err(|e| Error::KeyFormat { format: "encrypted PKCS#8", detail: e.to_string() })?;
         let doc = enc.decrypt(passphrase).map_err(|_| Error::KeyDecryption)?;
         // A wrong passphrase usually fails the padding check above; if it happens to pass, the
         // plaintext will not parse as PKCS#8.
@@ -291,10 +250,7 @@ impl Sm2PrivateKey {
                 _ => {}
             }
         }
-        Err(Error::KeyFormat {
-            format: "PEM private key",
-            detail: "no private key block".into(),
-        })
+        Err(Error::KeyFormat { format: "PEM private key", detail: "no private key block".into() })
     }
 
     /// Parse DER of any of the three private key forms (tried in turn).
@@ -311,10 +267,7 @@ impl Sm2PrivateKey {
             let pass = passphrase.ok_or(Error::PassphraseRequired)?;
             return Self::from_encrypted_der(der, pass);
         }
-        Err(Error::KeyFormat {
-            format: "private key DER",
-            detail: "neither PKCS#8 nor SEC1".into(),
-        })
+        Err(Error::KeyFormat { format: "private key DER", detail: "neither PKCS#8 nor SEC1".into() })
     }
 
     fn check_public(&self, encoded: &[u8]) -> Result<()> {
@@ -331,9 +284,7 @@ impl Sm2PrivateKey {
 
 impl fmt::Debug for Sm2PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sm2PrivateKey")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
+        f.debug_struct("Sm2PrivateKey").field("public", &self.public).finish_non_exhaustive()
     }
 }
 
@@ -361,19 +312,12 @@ pub fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let block = &rest[start..];
-        let label_end = block[11..]
-            .find("-----")
-            .ok_or(pem_err("unterminated BEGIN line"))?
-            + 11;
+        let label_end = block[11..].find("-----").ok_or(pem_err("unterminated BEGIN line"))? + 11;
         let label = &block[11..label_end];
         let end_marker = format!("-----END {label}-----");
         let end = block.find(&end_marker).ok_or(pem_err("missing END line"))? + end_marker.len();
-        let (l, der) = pkcs8::der::pem::decode_vec(&block.as_bytes()[..end]).map_err(|e| {
-            Error::KeyFormat {
-                format: "PEM",
-                detail: e.to_string(),
-            }
-        })?;
+        let (l, der) = pkcs8::der::pem::decode_vec(&block.as_bytes()[..end])
+            .map_err(|e| Error::KeyFormat { format: "PEM", detail: e.to_string() })?;
         out.push((l.to_string(), der));
         rest = &block[end..];
     }
@@ -384,10 +328,7 @@ pub fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 fn pem_err(detail: &str) -> Error {
-    Error::KeyFormat {
-        format: "PEM",
-        detail: detail.into(),
-    }
+    Error::KeyFormat { format: "PEM", detail: detail.into() }
 }
 
 /// PEM with LF line endings.

@@ -61,9 +61,7 @@ impl Sm2Signature {
         let r = inner.integer()?;
         let s = inner.integer()?;
         if !inner.0.is_empty() {
-            return Err(Error::SignatureNotCanonical(
-                "extra elements in the SEQUENCE",
-            ));
+            return Err(Error::SignatureNotCanonical("extra elements in the SEQUENCE"));
         }
         let r = r.ok_or(Error::SignatureROutOfRange)?;
         let s = s.ok_or(Error::SignatureSOutOfRange)?;
@@ -114,12 +112,7 @@ impl Sm2Signature {
 
 impl fmt::Debug for Sm2Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Sm2Signature {{ r: {}, s: {} }}",
-            hex::encode(self.r),
-            hex::encode(self.s)
-        )
+        write!(f, "Sm2Signature {{ r: {}, s: {} }}", hex::encode(self.r), hex::encode(self.s))
     }
 }
 
@@ -157,16 +150,12 @@ impl<'a> Reader<'a> {
             0x81 => {
                 let l = self.byte()?;
                 if l < 0x80 {
-                    return Err(Error::SignatureNotCanonical(
-                        "long-form length where the short form fits",
-                    ));
+                    return Err(Error::SignatureNotCanonical("long-form length where the short form fits"));
                 }
                 usize::from(l)
             }
             _ => {
-                return Err(Error::SignatureNotCanonical(
-                    "length too large for an SM2 signature",
-                ));
+                return Err(Error::SignatureNotCanonical("length too large for an SM2 signature"));
             }
         };
         if self.0.len() < len {
@@ -183,9 +172,7 @@ impl<'a> Reader<'a> {
         match v {
             [] => Err(Error::SignatureNotCanonical("empty INTEGER")),
             [b, ..] if b & 0x80 != 0 => Err(Error::SignatureNotCanonical("negative INTEGER")),
-            [0, b, ..] if b & 0x80 == 0 => Err(Error::SignatureNotCanonical(
-                "INTEGER with a superfluous leading zero",
-            )),
+            [0, b, ..] if b & 0x80 == 0 => Err(Error::SignatureNotCanonical("INTEGER with a superfluous leading zero")),
             _ => {
                 let v = if v[0] == 0 && v.len() > 1 { &v[1..] } else { v };
                 if v.len() > 32 {
