@@ -272,18 +272,23 @@ pub(crate) fn strip_zeros(b: &[u8]) -> &[u8] {
 
 /// Parse every certificate in PEM text (any number of `CERTIFICATE` blocks) or one DER.
 pub fn parse_many(bytes: &[u8]) -> Result<Vec<Cert>> {
-    if let Ok(text) = core::str::from_utf8(bytes)
-        && text.contains("-----BEGIN")
-    {
-        let blocks = yinxin_gm::sm2::key::pem_blocks(text).map_err(|e| Error::CertificateFormat(e.to_string()))?;
-        let certs: Vec<Cert> =
-            blocks.iter().filter(|(l, _)| l == "CERTIFICATE").map(|(_, d)| Cert::from_der(d)).collect::<Result<_>>()?;
-        if certs.is_empty() {
-            return Err(Error::CertificateFormat("no CERTIFICATE block".into()));
+    der_blocks(bytes, "CERTIFICATE").map_err(Error::CertificateFormat)?.iter().map(|d| Cert::from_der(d)).collect()
+}
+
+/// The DER inside `bytes`: every PEM block labelled `label` when the bytes are PEM text (at least
+/// one is required), else the bytes themselves.
+pub(crate) fn der_blocks(bytes: &[u8], label: &str) -> core::result::Result<Vec<Vec<u8>>, String> {
+    match core::str::from_utf8(bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            let blocks = yinxin_gm::sm2::key::pem_blocks(text).map_err(|e| e.to_string())?;
+            let ders: Vec<Vec<u8>> = blocks.into_iter().filter(|(l, _)| l == label).map(|(_, d)| d).collect();
+            if ders.is_empty() {
+                return Err(format!("no {label} PEM block"));
+            }
+            Ok(ders)
         }
-        return Ok(certs);
+        _ => Ok(vec![bytes.to_vec()]),
     }
-    Ok(vec![Cert::from_der(bytes)?])
 }
 
 /// Load certificates from a file (PEM with one or more blocks, or DER) or from every

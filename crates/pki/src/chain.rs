@@ -38,6 +38,26 @@ pub enum Purpose {
     CertSigning,
 }
 
+impl Purpose {
+    /// Every purpose.
+    pub const ALL: [Purpose; 4] = [Purpose::Any, Purpose::DocumentSigning, Purpose::TimeStamping, Purpose::CertSigning];
+
+    /// The kebab-case name (`document-signing`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Any => "any",
+            Purpose::DocumentSigning => "document-signing",
+            Purpose::TimeStamping => "time-stamping",
+            Purpose::CertSigning => "cert-signing",
+        }
+    }
+
+    /// Parse a kebab-case name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
 /// How revocation is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

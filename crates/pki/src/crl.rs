@@ -155,17 +155,11 @@ impl Crl {
 
     /// Parse PEM (`X509 CRL`) or DER.
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self> {
-        if let Ok(text) = core::str::from_utf8(bytes)
-            && text.contains("-----BEGIN")
-        {
-            let blocks = yinxin_gm::sm2::key::pem_blocks(text).map_err(|e| Error::CrlFormat(e.to_string()))?;
-            let (_, der) = blocks
-                .iter()
-                .find(|(l, _)| l == "X509 CRL")
-                .ok_or_else(|| Error::CrlFormat("no X509 CRL block".into()))?;
-            return Self::from_der(der);
+        let ders = crate::cert::der_blocks(bytes, "X509 CRL").map_err(Error::CrlFormat)?;
+        match ders.as_slice() {
+            [one] => Self::from_der(one),
+            more => Err(Error::CrlFormat(format!("expected one CRL, found {}", more.len()))),
         }
-        Self::from_der(bytes)
     }
 
     /// The CRL as stored.

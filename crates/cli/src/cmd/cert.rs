@@ -2,7 +2,7 @@
 
 use super::sm2::load_public_key;
 use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, parse_at, print_json, write};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -24,38 +24,26 @@ pub enum CertCmd {
     Verify(VerifyArgs),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ProfileArg {
-    RootCa,
-    IssuingCa,
-    LicenceIssuer,
-    SealMaker,
-    SealHolder,
-    Person,
-    TimeStamping,
-    StatusListSigner,
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+        format!("unknown profile {s:?}; one of: {}", names.join(", "))
+    })
 }
 
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Self {
-        match p {
-            ProfileArg::RootCa => Profile::RootCa,
-            ProfileArg::IssuingCa => Profile::IssuingCa,
-            ProfileArg::LicenceIssuer => Profile::LicenceIssuer,
-            ProfileArg::SealMaker => Profile::SealMaker,
-            ProfileArg::SealHolder => Profile::SealHolder,
-            ProfileArg::Person => Profile::Person,
-            ProfileArg::TimeStamping => Profile::TimeStamping,
-            ProfileArg::StatusListSigner => Profile::StatusListSigner,
-        }
-    }
+fn parse_purpose(s: &str) -> Result<Purpose, String> {
+    Purpose::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Purpose::ALL.iter().map(|p| p.name()).collect();
+        format!("unknown purpose {s:?}; one of: {}", names.join(", "))
+    })
 }
 
 #[derive(Args)]
 pub struct IssueArgs {
-    /// The certificate profile.
-    #[arg(long, value_enum)]
-    profile: ProfileArg,
+    /// The certificate profile: root-ca, issuing-ca, licence-issuer, seal-maker, seal-holder,
+    /// person, time-stamping, status-list-signer.
+    #[arg(long, value_parser = parse_profile)]
+    profile: Profile,
     /// Subject, most general first: "C=CN,O=某市市场监督管理局,CN=…" (UTF-8).
     #[arg(long)]
     subject: String,
@@ -103,14 +91,6 @@ pub struct ShowArgs {
     json: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum PurposeArg {
-    Any,
-    DocumentSigning,
-    TimeStamping,
-    CertSigning,
-}
-
 #[derive(Args)]
 pub struct VerifyArgs {
     /// The certificate to validate.
@@ -127,9 +107,9 @@ pub struct VerifyArgs {
     /// Judge validity at this time (RFC 3339); default now.
     #[arg(long, value_parser = parse_at)]
     at: Option<OffsetDateTime>,
-    /// What the certificate must be fit for.
-    #[arg(long, value_enum, default_value = "any")]
-    purpose: PurposeArg,
+    /// What the certificate must be fit for: any, document-signing, time-stamping, cert-signing.
+    #[arg(long, value_parser = parse_purpose, default_value = "any")]
+    purpose: Purpose,
     /// Every certificate needs a fresh CRL from its issuer, else INDETERMINATE.
     #[arg(long)]
     require_revocation: bool,
@@ -147,7 +127,7 @@ pub fn run(cmd: CertCmd) -> CliResult {
 }
 
 fn issue(a: IssueArgs) -> CliResult {
-    let profile: Profile = a.profile.into();
+    let profile = a.profile;
     let subject_der = DnBuilder::parse(&a.subject)?.to_der()?;
     let subject_key = match &a.key {
         Some(k) => Some(load_private_key(k, &a.pass)?),
@@ -306,12 +286,7 @@ fn verify(a: VerifyArgs) -> CliResult {
         at: a.at.unwrap_or(now),
         time_source: if a.at.is_some() { TimeSource::Caller } else { TimeSource::Now },
         now,
-        purpose: match a.purpose {
-            PurposeArg::Any => Purpose::Any,
-            PurposeArg::DocumentSigning => Purpose::DocumentSigning,
-            PurposeArg::TimeStamping => Purpose::TimeStamping,
-            PurposeArg::CertSigning => Purpose::CertSigning,
-        },
+        purpose: a.purpose,
         crls: &crls,
         revocation: if a.require_revocation { RevocationPolicy::Require } else { RevocationPolicy::IfAvailable },
     };
