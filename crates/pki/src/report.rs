@@ -182,4 +182,130 @@ pub enum TimeSource {
     Caller,
     /// The genTime of a verified time stamp.
     TimeStamp,
+    /// The signing time the signer claims (timeInfo, signingTime): not proof, used when the
+    /// caller asks to judge "at signing time" and no time stamp exists.
+    SignerClaimed,
+}
+
+/// A party named in a report (signer, seal maker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    /// Certificate subject.
+    pub subject: String,
+    /// Certificate issuer.
+    pub issuer: String,
+    /// Serial number (hex).
+    pub serial: String,
+}
+
+impl Party {
+    /// From a certificate.
+    pub fn of(c: &crate::Cert) -> Self {
+        Self { subject: c.subject(), issuer: c.issuer(), serial: c.serial_hex() }
+    }
+}
+
+/// What a report says about an e-seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SealSummary {
+    /// Standard followed (`GB/T 38540-2020`, …).
+    pub version: String,
+    /// esID.
+    pub es_id: String,
+    /// Seal name.
+    pub name: String,
+    /// Seal type code.
+    pub seal_type: i64,
+    /// Vendor id.
+    pub vid: String,
+    /// Validity start.
+    pub valid_start: String,
+    /// Validity end.
+    pub valid_end: String,
+    /// The maker, when its certificate parsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maker: Option<Party>,
+}
+
+/// The verification report every yinxin verifier returns: for one object (a seal, a signature, a
+/// document) the overall indication, the facts established, every check, and the reports of the
+/// parts it contains (each signature of a document).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// What was verified: `seal`, `ses-signature`, `gmt0010-signature`, `ofd`, `pdf`, ….
+    pub kind: &'static str,
+    /// Where it is (a file name, a path inside a package).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Overall result, including the parts.
+    pub indication: Indication,
+    /// Why, when not PASSED.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_indication: Option<SubIndication>,
+    /// The time validity was judged at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_time: Option<String>,
+    /// Where that time came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_source: Option<TimeSource>,
+    /// The signing time the signer claims (not proof).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_signing_time: Option<String>,
+    /// The signer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Party>,
+    /// The seal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal: Option<SealSummary>,
+    /// The time stamp, when one verified far enough to be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_stamp: Option<crate::tsp::TstSummary>,
+    /// Every check.
+    pub checks: Vec<Check>,
+    /// Reports of contained objects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Report>,
+}
+
+impl Report {
+    /// An empty report for `kind`.
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            location: None,
+            indication: Indication::Indeterminate,
+            sub_indication: None,
+            validation_time: None,
+            time_source: None,
+            claimed_signing_time: None,
+            signer: None,
+            seal: None,
+            time_stamp: None,
+            checks: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// Set the indication from the checks and the parts: any FAILED makes it FAILED, then any
+    /// INDETERMINATE; a report with neither checks nor parts is INDETERMINATE.
+    pub fn conclude(&mut self) {
+        let (mut ind, mut sub) = conclude(&self.checks);
+        for p in &self.parts {
+            let worse = match (ind, p.indication) {
+                (Indication::Failed, _) => false,
+                (_, Indication::Failed) => true,
+                (Indication::Passed, Indication::Indeterminate) => true,
+                _ => false,
+            };
+            if worse {
+                ind = p.indication;
+                sub = p.sub_indication;
+            }
+        }
+        if self.checks.is_empty() && self.parts.is_empty() {
+            ind = Indication::Indeterminate;
+        }
+        self.indication = ind;
+        self.sub_indication = sub;
+    }
 }

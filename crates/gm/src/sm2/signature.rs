@@ -88,6 +88,43 @@ impl Sm2Signature {
         Err(Error::SignatureEncoding(bytes.len()))
     }
 
+    /// Accept what other vendors' seals carry: strict DER, raw r‖s, or DER whose INTEGERs break
+    /// the rules (a missing 0x00 pad that makes them look negative, superfluous leading zeros).
+    /// Returns the signature and, when the input was not canonical, which quirk was tolerated.
+    /// Only for verifying stored data: r and s are still range-checked.
+    pub fn from_bytes_lenient(bytes: &[u8]) -> Result<(Self, Option<&'static str>)> {
+        match Self::from_bytes(bytes) {
+            Ok(s) if bytes.len() == 64 && bytes.first() != Some(&0x30) => {
+                Ok((s, Some("raw 64-byte r||s instead of DER")))
+            }
+            Ok(s) if bytes.len() == 64 && Self::from_der(bytes).is_err() => {
+                Ok((s, Some("raw 64-byte r||s instead of DER")))
+            }
+            Ok(s) => Ok((s, None)),
+            Err(Error::SignatureNotCanonical(_)) => {
+                let mut outer = Reader(bytes);
+                let body = outer.tlv(0x30, "expected a SEQUENCE")?;
+                let mut inner = Reader(body);
+                let mut take = || -> Result<[u8; 32]> {
+                    let v = inner.tlv(0x02, "expected an INTEGER")?;
+                    let first = v.iter().position(|b| *b != 0).unwrap_or(v.len());
+                    let v = &v[first..];
+                    if v.len() > 32 {
+                        return Err(Error::SignatureROutOfRange);
+                    }
+                    let mut out = [0u8; 32];
+                    out[32 - v.len()..].copy_from_slice(v);
+                    Ok(out)
+                };
+                let r = take()?;
+                let s = take()
+                    .map_err(|e| if e == Error::SignatureROutOfRange { Error::SignatureSOutOfRange } else { e })?;
+                Ok((Self::from_scalars(r, s)?, Some("non-canonical DER INTEGERs (read as unsigned)")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The DER encoding.
     pub fn to_der(&self) -> Vec<u8> {
         let r = der_uint(&self.r);

@@ -1,0 +1,561 @@
+//! Verifying seals and SES_Signatures after GB/T 38540 (see `docs/standards.md` §3):
+//!
+//! Seal (§3.1): format → maker's signature (v4/v5 over the stored `SES_SealInfo`, v1 over
+//! `SEQUENCE { sealInfo, cert, alg }`) → maker certificate chain to a trusted seal authority →
+//! seal validity at the validation time → (v5) the seal's time stamp.
+//!
+//! Signature (§3.2): format → signer's SM2 signature over the stored `TBS_Sign` → signer in the
+//! seal's certList (certificate or digest) → the seal as above → signer chain → data hash → time
+//! stamp over the signature value, which, when valid, fixes the validation time (proof of
+//! existence); its genTime must lie inside every validity window, which the checks at that time
+//! establish.
+//!
+//! Every outcome is a [`Check`] with a stable id; nothing here returns "valid" for what it
+//! could not check.
+
+use crate::model::{CertList, Seal, SealVersion, SesSignature, TimeInfo};
+use time::OffsetDateTime;
+use yinxin_gm::{Sm2Signature, UserId};
+use yinxin_pki::chain::{RevocationPolicy, ValidationOptions, validate_chain};
+use yinxin_pki::report::{Check, Party, Report, SealSummary, SubIndication, TimeSource};
+use yinxin_pki::time::format_instant;
+use yinxin_pki::tsp::{TokenExpectations, verify_token};
+use yinxin_pki::{Cert, Crl, Purpose, TrustStore, oid};
+
+/// When validity is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// Now, unless a valid time stamp proves an earlier time.
+    Now,
+    /// A time the caller gives (overrides time stamps).
+    Given(OffsetDateTime),
+    /// The claimed signing time (timeInfo; a seal's createDate), unless a valid time stamp proves
+    /// one. The report says the time is only claimed.
+    SigningTime,
+}
+
+/// What verification trusts and knows.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions<'a> {
+    /// Trust anchors for signer certificates and time-stamp authorities.
+    pub trust: &'a TrustStore,
+    /// Trust anchors for seal makers (制章机构); `None` means the same as `trust`.
+    pub seal_authorities: Option<&'a TrustStore>,
+    /// Intermediate certificates.
+    pub intermediates: &'a [Cert],
+    /// CRLs.
+    pub crls: &'a [Crl],
+    /// Revocation policy.
+    pub revocation: RevocationPolicy,
+    /// When to judge validity.
+    pub at: At,
+    /// The current time.
+    pub now: OffsetDateTime,
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// Judge now, with these anchors, revocation when CRLs are given.
+    pub fn new(trust: &'a TrustStore) -> Self {
+        Self {
+            trust,
+            seal_authorities: None,
+            intermediates: &[],
+            crls: &[],
+            revocation: RevocationPolicy::IfAvailable,
+            at: At::Now,
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+const SIG_OIDS: [&str; 2] = [oid::SM2_WITH_SM3, oid::SM2_SIGN];
+
+/// The summary of a seal for reports.
+pub fn summary(seal: &Seal) -> SealSummary {
+    let version = serde_json_name(seal.version);
+    SealSummary {
+        version,
+        es_id: seal.es_id.clone(),
+        name: seal.property.name.clone(),
+        seal_type: seal.property.seal_type,
+        vid: seal.header.vid.clone(),
+        valid_start: format_instant(seal.property.valid_start),
+        valid_end: format_instant(seal.property.valid_end),
+        maker: Cert::from_der(&seal.maker_cert).ok().map(|c| Party::of(&c)),
+    }
+}
+
+fn serde_json_name(v: SealVersion) -> String {
+    match v {
+        SealVersion::V1 => "GM/T 0031-2014",
+        SealVersion::V4 => "GB/T 38540-2020",
+        SealVersion::V5 => "GM/T 0031-2025",
+    }
+    .to_string()
+}
+
+/// Verify a stand-alone seal.
+pub fn verify_seal(seal: &Seal, opts: &VerifyOptions<'_>) -> Report {
+    let mut r = Report::new("seal");
+    r.seal = Some(summary(seal));
+    let (at, source) = match opts.at {
+        At::Given(t) => (t, TimeSource::Caller),
+        At::SigningTime => (seal.property.create_date, TimeSource::SignerClaimed),
+        At::Now => (opts.now, TimeSource::Now),
+    };
+    r.validation_time = Some(format_instant(at));
+    r.time_source = Some(source);
+    r.checks = seal_checks(seal, opts, at, source);
+    r.conclude();
+    r
+}
+
+/// Verify a parse result, turning a parse failure into a FAILED report.
+pub fn verify_seal_bytes(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
+    match Seal::parse(bytes) {
+        Ok(s) => verify_seal(&s, opts),
+        Err(e) => format_failure("seal", &e.to_string()),
+    }
+}
+
+/// A FAILED report for something that did not parse.
+pub fn format_failure(kind: &'static str, msg: &str) -> Report {
+    let mut r = Report::new(kind);
+    r.checks.push(Check::fail(
+        "format",
+        SubIndication::FormatFailure,
+        format!("结构无法解析：{msg}"),
+        format!("does not parse: {msg}"),
+    ));
+    r.conclude();
+    r
+}
+
+fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source: TimeSource) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let about = format!("{} ({})", seal.property.name, seal.es_id);
+
+    // 1. Format.
+    let mut problems = Vec::new();
+    if seal.header.id != "ES" {
+        problems.push(format!("header id {:?} is not \"ES\"", seal.header.id));
+    }
+    match (seal.version, seal.header.version) {
+        (SealVersion::V4, 4) | (SealVersion::V5, 5) | (SealVersion::V1, _) => {}
+        (v, h) => problems.push(format!("header version {h} does not fit the {v:?} layout")),
+    }
+    if seal.picture.data.is_empty() {
+        problems.push("empty picture".into());
+    }
+    checks.push(
+        if problems.is_empty() {
+            Check::pass(
+                "seal.format",
+                format!("印章结构完整（{}）", serde_json_name(seal.version)),
+                format!("seal well formed ({})", serde_json_name(seal.version)),
+            )
+        } else {
+            Check::fail(
+                "seal.format",
+                SubIndication::FormatFailure,
+                format!("印章格式错误：{}", problems.join("; ")),
+                format!("seal format: {}", problems.join("; ")),
+            )
+        }
+        .about(&about),
+    );
+
+    // 2. The maker's signature.
+    let maker = Cert::from_der(&seal.maker_cert);
+    checks.push(
+        match &maker {
+            Err(e) => Check::fail(
+                "seal.maker_signature",
+                SubIndication::FormatFailure,
+                format!("制章者证书无法解析：{e}"),
+                format!("maker certificate does not parse: {e}"),
+            ),
+            Ok(c) => sm2_check(
+                "seal.maker_signature",
+                &seal.sign_alg,
+                c,
+                &seal.maker_signed_bytes,
+                &seal.signed_value,
+                "制章者签名",
+                "maker's signature",
+            ),
+        }
+        .about(&about),
+    );
+
+    // 3. The maker's chain, to a trusted seal authority.
+    if let Ok(maker) = &maker {
+        let vo = ValidationOptions {
+            at,
+            time_source: source,
+            now: opts.now,
+            purpose: Purpose::DocumentSigning,
+            crls: opts.crls,
+            revocation: opts.revocation,
+        };
+        let chain = validate_chain(maker, opts.intermediates, opts.seal_authorities.unwrap_or(opts.trust), &vo);
+        checks.extend(chain.checks.into_iter().map(|mut c| {
+            c.id = match c.id {
+                "chain.build" => "seal.maker_chain",
+                other => other,
+            };
+            c
+        }));
+    }
+
+    // 4. Validity of the seal itself.
+    let (vs, ve, t) =
+        (format_instant(seal.property.valid_start), format_instant(seal.property.valid_end), format_instant(at));
+    checks.push(
+        if at < seal.property.valid_start {
+            Check::fail(
+                "seal.validity",
+                SubIndication::NotYetValid,
+                format!("印章在{t}尚未生效（{vs}起）"),
+                format!("seal not yet valid at {t} (from {vs})"),
+            )
+        } else if at > seal.property.valid_end {
+            Check::fail(
+                "seal.validity",
+                SubIndication::Expired,
+                format!("印章在{t}已过期（{ve}止）"),
+                format!("seal expired at {t} (valid until {ve})"),
+            )
+        } else {
+            Check::pass(
+                "seal.validity",
+                format!("印章在{t}有效（{vs}至{ve}）"),
+                format!("seal valid at {t} ({vs} to {ve})"),
+            )
+        }
+        .about(&about),
+    );
+
+    // 5. v5: the seal's own time stamp over the maker's signature.
+    if let Some(token) = &seal.time_stamp {
+        let expect = TokenExpectations {
+            data: Some(&seal.signed_value),
+            nonce: None,
+            extra_certs: opts.intermediates,
+            crls: opts.crls,
+        };
+        let tr = verify_token(token, &expect, opts.trust, opts.now);
+        let c = match tr.indication {
+            yinxin_pki::Indication::Passed => {
+                let gt = tr.gen_time.unwrap_or(at);
+                if seal.property.create_date > gt + yinxin_pki::tsp::CLOCK_SKEW {
+                    Check::fail(
+                        "seal.time_stamp",
+                        SubIndication::TimestampOrderFailure,
+                        "制章时间晚于印章时间戳",
+                        "createDate is later than the seal's time stamp",
+                    )
+                } else {
+                    Check::pass("seal.time_stamp", "印章时间戳有效", "the seal's time stamp is valid")
+                }
+            }
+            _ if tr.checks.iter().any(|c| c.id == "tst.format" && c.outcome == yinxin_pki::Outcome::Failed) => {
+                Check::indeterminate(
+                    "seal.time_stamp",
+                    SubIndication::FormatFailure,
+                    format!("印章时间戳无法解析（{} 字节），不能作为时间证明", token.len()),
+                    format!("the seal's time stamp ({} bytes) does not parse: no proof of time", token.len()),
+                )
+            }
+            ind => Check::indeterminate(
+                "seal.time_stamp",
+                tr.sub_indication.unwrap_or(SubIndication::TryLater),
+                format!("印章时间戳未通过验证（{ind:?}）"),
+                format!("the seal's time stamp did not verify ({ind:?})"),
+            ),
+        };
+        checks.push(c.about(&about));
+    }
+    checks
+}
+
+/// SM2 over `signed` with the certificate's key (default user ID), accepting the encodings found
+/// in the wild and saying so.
+fn sm2_check(id: &'static str, alg: &str, cert: &Cert, signed: &[u8], sig: &[u8], zh: &str, en: &str) -> Check {
+    if !SIG_OIDS.contains(&alg) {
+        return Check::fail(
+            id,
+            SubIndication::CryptoConstraintsFailure,
+            format!("{zh}算法{alg}不是SM2"),
+            format!("{en} algorithm {alg} is not SM2-with-SM3"),
+        );
+    }
+    let Ok(pk) = &cert.public_key else {
+        return Check::fail(
+            id,
+            SubIndication::CryptoConstraintsFailure,
+            "证书公钥不是SM2公钥",
+            "certificate key is not SM2",
+        );
+    };
+    match Sm2Signature::from_bytes_lenient(sig) {
+        Err(e) => Check::fail(
+            id,
+            SubIndication::FormatFailure,
+            format!("{zh}值格式错误：{e}"),
+            format!("{en} value malformed: {e}"),
+        ),
+        Ok((s, quirk)) => match yinxin_gm::provider::verify(pk, UserId::DEFAULT, signed, &s) {
+            Ok(()) => {
+                let note = quirk.map(|q| format!(" (accepted: {q})")).unwrap_or_default();
+                Check::pass(id, format!("{zh}有效{note}"), format!("{en} is valid{note}"))
+            }
+            Err(e) => Check::fail(
+                id,
+                SubIndication::SigCryptoFailure,
+                format!("{zh}无效：{e}"),
+                format!("{en} is invalid: {e}"),
+            ),
+        },
+    }
+}
+
+/// Verify an SES_Signature over `data` (the protected bytes; `None` when not available).
+pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Report {
+    let mut r = Report::new("ses-signature");
+    r.seal = Some(summary(&sig.seal));
+    let claimed = sig.time_info.time();
+    r.claimed_signing_time = Some(match &sig.time_info {
+        TimeInfo::Time(t) => format_instant(*t),
+        TimeInfo::Text(s) => s.clone(),
+    });
+    let signer = Cert::from_der(&sig.signer_cert);
+    if let Ok(c) = &signer {
+        r.signer = Some(Party::of(c));
+    }
+    let mut checks = Vec::new();
+
+    // Format.
+    let expected_tbs = match sig.version {
+        SealVersion::V1 => None,
+        SealVersion::V4 => Some(4),
+        SealVersion::V5 => Some(5),
+    };
+    checks.push(match expected_tbs {
+        Some(v) if v != sig.tbs_version => Check::fail(
+            "sig.format",
+            SubIndication::FormatFailure,
+            format!("TBS_Sign版本{}与印章版本不符", sig.tbs_version),
+            format!("TBS_Sign version {} does not match the seal's", sig.tbs_version),
+        ),
+        _ => Check::pass("sig.format", "签章结构完整", "signature well formed"),
+    });
+
+    // The signature over TBS_Sign.
+    checks.push(match &signer {
+        Err(e) => Check::fail(
+            "sig.signature",
+            SubIndication::NoSigningCertificateFound,
+            format!("签章者证书无法解析：{e}"),
+            format!("signer certificate does not parse: {e}"),
+        ),
+        Ok(c) => sm2_check(
+            "sig.signature",
+            &sig.sign_alg,
+            c,
+            &sig.tbs_raw,
+            &sig.signature,
+            "签章者签名",
+            "signer's signature",
+        ),
+    });
+
+    // The signer is one the seal admits.
+    checks.push(signer_in_cert_list(sig));
+
+    // The data.
+    checks.push(match data {
+        None => Check::indeterminate(
+            "sig.data_hash",
+            SubIndication::SignedDataNotFound,
+            "未提供原文，无法核对摘要",
+            "no signed data given: dataHash not checked",
+        ),
+        Some(d) => {
+            let h = yinxin_gm::sm3::sm3(d);
+            if sig.data_hash == h.0 {
+                Check::pass("sig.data_hash", "原文SM3摘要一致", "SM3 of the data matches dataHash")
+            } else {
+                Check::fail(
+                    "sig.data_hash",
+                    SubIndication::HashFailure,
+                    "原文摘要与dataHash不符",
+                    "the data's SM3 does not match dataHash",
+                )
+            }
+        }
+    });
+
+    // The time stamp over the signature value fixes the time, when it verifies.
+    let mut proven = None;
+    if let Some(token) = &sig.time_stamp {
+        let expect = TokenExpectations {
+            data: Some(&sig.signature),
+            nonce: None,
+            extra_certs: opts.intermediates,
+            crls: opts.crls,
+        };
+        let tr = verify_token(token, &expect, opts.trust, opts.now);
+        r.time_stamp = tr.info.clone();
+        match tr.indication {
+            yinxin_pki::Indication::Passed => {
+                let gt = tr.gen_time.unwrap_or(opts.now);
+                proven = Some(gt);
+                checks.push(Check::pass(
+                    "sig.time_stamp",
+                    format!("时间戳有效，时间{}", format_instant(gt)),
+                    format!("time stamp valid, genTime {}", format_instant(gt)),
+                ));
+                if let Some(c) = claimed.filter(|c| *c > gt + yinxin_pki::tsp::CLOCK_SKEW) {
+                    checks.push(Check::fail(
+                        "sig.time_order",
+                        SubIndication::TimestampOrderFailure,
+                        format!("声称的签章时间{}晚于时间戳", format_instant(c)),
+                        format!("claimed signing time {} is later than the time stamp", format_instant(c)),
+                    ));
+                }
+            }
+            ind => {
+                let parsed =
+                    !tr.checks.iter().any(|c| c.id == "tst.format" && c.outcome == yinxin_pki::Outcome::Failed);
+                let sub = if parsed {
+                    tr.sub_indication.unwrap_or(SubIndication::TryLater)
+                } else {
+                    SubIndication::FormatFailure
+                };
+                let why: Vec<String> = tr
+                    .checks
+                    .iter()
+                    .filter(|c| {
+                        c.outcome != yinxin_pki::Outcome::Passed && c.outcome != yinxin_pki::Outcome::NotApplicable
+                    })
+                    .map(|c| c.reason_en.clone())
+                    .collect();
+                checks.push(if ind == yinxin_pki::Indication::Failed && parsed {
+                    Check::fail(
+                        "sig.time_stamp",
+                        sub,
+                        format!("时间戳无效：{}", why.join("; ")),
+                        format!("time stamp invalid: {}", why.join("; ")),
+                    )
+                } else {
+                    Check::indeterminate(
+                        "sig.time_stamp",
+                        sub,
+                        format!("时间戳不能证明时间：{}", why.join("; ")),
+                        format!("time stamp proves no time: {}", why.join("; ")),
+                    )
+                });
+            }
+        }
+    } else {
+        checks.push(Check::not_applicable(
+            "sig.time_stamp",
+            "无时间戳：签章时间仅为签章者声称",
+            "no time stamp: the signing time is only claimed",
+        ));
+    }
+
+    let (at, source) = match (opts.at, proven, claimed) {
+        (At::Given(t), _, _) => (t, TimeSource::Caller),
+        (_, Some(t), _) => (t, TimeSource::TimeStamp),
+        (At::SigningTime, None, Some(t)) => (t, TimeSource::SignerClaimed),
+        _ => (opts.now, TimeSource::Now),
+    };
+    r.validation_time = Some(format_instant(at));
+    r.time_source = Some(source);
+
+    // The signer's chain at that time.
+    if let Ok(c) = &signer {
+        let vo = ValidationOptions {
+            at,
+            time_source: source,
+            now: opts.now,
+            purpose: Purpose::DocumentSigning,
+            crls: opts.crls,
+            revocation: opts.revocation,
+        };
+        let chain = validate_chain(c, opts.intermediates, opts.trust, &vo);
+        checks.extend(chain.checks.into_iter().map(|mut ch| {
+            if ch.id == "chain.build" {
+                ch.id = "sig.signer_chain";
+            }
+            ch
+        }));
+    }
+
+    // The seal at that time.
+    checks.extend(seal_checks(&sig.seal, opts, at, source));
+    r.checks = checks;
+    r.conclude();
+    r
+}
+
+/// Parse and verify, turning a parse failure into a FAILED report.
+pub fn verify_signature_bytes(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Report {
+    match SesSignature::parse(bytes) {
+        Ok(s) => verify_signature(&s, data, opts),
+        Err(e) => format_failure("ses-signature", &e.to_string()),
+    }
+}
+
+fn signer_in_cert_list(sig: &SesSignature) -> Check {
+    const ID: &str = "sig.signer_in_cert_list";
+    match &sig.seal.property.cert_list {
+        CertList::Certs(certs) => {
+            if certs.iter().any(|c| *c == sig.signer_cert) {
+                Check::pass(ID, "签章者证书在印章的证书列表中", "the signer certificate is in the seal's certList")
+            } else {
+                Check::fail(
+                    ID,
+                    SubIndication::SigConstraintsFailure,
+                    "签章者证书不在印章的证书列表中",
+                    "the signer certificate is not in the seal's certList",
+                )
+            }
+        }
+        CertList::Digests(digests) => {
+            let found = digests.iter().any(|(kind, value)| {
+                let k = kind.to_ascii_lowercase();
+                let d = if k.contains("sm3") || k == oid::SM3 {
+                    Some(yinxin_gm::sm3::sm3(&sig.signer_cert).0.to_vec())
+                } else if k.contains("sha256") || k.contains("sha-256") || k == oid::SHA256 {
+                    Some(yinxin_pki::tsp::HashAlg::Sha256.digest(&sig.signer_cert))
+                } else {
+                    None
+                };
+                d.as_deref() == Some(value.as_slice())
+            });
+            if found {
+                Check::pass(
+                    ID,
+                    "签章者证书摘要在印章的证书摘要列表中",
+                    "the signer certificate's digest is in the seal's certDigestList",
+                )
+            } else {
+                Check::fail(
+                    ID,
+                    SubIndication::SigConstraintsFailure,
+                    "签章者证书摘要不在印章的证书摘要列表中",
+                    "the signer certificate's digest is not in the seal's certDigestList",
+                )
+            }
+        }
+        CertList::Malformed(why) => Check::fail(
+            ID,
+            SubIndication::SigConstraintsFailure,
+            format!("印章证书列表无法解析：{why}"),
+            format!("the seal's certList is malformed: {why}"),
+        ),
+    }
+}
