@@ -70,6 +70,8 @@ pub struct Cert {
     pub authority_key_id: Option<Vec<u8>>,
     /// Critical extensions this crate does not process (their OIDs).
     pub unknown_critical: Vec<String>,
+    /// Non-critical extensions that do not parse and are not used (their OIDs).
+    pub malformed_extensions: Vec<String>,
 }
 
 impl Cert {
@@ -107,6 +109,7 @@ impl Cert {
         let mut subject_key_id = None;
         let mut authority_key_id = None;
         let mut unknown_critical = Vec::new();
+        let mut malformed_extensions = Vec::new();
         for ext in c.extensions() {
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) => basic_constraints = Some((bc.ca, bc.path_len_constraint)),
@@ -135,7 +138,15 @@ impl Cert {
                     authority_key_id = a.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
                 ParsedExtension::ParseError { error } => {
-                    return Err(Error::CertificateFormat(format!("extension {}: {error}", ext.oid.to_id_string())));
+                    // A broken extension that validation relies on, or any critical one, makes the
+                    // certificate unusable; a broken non-critical one we never read (some CAs
+                    // write a malformed subjectAltName) is recorded and passed over.
+                    let id = ext.oid.to_id_string();
+                    let relied_on = [oid::EXT_BASIC_CONSTRAINTS, oid::EXT_KEY_USAGE, oid::EXT_EXT_KEY_USAGE];
+                    if ext.critical || relied_on.contains(&id.as_str()) {
+                        return Err(Error::CertificateFormat(format!("extension {id}: {error}")));
+                    }
+                    malformed_extensions.push(id);
                 }
                 _ => {
                     let id = ext.oid.to_id_string();
@@ -166,6 +177,7 @@ impl Cert {
             subject_key_id,
             authority_key_id,
             unknown_critical,
+            malformed_extensions,
         })
     }
 

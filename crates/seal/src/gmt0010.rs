@@ -1,1 +1,332 @@
+//! GM/T 0010-2012 / GB/T 35275-2017 SM2 signed data: the `SignedValue.dat` of OFD signatures of
+//! `Type="Sign"` (see `docs/standards.md` §4), verified over the bytes as stored.
+//!
+//! `ContentInfo { 1.2.156.10197.6.1.4.2.2 (or 1.2.840.113549.1.7.2), [0] SignedData }`. Two forms
+//! occur: **detached** with signedAttrs (contentType, messageDigest = SM3 of the data, signingTime;
+//! the SM2 signature covers the DER of the SET OF attributes), and **attached** without
+//! signedAttrs, where eContent is the 32-byte SM3 of the data (or its Base64) and the signature
+//! covers the eContent bytes. Signature values may be DER or raw r‖s.
 
+use crate::der::{self, Tlv, tag};
+use crate::verify::{At, VerifyOptions, format_failure};
+use crate::{Error, Result};
+use time::OffsetDateTime;
+use yinxin_gm::{Sm2Signature, UserId};
+use yinxin_pki::chain::{ValidationOptions, validate_chain};
+use yinxin_pki::report::{Check, Party, Report, SubIndication, TimeSource};
+use yinxin_pki::time::format_instant;
+use yinxin_pki::{Cert, Purpose, oid};
+
+const GM_SIGNED_DATA: &str = "1.2.156.10197.6.1.4.2.2";
+const SIG_ALGS: [&str; 3] = [oid::SM2_WITH_SM3, oid::SM2_SIGN, oid::SM2];
+
+/// A parsed GM/T 0010 signature.
+#[derive(Debug, Clone)]
+pub struct SignedData {
+    /// Certificates carried.
+    pub certs: Vec<Cert>,
+    /// The signer's issuer name (DER) and serial.
+    pub signer_issuer: Vec<u8>,
+    /// The signer's serial number, without leading zeros.
+    pub signer_serial: Vec<u8>,
+    /// Digest algorithm OID.
+    pub digest_alg: String,
+    /// Signature algorithm OID.
+    pub sig_alg: String,
+    /// Signature value as found.
+    pub signature: Vec<u8>,
+    /// signedAttrs as stored (the `[0]` TLV), if present.
+    pub signed_attrs_raw: Option<Vec<u8>>,
+    /// messageDigest attribute.
+    pub message_digest: Option<Vec<u8>>,
+    /// contentType attribute.
+    pub content_type_attr: Option<String>,
+    /// signingTime attribute.
+    pub signing_time: Option<OffsetDateTime>,
+    /// eContent (attached form).
+    pub econtent: Option<Vec<u8>>,
+}
+
+impl SignedData {
+    /// Parse.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > crate::model::MAX_LEN {
+            return Err(Error::Format("signed data too large".into()));
+        }
+        let ci = der::read_all(bytes, "ContentInfo")?.expect(tag::SEQUENCE, "ContentInfo")?.children("ContentInfo")?;
+        let [ct, content] = ci.as_slice() else {
+            return Err(Error::Format("ContentInfo: expected contentType and content".into()));
+        };
+        let ct = ct.oid("ContentInfo.contentType")?;
+        if ct != GM_SIGNED_DATA && ct != oid::SIGNED_DATA {
+            return Err(Error::Format(format!("content type {ct} is not signedData")));
+        }
+        let sd = der::read_all(content.expect(tag::CTX0_CONS, "ContentInfo.content")?.value, "SignedData")?;
+        let f = sd.expect(tag::SEQUENCE, "SignedData")?.children("SignedData")?;
+        if f.len() < 4 {
+            return Err(Error::Format("SignedData: too few elements".into()));
+        }
+        let eci = f[2].expect(tag::SEQUENCE, "encapContentInfo")?.children("encapContentInfo")?;
+        let econtent = match eci.get(1) {
+            Some(t) => {
+                let inner = der::read_all(t.expect(tag::CTX0_CONS, "eContent")?.value, "eContent")?;
+                Some(inner.octets("eContent")?.to_vec())
+            }
+            None => None,
+        };
+        let mut certs = Vec::new();
+        let mut idx = 3;
+        if f.get(idx).is_some_and(|t| t.tag == tag::CTX0_CONS) {
+            for c in f[idx].children("certificates")? {
+                if let Ok(cert) = Cert::from_der(c.raw) {
+                    certs.push(cert);
+                }
+            }
+            idx += 1;
+        }
+        if f.get(idx).is_some_and(|t| t.tag == 0xa1) {
+            idx += 1;
+        }
+        let infos = f
+            .get(idx)
+            .ok_or_else(|| Error::Format("SignedData: no signerInfos".into()))?
+            .expect(tag::SET, "signerInfos")?
+            .children("signerInfos")?;
+        let [si] = infos.as_slice() else {
+            return Err(Error::Format(format!("{} SignerInfos; exactly one is supported", infos.len())));
+        };
+        let s = si.expect(tag::SEQUENCE, "SignerInfo")?.children("SignerInfo")?;
+        if s.len() < 5 {
+            return Err(Error::Format("SignerInfo: too few elements".into()));
+        }
+        let ias = s[1].expect(tag::SEQUENCE, "issuerAndSerialNumber")?.children("issuerAndSerialNumber")?;
+        let [issuer, serial] = ias.as_slice() else {
+            return Err(Error::Format("issuerAndSerialNumber: expected issuer and serial".into()));
+        };
+        let serial = serial.expect(tag::INTEGER, "serialNumber")?.value;
+        let digest_alg = alg_oid(s[2], "digestAlgorithm")?;
+        let (attrs, rest) = if s[3].tag == tag::CTX0_CONS { (Some(s[3]), &s[4..]) } else { (None, &s[3..]) };
+        let sig_alg = alg_oid(
+            *rest.first().ok_or_else(|| Error::Format("SignerInfo: no signatureAlgorithm".into()))?,
+            "signatureAlgorithm",
+        )?;
+        let signature =
+            rest.get(1).ok_or_else(|| Error::Format("SignerInfo: no signature".into()))?.octets("signature")?.to_vec();
+
+        let mut sd = SignedData {
+            certs,
+            signer_issuer: issuer.raw.to_vec(),
+            signer_serial: strip(serial).to_vec(),
+            digest_alg,
+            sig_alg,
+            signature,
+            signed_attrs_raw: attrs.map(|a| a.raw.to_vec()),
+            message_digest: None,
+            content_type_attr: None,
+            signing_time: None,
+            econtent,
+        };
+        if let Some(a) = attrs {
+            for attr in a.children("signedAttrs")? {
+                let p = attr.expect(tag::SEQUENCE, "Attribute")?.children("Attribute")?;
+                let [id, values] = p.as_slice() else { continue };
+                let id = id.oid("Attribute.type")?;
+                let Some(v) = values.children("Attribute.values")?.into_iter().next() else { continue };
+                match id.as_str() {
+                    oid::ATTR_MESSAGE_DIGEST => sd.message_digest = Some(v.octets("messageDigest")?.to_vec()),
+                    oid::ATTR_CONTENT_TYPE => sd.content_type_attr = Some(v.oid("contentType")?),
+                    oid::ATTR_SIGNING_TIME => sd.signing_time = v.time("signingTime").ok(),
+                    _ => {}
+                }
+            }
+        }
+        Ok(sd)
+    }
+}
+
+fn strip(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|x| *x != 0).unwrap_or(b.len().saturating_sub(1));
+    &b[i..]
+}
+
+fn alg_oid(t: Tlv<'_>, what: &str) -> Result<String> {
+    let p = t.expect(tag::SEQUENCE, what)?.children(what)?;
+    p.first().ok_or_else(|| Error::Format(format!("{what}: empty")))?.oid(what)
+}
+
+/// Verify GM/T 0010 signed data over `data` (in OFD: the bytes of Signature.xml).
+pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Report {
+    let sd = match SignedData::parse(bytes) {
+        Ok(s) => s,
+        Err(e) => return format_failure("gmt0010-signature", &e.to_string()),
+    };
+    let mut r = Report::new("gmt0010-signature");
+    r.claimed_signing_time = sd.signing_time.map(format_instant);
+    let mut checks = vec![Check::pass("sig.format", "GM/T 0010签名数据结构完整", "GM/T 0010 signed data well formed")];
+    let signer = sd.certs.iter().find(|c| c.issuer_der == sd.signer_issuer && c.serial == sd.signer_serial).cloned();
+    let Some(signer) = signer else {
+        checks.push(Check::fail(
+            "sig.signature",
+            SubIndication::NoSigningCertificateFound,
+            "签名数据中没有签名者证书",
+            "the signer's certificate is not in the signed data",
+        ));
+        r.checks = checks;
+        r.conclude();
+        return r;
+    };
+    r.signer = Some(Party::of(&signer));
+    let digest_ok = sd.digest_alg == oid::SM3;
+    if !digest_ok {
+        checks.push(Check::fail(
+            "sig.format",
+            SubIndication::CryptoConstraintsFailure,
+            format!("摘要算法{}不是SM3", sd.digest_alg),
+            format!("digest algorithm {} is not SM3", sd.digest_alg),
+        ));
+    }
+    let data_hash = data.map(|d| yinxin_gm::sm3::sm3(d).0.to_vec());
+
+    // What was signed, and the data check.
+    let signed: Vec<u8> = match (&sd.signed_attrs_raw, &sd.econtent) {
+        (Some(raw), _) => {
+            checks.push(match (&sd.message_digest, &data_hash) {
+                (Some(md), Some(h)) if md == h => {
+                    Check::pass("sig.data_hash", "messageDigest与原文SM3一致", "messageDigest equals SM3 of the data")
+                }
+                (Some(_), Some(_)) => Check::fail(
+                    "sig.data_hash",
+                    SubIndication::HashFailure,
+                    "messageDigest与原文不符",
+                    "messageDigest does not match the data",
+                ),
+                (None, _) => Check::fail(
+                    "sig.data_hash",
+                    SubIndication::FormatFailure,
+                    "缺少messageDigest属性",
+                    "no messageDigest attribute",
+                ),
+                (Some(_), None) => Check::indeterminate(
+                    "sig.data_hash",
+                    SubIndication::SignedDataNotFound,
+                    "未提供原文",
+                    "no signed data given",
+                ),
+            });
+            let mut v = raw.clone();
+            v[0] = tag::SET;
+            v
+        }
+        (None, Some(ec)) => {
+            checks.push(match &data_hash {
+                Some(h) if ec == h => {
+                    Check::pass("sig.data_hash", "eContent为原文的SM3摘要", "eContent is the SM3 of the data")
+                }
+                Some(h) if ec == base64(h).as_bytes() => Check::pass(
+                    "sig.data_hash",
+                    "eContent为原文SM3摘要的Base64",
+                    "eContent is the Base64 SM3 of the data",
+                ),
+                Some(_) => Check::fail(
+                    "sig.data_hash",
+                    SubIndication::HashFailure,
+                    "eContent与原文摘要不符",
+                    "eContent does not match the data's SM3",
+                ),
+                None => Check::indeterminate(
+                    "sig.data_hash",
+                    SubIndication::SignedDataNotFound,
+                    "未提供原文",
+                    "no signed data given",
+                ),
+            });
+            ec.clone()
+        }
+        (None, None) => {
+            checks.push(Check::fail(
+                "sig.data_hash",
+                SubIndication::SignedDataNotFound,
+                "既无签名属性也无内容",
+                "neither signed attributes nor content",
+            ));
+            Vec::new()
+        }
+    };
+
+    // The SM2 signature.
+    checks.push(if !SIG_ALGS.contains(&sd.sig_alg.as_str()) {
+        Check::fail(
+            "sig.signature",
+            SubIndication::CryptoConstraintsFailure,
+            format!("签名算法{}不是SM2", sd.sig_alg),
+            format!("signature algorithm {} is not SM2", sd.sig_alg),
+        )
+    } else {
+        match (&signer.public_key, Sm2Signature::from_bytes_lenient(&sd.signature)) {
+            (Err(e), _) => Check::fail("sig.signature", SubIndication::CryptoConstraintsFailure, e.clone(), e.clone()),
+            (_, Err(e)) => Check::fail(
+                "sig.signature",
+                SubIndication::FormatFailure,
+                format!("签名值格式错误：{e}"),
+                format!("signature value malformed: {e}"),
+            ),
+            (Ok(pk), Ok((s, quirk))) => match yinxin_gm::provider::verify(pk, UserId::DEFAULT, &signed, &s) {
+                Ok(()) => {
+                    let note = quirk.map(|q| format!(" (accepted: {q})")).unwrap_or_default();
+                    Check::pass("sig.signature", format!("SM2签名有效{note}"), format!("SM2 signature valid{note}"))
+                }
+                Err(e) => Check::fail(
+                    "sig.signature",
+                    SubIndication::SigCryptoFailure,
+                    format!("SM2签名无效：{e}"),
+                    format!("SM2 signature invalid: {e}"),
+                ),
+            },
+        }
+    });
+
+    // The signer's chain.
+    let (at, source) = match (opts.at, sd.signing_time) {
+        (At::Given(t), _) => (t, TimeSource::Caller),
+        (At::SigningTime, Some(t)) => (t, TimeSource::SignerClaimed),
+        _ => (opts.now, TimeSource::Now),
+    };
+    r.validation_time = Some(format_instant(at));
+    r.time_source = Some(source);
+    let mut pool = sd.certs.clone();
+    pool.extend(opts.intermediates.iter().cloned());
+    let vo = ValidationOptions {
+        at,
+        time_source: source,
+        now: opts.now,
+        purpose: Purpose::DocumentSigning,
+        crls: opts.crls,
+        revocation: opts.revocation,
+    };
+    let chain = validate_chain(&signer, &pool, opts.trust, &vo);
+    checks.extend(chain.checks.into_iter().map(|mut c| {
+        if c.id == "chain.build" {
+            c.id = "sig.signer_chain";
+        }
+        c
+    }));
+    r.checks = checks;
+    r.conclude();
+    r
+}
+
+fn base64(b: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (u32::from(*x) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

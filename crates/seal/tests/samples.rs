@@ -81,3 +81,18 @@ fn tongz_raw_rs_signature() {
     let r = verify_signature(&sig, Some(b"other"), &opts);
     assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::HashFailure)));
 }
+
+/// The tongz `Type="Sign"` signature: GM/T 0010 attached, eContent = SM3(Signature.xml), raw r‖s.
+#[test]
+fn tongz_gmt0010_attached() {
+    let bytes = sample("tongz-gmt0010-attached_Sign_3_SignedValue.dat");
+    let data = sample("tongz-gmt0010-attached_Sign_3_Signature.xml");
+    let sd = yinxin_seal::gmt0010::SignedData::parse(&bytes).unwrap();
+    let trust = TrustStore::new(sd.certs.clone());
+    let mut opts = VerifyOptions::new(&trust);
+    opts.at = At::Given(sd.certs[0].not_before + time::Duration::days(30));
+    let r = yinxin_seal::gmt0010::verify(&bytes, Some(&data), &opts);
+    assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
+    let r = yinxin_seal::gmt0010::verify(&bytes, Some(b"x"), &opts);
+    assert_eq!(r.sub_indication, Some(SubIndication::HashFailure));
+}

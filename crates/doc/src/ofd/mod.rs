@@ -1,0 +1,13 @@
+//! OFD (GB/T 33190-2016): the package, its signatures, and their verification.
+//!
+//! - [`package`]: the zip container, read with limits (entries, sizes, compression ratio, paths).
+//! - [`signatures`]: `Signatures.xml` and each `Signature.xml` (§18.2).
+//! - [`verify`]: References, the seal file, and the SES (Type="Seal") or GM/T 0010 (Type="Sign")
+//!   signature over Signature.xml, into the shared report.
+
+pub mod package;
+pub mod signatures;
+pub mod verify;
+
+pub use package::Package;
+pub use verify::verify_ofd;
