@@ -277,7 +277,8 @@ mod tests {
         assert_eq!(write::int(4), vec![2, 1, 4]);
         assert_eq!(write::int(128), vec![2, 2, 0, 128]);
         assert_eq!(write::int(-1), vec![2, 1, 0xff]);
-        let (t, _) = read(&write::int(300), "x").unwrap();
+        let encoded = write::int(300);
+        let (t, _) = read(&encoded, "x").unwrap();
         assert_eq!(t.int("x").unwrap(), 300);
     }
 }
