@@ -31,6 +31,11 @@ enum Command {
     /// RFC 3161 time stamps.
     #[command(subcommand)]
     Ts(cmd::ts::TsCmd),
+    /// E-seals: make, show, sign with, and draw pictures of.
+    #[command(subcommand)]
+    Seal(cmd::seal::SealCmd),
+    /// Verify a seal, an SES signature, GM/T 0010 signed data or a sealed OFD; prints the report.
+    Verify(cmd::verify::VerifyArgs),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),
 }
@@ -42,6 +47,8 @@ fn main() -> ExitCode {
         Command::Cert(c) => cmd::cert::run(c),
         Command::Crl(c) => cmd::crl::run(c),
         Command::Ts(c) => cmd::ts::run(c),
+        Command::Seal(c) => cmd::seal::run(c),
+        Command::Verify(a) => cmd::verify::run(a),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
     };
     match result {
