@@ -90,7 +90,8 @@ pub fn transition(state: SealState, action: Action, role: Role) -> Result<SealSt
 /// The actions possible in `state`, and who may take each.
 pub fn allowed_actions(state: SealState) -> Vec<(Action, Vec<Role>)> {
     let all_roles = [Role::Holder, Role::SealAuthority, Role::FilingAuthority, Role::Admin];
-    let actions = [Action::Make, Action::Reject, Action::File, Action::Activate, Action::Suspend, Action::Resume, Action::Cancel];
+    let actions =
+        [Action::Make, Action::Reject, Action::File, Action::Activate, Action::Suspend, Action::Resume, Action::Cancel];
     actions
         .into_iter()
         .filter_map(|a| {
@@ -136,7 +137,14 @@ mod tests {
     #[test]
     fn the_whole_life() {
         let mut s = Applied;
-        for (a, r, want) in [(Make, SealAuthority, Made), (File, FilingAuthority, Filed), (Activate, Holder, InUse), (Suspend, Admin, Suspended), (Resume, Holder, InUse), (Cancel, FilingAuthority, Cancelled)] {
+        for (a, r, want) in [
+            (Make, SealAuthority, Made),
+            (File, FilingAuthority, Filed),
+            (Activate, Holder, InUse),
+            (Suspend, Admin, Suspended),
+            (Resume, Holder, InUse),
+            (Cancel, FilingAuthority, Cancelled),
+        ] {
             s = transition(s, a, r).unwrap();
             assert_eq!(s, want);
         }

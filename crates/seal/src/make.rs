@@ -13,8 +13,8 @@
 //! A person's e-signature (个人签名) is the same structure with a personal seal ([`SealKind::Personal`])
 //! whose picture is the person's handwritten signature or name seal.
 
-use crate::der::write::{bits, generalized_time, int, oid, seq, tlv};
 use crate::der::tag;
+use crate::der::write::{bits, generalized_time, int, oid, seq, tlv};
 use crate::model::{CertList, Seal, SesSignature};
 use crate::{Error, Result};
 use time::OffsetDateTime;
@@ -41,7 +41,14 @@ pub enum SealKind {
 
 impl SealKind {
     /// Every kind.
-    pub const ALL: [SealKind; 6] = [SealKind::Official, SealKind::Finance, SealKind::Contract, SealKind::Invoice, SealKind::Business, SealKind::Personal];
+    pub const ALL: [SealKind; 6] = [
+        SealKind::Official,
+        SealKind::Finance,
+        SealKind::Contract,
+        SealKind::Invoice,
+        SealKind::Business,
+        SealKind::Personal,
+    ];
 
     /// The code written into `property.type`.
     pub fn code(self) -> i64 {
@@ -69,9 +76,9 @@ impl SealKind {
 
     /// From a code or a Chinese or English name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| {
-            k.name_zh() == s || k.code().to_string() == s || format!("{k:?}").eq_ignore_ascii_case(s)
-        })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name_zh() == s || k.code().to_string() == s || format!("{k:?}").eq_ignore_ascii_case(s))
     }
 }
 
@@ -112,12 +119,20 @@ pub struct SealRequest {
 }
 
 /// Make a v4 seal, signed by the maker (制章者) through `signer`, at `created`.
-pub fn make_seal(req: &SealRequest, maker_cert: &Cert, signer: &dyn Sm2Signer, created: OffsetDateTime) -> Result<Seal> {
+pub fn make_seal(
+    req: &SealRequest,
+    maker_cert: &Cert,
+    signer: &dyn Sm2Signer,
+    created: OffsetDateTime,
+) -> Result<Seal> {
     if maker_cert.public_key.as_ref().ok() != Some(signer.public_key()) {
         return Err(Error::Invalid("the maker's key is not the maker certificate's key".into()));
     }
     if created < maker_cert.not_before || created > maker_cert.not_after {
-        return Err(Error::Invalid(format!("the maker certificate {} is not valid at the making time", maker_cert.subject())));
+        return Err(Error::Invalid(format!(
+            "the maker certificate {} is not valid at the making time",
+            maker_cert.subject()
+        )));
     }
     if req.name.trim().is_empty() {
         return Err(Error::Invalid("the seal needs a name".into()));
@@ -165,10 +180,16 @@ pub fn make_seal(req: &SealRequest, maker_cert: &Cert, signer: &dyn Sm2Signer, c
         &generalized_time(req.valid_start),
         &generalized_time(req.valid_end),
     ]);
-    let picture = seq(&[&tlv(tag::IA5_STRING, req.picture_kind.as_bytes()), &tlv(tag::OCTET_STRING, &req.picture), &int(req.picture_mm.0), &int(req.picture_mm.1)]);
+    let picture = seq(&[
+        &tlv(tag::IA5_STRING, req.picture_kind.as_bytes()),
+        &tlv(tag::OCTET_STRING, &req.picture),
+        &int(req.picture_mm.0),
+        &int(req.picture_mm.1),
+    ]);
     let seal_info = seq(&[&header, &tlv(tag::IA5_STRING, es_id.as_bytes()), &property, &picture]);
     let sig = signer.sign(&seal_info)?;
-    let seal = seq(&[&seal_info, &tlv(tag::OCTET_STRING, maker_cert.der()), &oid(oids::SM2_WITH_SM3), &bits(&sig.to_der())]);
+    let seal =
+        seq(&[&seal_info, &tlv(tag::OCTET_STRING, maker_cert.der()), &oid(oids::SM2_WITH_SM3), &bits(&sig.to_der())]);
     Seal::parse(&seal)
 }
 
@@ -223,7 +244,8 @@ pub fn sign(req: &SignRequest<'_>, now: OffsetDateTime) -> Result<SesSignature> 
         &tlv(tag::IA5_STRING, req.property_info.as_bytes()),
     ]);
     let sig = req.signer.sign(&tbs)?.to_der();
-    let mut parts: Vec<Vec<u8>> = vec![tbs, tlv(tag::OCTET_STRING, req.signer_cert.der()), oid(oids::SM2_WITH_SM3), bits(&sig)];
+    let mut parts: Vec<Vec<u8>> =
+        vec![tbs, tlv(tag::OCTET_STRING, req.signer_cert.der()), oid(oids::SM2_WITH_SM3), bits(&sig)];
     if let Some(tsa) = req.tsa {
         let mut nonce = [0u8; 8];
         yinxin_gm::default_provider().fill_random(&mut nonce)?;

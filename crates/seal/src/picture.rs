@@ -45,7 +45,8 @@ impl SealFont {
     /// Load a font file (TTF, OTF or a face of a TTC).
     pub fn load(path: &Path, index: u32) -> Result<Self> {
         let data = std::fs::read(path).map_err(|e| Error::Picture(format!("{}: {e}", path.display())))?;
-        let font = FontVec::try_from_vec_and_index(data, index).map_err(|e| Error::Picture(format!("{}: {e}", path.display())))?;
+        let font = FontVec::try_from_vec_and_index(data, index)
+            .map_err(|e| Error::Picture(format!("{}: {e}", path.display())))?;
         Ok(Self { font, source: format!("{}#{index}", path.display()) })
     }
 
@@ -63,7 +64,9 @@ impl SealFont {
                 return Self::load(Path::new(p), *i);
             }
         }
-        Err(Error::Picture("no CJK font found: install Debian's fonts-noto-cjk, or set YINXIN_SEAL_FONT=path[:index]".into()))
+        Err(Error::Picture(
+            "no CJK font found: install Debian's fonts-noto-cjk, or set YINXIN_SEAL_FONT=path[:index]".into(),
+        ))
     }
 
     /// Characters of `text` the font has no glyph for (they would render as boxes).

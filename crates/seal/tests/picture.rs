@@ -49,7 +49,10 @@ fn three_organisations_and_a_person() {
             opaque += 1;
             // Straight alpha from premultiplied storage rounds by a unit or two.
             let near = |a: u8, b: u8| a.abs_diff(b) <= 3;
-            assert!(near(p[0], SEAL_RED.0) && near(p[1], SEAL_RED.1) && near(p[2], SEAL_RED.2), "{file}: non-red opaque pixel {p:?}");
+            assert!(
+                near(p[0], SEAL_RED.0) && near(p[1], SEAL_RED.1) && near(p[2], SEAL_RED.2),
+                "{file}: non-red opaque pixel {p:?}"
+            );
         }
         let share = opaque as f32 / (w * h) as f32;
         assert!((0.05..0.45).contains(&share), "{file}: {share:.3} of pixels inked");
@@ -57,7 +60,8 @@ fn three_organisations_and_a_person() {
             // The centre (the star) is inked, and so is the top of the arc where the name runs.
             let at = |x: u32, y: u32| px[((y * w + x) * 4 + 3) as usize];
             assert!(at(w / 2, h / 2) > 200, "{file}: no star");
-            let top_band = (40..120).flat_map(|y| (150..346).map(move |x| (x, y))).filter(|(x, y)| at(*x, *y) > 200).count();
+            let top_band =
+                (40..120).flat_map(|y| (150..346).map(move |x| (x, y))).filter(|(x, y)| at(*x, *y) > 200).count();
             assert!(top_band > 800, "{file}: no text along the top ({top_band})");
         }
     }
@@ -69,13 +73,16 @@ fn bad_requests_and_uploads() {
     assert!(render(&PictureSpec { shape: Shape::Round, name: "", purpose: "", size_mm: 42.0 }, &font).is_err());
     assert!(render(&PictureSpec { shape: Shape::Round, name: "某局", purpose: "", size_mm: 500.0 }, &font).is_err());
     // A character no CJK font has (a private-use code point) is refused rather than drawn as a box.
-    assert!(render(&PictureSpec { shape: Shape::Round, name: "某局\u{e000}", purpose: "", size_mm: 42.0 }, &font).is_err());
+    assert!(
+        render(&PictureSpec { shape: Shape::Round, name: "某局\u{e000}", purpose: "", size_mm: 42.0 }, &font).is_err()
+    );
     let good = render(&PictureSpec { shape: Shape::Round, name: "某局", purpose: "", size_mm: 42.0 }, &font).unwrap();
     assert!(check_upload(&good[..good.len() / 2]).is_err(), "truncated PNG");
     assert!(check_upload(b"GIF89a\x10\x00\x10\x00").is_err());
     assert!(check_upload(b"<svg/>").is_err());
     assert!(check_upload(&vec![0u8; 3 << 20]).is_err());
     // A tiny JPEG header claiming 8×8 px: too small.
-    let jpeg = [&[0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x08, 0x00, 0x08][..], &[0u8; 14], &[0xff, 0xd9]].concat();
+    let jpeg =
+        [&[0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x08, 0x00, 0x08][..], &[0u8; 14], &[0xff, 0xd9]].concat();
     assert!(check_upload(&jpeg).unwrap_err().to_string().contains("8×8"));
 }

@@ -162,7 +162,10 @@ pub fn run(cmd: SealCmd) -> CliResult {
         SealCmd::Sign(a) => sign_cmd(a),
         SealCmd::Picture(a) => {
             let font = SealFont::find()?;
-            let png = render(&PictureSpec { shape: a.shape.into(), name: &a.name, purpose: &a.purpose, size_mm: a.size_mm }, &font)?;
+            let png = render(
+                &PictureSpec { shape: a.shape.into(), name: &a.name, purpose: &a.purpose, size_mm: a.size_mm },
+                &font,
+            )?;
             write(&a.out, &png, false)?;
             Ok(EXIT_OK)
         }
@@ -181,7 +184,8 @@ fn org_of(c: &Cert) -> String {
 }
 
 fn make(a: MakeArgs) -> CliResult {
-    let kind = SealKind::parse(&a.kind).ok_or_else(|| CliError::usage(format!("--type {}: unknown seal kind", a.kind)))?;
+    let kind =
+        SealKind::parse(&a.kind).ok_or_else(|| CliError::usage(format!("--type {}: unknown seal kind", a.kind)))?;
     let maker_cert = Cert::from_pem_or_der(&read(&a.maker_cert)?)?;
     let maker_key = load_private_key(&a.maker_key, &a.pass)?;
     let mut holders = Vec::new();
@@ -249,7 +253,10 @@ fn show(a: ShowArgs) -> CliResult {
         write(p, &seal.picture.data, false)?;
     }
     let certs: Vec<String> = match &seal.property.cert_list {
-        CertList::Certs(c) => c.iter().map(|d| Cert::from_der(d).map(|c| c.subject()).unwrap_or_else(|e| format!("<unparsable: {e}>"))).collect(),
+        CertList::Certs(c) => c
+            .iter()
+            .map(|d| Cert::from_der(d).map(|c| c.subject()).unwrap_or_else(|e| format!("<unparsable: {e}>")))
+            .collect(),
         CertList::Digests(d) => d.iter().map(|(t, v)| format!("{t}:{}", hex::encode(v))).collect(),
         CertList::Malformed(w) => vec![format!("<malformed: {w}>")],
     };
@@ -273,10 +280,13 @@ fn show(a: ShowArgs) -> CliResult {
         print_json(&v);
     } else if let Some(o) = v.as_object() {
         for (k, val) in o {
-            println!("{k:>15}: {}", match val {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            });
+            println!(
+                "{k:>15}: {}",
+                match val {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }
+            );
         }
     }
     Ok(EXIT_OK)
@@ -297,13 +307,28 @@ fn sign_cmd(a: SignArgs) -> CliResult {
             for f in &a.tsa_chain {
                 chain.extend(load_certs(f)?);
             }
-            Some(TimeStampAuthority::new(tc, chain, p.sm2_signer(&tk, UserId::DEFAULT)?, yinxin_pki::oid::YINXIN_TSA_POLICY)?)
+            Some(TimeStampAuthority::new(
+                tc,
+                chain,
+                p.sm2_signer(&tk, UserId::DEFAULT)?,
+                yinxin_pki::oid::YINXIN_TSA_POLICY,
+            )?)
         }
         _ => None,
     };
-    let name = a.property_info.clone().unwrap_or_else(|| a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let name = a
+        .property_info
+        .clone()
+        .unwrap_or_else(|| a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let property_info: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
-    let req = SignRequest { seal: &seal, signer_cert: &cert, signer: signer.as_ref(), data: &data, property_info: &property_info, tsa: tsa.as_ref() };
+    let req = SignRequest {
+        seal: &seal,
+        signer_cert: &cert,
+        signer: signer.as_ref(),
+        data: &data,
+        property_info: &property_info,
+        tsa: tsa.as_ref(),
+    };
     let sig = sign(&req, OffsetDateTime::now_utc())?;
     write(&a.out, &sig.raw, false)?;
     Ok(EXIT_OK)

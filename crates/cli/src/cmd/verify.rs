@@ -67,7 +67,10 @@ pub fn run(a: VerifyArgs) -> CliResult {
     let mut report = if bytes.starts_with(b"PK\x03\x04") {
         yinxin_doc::ofd::verify_ofd(&bytes, &opts)
     } else if bytes.starts_with(b"%PDF") {
-        return Err(CliError::input(format!("{}: PDF verification arrives with the documents issue", a.file.display())));
+        return Err(CliError::input(format!(
+            "{}: PDF verification arrives with the documents issue",
+            a.file.display()
+        )));
     } else if SesSignature::parse(&bytes).is_ok() {
         verify_signature_bytes(&bytes, data.as_deref(), &opts)
     } else if gmt0010::SignedData::parse(&bytes).is_ok() {
@@ -75,7 +78,10 @@ pub fn run(a: VerifyArgs) -> CliResult {
     } else if Seal::parse(&bytes).is_ok() {
         verify_seal_bytes(&bytes, &opts)
     } else {
-        return Err(CliError::input(format!("{}: not an OFD, SES signature, GM/T 0010 signed data or seal", a.file.display())));
+        return Err(CliError::input(format!(
+            "{}: not an OFD, SES signature, GM/T 0010 signed data or seal",
+            a.file.display()
+        )));
     };
     report.location.get_or_insert_with(|| a.file.display().to_string());
     if a.json {
@@ -101,7 +107,10 @@ pub fn print_report(r: &Report, depth: usize) {
         println!("{pad}  signer  {}", short_name(&s.subject));
     }
     if let Some(s) = &r.seal {
-        println!("{pad}  seal    {} ({}, {}, type {}, {} to {})", s.name, s.es_id, s.version, s.seal_type, s.valid_start, s.valid_end);
+        println!(
+            "{pad}  seal    {} ({}, {}, type {}, {} to {})",
+            s.name, s.es_id, s.version, s.seal_type, s.valid_start, s.valid_end
+        );
     }
     if let Some(t) = &r.time_stamp {
         println!("{pad}  time stamp {} by {}", t.gen_time, t.tsa.as_deref().map(short_name).unwrap_or("?"));

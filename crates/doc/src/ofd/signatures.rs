@@ -60,7 +60,10 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
                 let mut el = Element { name: local(s.name()), ..Default::default() };
                 for a in s.attributes() {
                     let a = a.map_err(|e| err(e.to_string()))?;
-                    let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| err(e.to_string()))?.into_owned();
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| err(e.to_string()))?
+                        .into_owned();
                     el.attrs.push((local(a.key), v));
                 }
                 if empty {
