@@ -393,3 +393,143 @@ fn keys_dev_is_complete_and_valid() {
     let manifest = std::fs::read_to_string(dir.join("kd/manifest.json")).unwrap();
     assert_eq!(manifest.matches("\"profile\"").count(), 9);
 }
+
+#[test]
+fn seal_make_sign_verify_through_the_cli() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let k = keys_dev();
+    let kd = |f: &str| k.join(f).to_string_lossy().into_owned();
+    std::fs::write(dir.join("material.pdf"), b"%PDF-1.7 a material").unwrap();
+    ok(
+        dir,
+        &[
+            "seal",
+            "make",
+            "--maker-cert",
+            &kd("seal-maker.cert.pem"),
+            "--maker-key",
+            &kd("seal-maker.key.pem"),
+            "--holder",
+            &kd("dept-market.cert.pem"),
+            "--name",
+            "某市市场监督管理局合同专用章",
+            "--type",
+            "合同专用章",
+            "--out",
+            "s.esl",
+            "--picture-out",
+            "s.png",
+        ],
+    );
+    let png = std::fs::read(dir.join("s.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let show = ok(dir, &["seal", "show", "s.esl", "--json"]);
+    assert!(show.contains("合同专用章") && show.contains("\"type\": 3"), "{show}");
+    ok(
+        dir,
+        &[
+            "seal",
+            "sign",
+            "--seal",
+            "s.esl",
+            "--cert",
+            &kd("dept-market.cert.pem"),
+            "--key",
+            &kd("dept-market.key.pem"),
+            "--in",
+            "material.pdf",
+            "--out",
+            "sig.dat",
+            "--tsa-cert",
+            &kd("tsa.cert.pem"),
+            "--tsa-key",
+            &kd("tsa.key.pem"),
+            "--tsa-chain",
+            &kd("issuing-ca.cert.pem"),
+        ],
+    );
+    let trust = ["--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")];
+    let v = |extra: &[&str]| {
+        let mut args = vec!["verify", "sig.dat"];
+        args.extend_from_slice(&trust);
+        args.extend_from_slice(extra);
+        yinxin(dir, &args)
+    };
+    let o = v(&["--data", "material.pdf"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(time_stamp)"), "judged at the time-stamped time");
+    let o = v(&["--data", "material.pdf", "--json"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"kind\": \"ses-signature\""));
+    std::fs::write(dir.join("other.pdf"), b"%PDF-1.7 another").unwrap();
+    assert_eq!(code(&v(&["--data", "other.pdf"])), 1, "other data: FAILED");
+    assert_eq!(code(&v(&[])), 3, "no data: INDETERMINATE");
+    // The seal alone, and a signer not in the seal's certList.
+    let mut args = vec!["verify", "s.esl"];
+    args.extend_from_slice(&trust);
+    assert_eq!(code(&yinxin(dir, &args)), 0);
+    let o = yinxin(
+        dir,
+        &[
+            "seal",
+            "sign",
+            "--seal",
+            "s.esl",
+            "--cert",
+            &kd("dept-housing.cert.pem"),
+            "--key",
+            &kd("dept-housing.key.pem"),
+            "--in",
+            "material.pdf",
+            "--out",
+            "x.dat",
+        ],
+    );
+    assert_eq!(code(&o), 4);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("certList"));
+    // Not a signed object: 4. A picture drawn on its own.
+    std::fs::write(dir.join("junk.bin"), b"junk").unwrap();
+    let mut args = vec!["verify", "junk.bin"];
+    args.extend_from_slice(&trust);
+    assert_eq!(code(&yinxin(dir, &args)), 4);
+    ok(dir, &["seal", "picture", "--name", "张三", "--shape", "oval", "--out", "p.png"]);
+}
+
+#[test]
+fn verify_real_sealed_ofd_files() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
+    let f = samples.join("einvoice-gomain-v4-cq-test.ofd").to_string_lossy().into_owned();
+    // Trusting only yinxin's development root, the tax office's chain is unknown: FAILED, and the
+    // report still shows the seal and the checks that passed.
+    let k = keys_dev();
+    let o = yinxin(
+        dir,
+        &["verify", &f, "--trust", &k.join("root-ca.cert.pem").to_string_lossy(), "--at", "signing-time", "--json"],
+    );
+    assert_eq!(code(&o), 1);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("NO_CERTIFICATE_CHAIN_FOUND") && out.contains("测试全国统一发票监制章"), "{out}");
+    assert!(out.contains("\"id\": \"ofd.references\",\n") || out.contains("ofd.references"));
+}
+
+#[test]
+fn dev_seals_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let k = keys_dev();
+    for dept in ["dept-market", "dept-transport", "dept-housing"] {
+        let o = yinxin(
+            d.path(),
+            &[
+                "verify",
+                &k.join(format!("seals/{dept}.esl")).to_string_lossy(),
+                "--trust",
+                &k.join("root-ca.cert.pem").to_string_lossy(),
+                "--chain",
+                &k.join("chain.pem").to_string_lossy(),
+            ],
+        );
+        assert_eq!(code(&o), 0, "{dept}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+}

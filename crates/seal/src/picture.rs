@@ -249,10 +249,10 @@ fn draw_round(pm: &mut Pixmap, spec: &PictureSpec<'_>, font: &SealFont) {
 fn draw_oval(pm: &mut Pixmap, spec: &PictureSpec<'_>, font: &SealFont) {
     let (w, h) = (pm.width() as f32, pm.height() as f32);
     let ring = h * 0.045;
-    if let Some(rect) = tiny_skia::Rect::from_xywh(ring, ring, w - 2.0 * ring, h - 2.0 * ring) {
-        if let Some(oval) = PathBuilder::from_oval(rect) {
-            pm.stroke_path(&oval, &paint(), &Stroke { width: ring, ..Stroke::default() }, Transform::identity(), None);
-        }
+    if let Some(oval) =
+        tiny_skia::Rect::from_xywh(ring, ring, w - 2.0 * ring, h - 2.0 * ring).and_then(PathBuilder::from_oval)
+    {
+        pm.stroke_path(&oval, &paint(), &Stroke { width: ring, ..Stroke::default() }, Transform::identity(), None);
     }
     let chars: Vec<char> = spec.name.chars().filter(|c| !c.is_whitespace()).collect();
     let px = (h * 0.42).min(w * 0.7 / chars.len() as f32);
@@ -354,7 +354,7 @@ pub fn check_upload(bytes: &[u8]) -> Result<PictureInfo> {
             let m = bytes[i + 1];
             let len = be16(bytes, i + 2).ok_or_else(|| Error::Picture("truncated JPEG".into()))? as usize;
             if matches!(m, 0xc0..=0xcf) && !matches!(m, 0xc4 | 0xc8 | 0xcc) {
-                dims = be16(bytes, i + 7).zip(be16(bytes, i + 5)).map(|(w, h)| (w, h));
+                dims = be16(bytes, i + 7).zip(be16(bytes, i + 5));
                 break;
             }
             i += 2 + len;

@@ -513,7 +513,7 @@ fn signer_in_cert_list(sig: &SesSignature) -> Check {
     const ID: &str = "sig.signer_in_cert_list";
     match &sig.seal.property.cert_list {
         CertList::Certs(certs) => {
-            if certs.iter().any(|c| *c == sig.signer_cert) {
+            if certs.contains(&sig.signer_cert) {
                 Check::pass(ID, "签章者证书在印章的证书列表中", "the signer certificate is in the seal's certList")
             } else {
                 Check::fail(

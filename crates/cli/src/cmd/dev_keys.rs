@@ -20,6 +20,9 @@ pub struct DevKeysArgs {
     /// Replace the keys in a directory that already has them.
     #[arg(long)]
     force: bool,
+    /// Keep the keys and certificates; only make the development seals again.
+    #[arg(long)]
+    seals_only: bool,
 }
 
 /// One party of the development PKI.
@@ -133,6 +136,12 @@ struct Entry {
 }
 
 pub fn run(a: DevKeysArgs) -> CliResult {
+    if a.seals_only {
+        make_seals(&a.out)?;
+        write(&a.out.join("README.md"), readme().as_bytes(), false)?;
+        println!("development seals written to {}", display(&a.out.join("seals")));
+        return Ok(EXIT_OK);
+    }
     if a.out.join("root-ca.cert.pem").exists() && !a.force {
         return Err(CliError::input(format!(
             "{} already holds a development PKI; pass --force to replace it",
@@ -203,8 +212,49 @@ pub fn run(a: DevKeysArgs) -> CliResult {
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| CliError::input(e.to_string()))?;
     write(&a.out.join("manifest.json"), format!("{json}\n").as_bytes(), false)?;
     write(&a.out.join("README.md"), readme().as_bytes(), false)?;
-    println!("development PKI written to {}", display(&a.out));
+    make_seals(&a.out)?;
+    println!("development PKI and seals written to {}", display(&a.out));
     Ok(EXIT_OK)
+}
+
+/// One seal per department (its official seal), made by the development seal maker, with the
+/// picture beside it: `seals/<dept>.esl` and `seals/<dept>.png`.
+fn make_seals(dir: &Path) -> CliResult<()> {
+    use yinxin_seal::make::{CertListForm, SealKind, SealRequest, make_seal};
+    use yinxin_seal::picture::{PictureSpec, SealFont, Shape, render};
+    let load = |stem: &str| -> CliResult<(Cert, Sm2PrivateKey)> {
+        let cert = Cert::from_pem_or_der(&crate::io::read(&dir.join(format!("{stem}.cert.pem")))?)?;
+        let key = crate::io::load_private_key(&dir.join(format!("{stem}.key.pem")), &Default::default())?;
+        Ok((cert, key))
+    };
+    let (maker, maker_key) = load("seal-maker")?;
+    let signer = default_provider().sm2_signer(&maker_key, UserId::DEFAULT)?;
+    let font = SealFont::find()?;
+    let now = OffsetDateTime::now_utc();
+    for spec in SPECS.iter().filter(|s| s.profile == Profile::LicenceIssuer) {
+        let (holder, _) = load(spec.id)?;
+        let picture_spec = PictureSpec { shape: Shape::Round, name: spec.org, purpose: "", size_mm: 42.0 };
+        let picture = render(&picture_spec, &font)?;
+        let uscc = spec.uscc17.unwrap_or("00000000000000000");
+        let req = SealRequest {
+            // esID: the 6-digit region code and an 8-digit serial, as government seals use.
+            es_id: format!("530100{}", &uscc[9..17]),
+            kind: SealKind::Official,
+            name: spec.org.to_string(),
+            valid_start: now - Duration::days(1),
+            valid_end: holder.not_after.min(now + Duration::days(5 * 365)),
+            holders: vec![holder],
+            cert_list_form: CertListForm::Certificates,
+            picture_kind: "PNG".into(),
+            picture: picture.clone(),
+            picture_mm: picture_spec.size_mm(),
+            vid: "yinxin".into(),
+        };
+        let seal = make_seal(&req, &maker, signer.as_ref(), now)?;
+        write(&dir.join("seals").join(format!("{}.esl", spec.id)), &seal.raw, false)?;
+        write(&dir.join("seals").join(format!("{}.png", spec.id)), &picture, false)?;
+    }
+    Ok(())
 }
 
 fn display(p: &Path) -> String {
@@ -230,6 +280,7 @@ root outside development, and never issue anything real with these keys.
 | `chain.pem` | issuing CA then root, for `--chain` |
 | `crl/*.crl.pem` | empty CRLs of both CAs, valid for a year from generation |
 | `manifest.json` | every party: profile, subject, serial, expiry, files |
+| `seals/<dept>.esl`, `seals/<dept>.png` | each department's official seal (GB/T 38540), made by `seal-maker`, and its picture |
 
 Keys are PKCS#8 PEM (`openssl pkey -in tsa.key.pem -text` reads them); certificates are
 SM2-with-SM3 X.509 v3.
@@ -241,6 +292,13 @@ cargo run -p yinxin -- dev-keys --out keys-dev --force
 ```
 
 The CRLs expire a year after generation; regenerate them (or the whole set) when they do.
+Only the seals (keeping keys and certificates):
+
+```sh
+cargo run -p yinxin -- dev-keys --out keys-dev --seals-only
+```
+
+Seal pictures need a CJK font: Debian's `fonts-noto-cjk` (Noto Serif CJK SC, SIL OFL 1.1).
 "
     .to_string()
 }
