@@ -343,3 +343,33 @@ fn openssl_reads_and_verifies_what_we_make() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_person_signs_with_a_personal_seal() {
+    use yinxin_seal::picture::{PictureSpec, SealFont, Shape, render};
+    let w = world();
+    let font = SealFont::find().unwrap();
+    let spec = PictureSpec { shape: Shape::Square, name: "张三", purpose: "", size_mm: 20.0 };
+    let req = SealRequest {
+        es_id: String::new(),
+        kind: SealKind::Personal,
+        name: "张三".into(),
+        holders: vec![cert("person-zhangsan")],
+        cert_list_form: CertListForm::Sm3Digests,
+        valid_start: now() - Duration::hours(1),
+        valid_end: now() + Duration::days(30),
+        picture_kind: "PNG".into(),
+        picture: render(&spec, &font).unwrap(),
+        picture_mm: spec.size_mm(),
+        vid: "yinxin".into(),
+    };
+    let seal = make_seal(&req, &cert("seal-maker"), signer("seal-maker").as_ref(), now()).unwrap();
+    assert_eq!(seal.property.seal_type, SealKind::Personal.code());
+    assert_eq!(seal.es_id.len(), 32);
+    let sig = sign_as("person-zhangsan", &seal, b"consent form", "consent.pdf", Some(&w.tsa)).unwrap();
+    let r = verify_signature(&sig, Some(b"consent form"), &w.opts());
+    assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
+    assert!(r.signer.as_ref().unwrap().subject.contains("张三"));
+    // Another person's certificate is not admitted by the digest list.
+    assert!(sign_as("dept-market", &seal, b"x", "x", None).is_err());
+}
