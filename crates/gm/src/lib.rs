@@ -9,7 +9,9 @@
 //! - [`provider`]: the [`Provider`] trait through which the rest of yinxin hashes, signs, verifies
 //!   and draws randomness. Nothing above this crate names a backend, so a hardware module
 //!   (GM/T 0018 SDF, PKCS#11) or a faster implementation plugs in behind it, in the manner of
-//!   rustls' `CryptoProvider`. The software backend ([`software`]) builds on RustCrypto.
+//!   rustls' `CryptoProvider`. Two backends: [`sm2p256`], yinxin's own constant-time SM2
+//!   (the default), and [`software`], built on RustCrypto `sm2` (kept as the reference and the
+//!   differential-test oracle). `YINXIN_SM2_BACKEND=software|sm2p256` chooses at start-up.
 //!
 //! Secrets are zeroized on drop and never appear in `Debug` output.
 #![forbid(unsafe_code)]
@@ -18,6 +20,7 @@
 mod error;
 pub mod provider;
 pub mod sm2;
+pub mod sm2p256;
 pub mod sm3;
 pub mod sm4;
 pub mod software;

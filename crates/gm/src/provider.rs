@@ -7,7 +7,7 @@
 //! backend returns one that holds the scalar in zeroizing memory.
 //!
 //! A process installs its provider once at start-up with [`install_default`]; without that, the
-//! software backend ([`crate::software::SOFTWARE`]) is used.
+//! `sm2p256` backend is used (or the one `YINXIN_SM2_BACKEND` names).
 
 use crate::Result;
 use crate::sm2::{Sm2PrivateKey, Sm2PublicKey, Sm2Signature, UserId, compute_z, message_digest};
@@ -106,9 +106,26 @@ pub fn install_default(p: &'static dyn Provider) -> core::result::Result<(), &'s
     if installed { Ok(()) } else { Err(*now) }
 }
 
-/// The process-wide provider: the installed one, or the software backend.
+/// The backends compiled in, by name.
+pub fn by_name(name: &str) -> Option<&'static dyn Provider> {
+    match name {
+        "sm2p256" => Some(&crate::sm2p256::SM2P256),
+        "software" => Some(&crate::software::SOFTWARE),
+        _ => None,
+    }
+}
+
+/// Names accepted by [`by_name`].
+pub const BACKENDS: [&str; 2] = ["sm2p256", "software"];
+
+/// The process-wide provider: the installed one; else the one `YINXIN_SM2_BACKEND` names
+/// (`sm2p256` or `software`); else `sm2p256`. An unknown name in the variable is a
+/// configuration error and stops the process rather than silently picking another backend.
 pub fn default_provider() -> &'static dyn Provider {
-    *DEFAULT.get_or_init(|| &crate::software::SOFTWARE)
+    *DEFAULT.get_or_init(|| match std::env::var("YINXIN_SM2_BACKEND") {
+        Ok(name) => by_name(&name).unwrap_or_else(|| panic!("YINXIN_SM2_BACKEND={name:?} is not one of {BACKENDS:?}")),
+        Err(_) => &crate::sm2p256::SM2P256,
+    })
 }
 
 /// Verify with the default provider, for one-off checks.

@@ -153,6 +153,12 @@ impl Sm2PrivateKey {
         &self.public
     }
 
+    /// A key whose public half a backend has just computed as d·G (d already range-checked).
+    pub(crate) fn from_parts(d: &[u8; 32], public_sec1: &[u8; 65]) -> Result<Self> {
+        let secret = sm2::SecretKey::from_slice(d).map_err(|_| Error::PrivateKeyOutOfRange)?;
+        Ok(Self { secret, public: Sm2PublicKey::from_sec1(public_sec1)? })
+    }
+
     /// The scalar d, big-endian. Only for backends and key wrapping.
     pub fn expose_scalar(&self) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(self.secret.to_bytes().into())
