@@ -3,8 +3,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use yinxin_gm::sm4::Sm4Key;
 use yinxin_gm::UserId;
+use yinxin_gm::sm4::Sm4Key;
 
 fn sm2(c: &mut Criterion) {
     let backends: [&dyn yinxin_gm::Provider; 2] = [&yinxin_gm::sm2p256::SM2P256, &yinxin_gm::software::SOFTWARE];
@@ -19,7 +19,9 @@ fn sm2(c: &mut Criterion) {
         g.bench_function("sign_1KiB", |b| b.iter(|| signer.sign(black_box(&msg)).unwrap()));
         g.bench_function("verify_1KiB", |b| b.iter(|| verifier.verify(black_box(&msg), &sig).unwrap()));
         // The whole path a verifier without a cached key takes: Z, per-key tables, then verify.
-        g.bench_function("verify_1KiB_uncached", |b| b.iter(|| p.sm2_verify(key.public_key(), UserId::DEFAULT, black_box(&msg), &sig).unwrap()));
+        g.bench_function("verify_1KiB_uncached", |b| {
+            b.iter(|| p.sm2_verify(key.public_key(), UserId::DEFAULT, black_box(&msg), &sig).unwrap())
+        });
         g.finish();
     }
 }

@@ -23,5 +23,7 @@ fi
 openssl version | grep -q '^OpenSSL 3' || { echo "the interop tests need the OpenSSL 3 CLI" >&2; exit 1; }
 
 cargo test --workspace --locked
+# The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
+YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.
 cargo test --release --locked -p yinxin-gm --test vectors -- --ignored

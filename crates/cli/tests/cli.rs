@@ -533,3 +533,17 @@ fn dev_seals_verify() {
         assert_eq!(code(&o), 0, "{dept}: {}", String::from_utf8_lossy(&o.stdout));
     }
 }
+
+#[test]
+fn sm2_bench_reports_rates_for_each_backend() {
+    let d = tempfile::tempdir().unwrap();
+    for backend in ["sm2p256", "software"] {
+        let out = ok(d.path(), &["sm2", "bench", "--seconds", "0.2", "--backend", backend, "--json"]);
+        assert!(out.contains(&format!("\"backend\": \"{backend}\"")), "{out}");
+        for key in ["\"sign_per_s\"", "\"verify_per_s\""] {
+            assert!(out.contains(key), "{out}");
+        }
+    }
+    assert_eq!(code(&yinxin(d.path(), &["sm2", "bench", "--backend", "nope"])), 2);
+    assert!(ok(d.path(), &["sm2", "bench", "--seconds", "0.1"]).contains("sign/s"));
+}

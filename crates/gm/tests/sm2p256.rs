@@ -2,8 +2,8 @@
 
 use hex_literal::hex;
 use yinxin_gm::sm2::{ORDER_N, UserId, compute_z, message_digest};
-use yinxin_gm::software::SOFTWARE;
 use yinxin_gm::sm2p256::{SM2P256, mul_base, sign_with_nonce};
+use yinxin_gm::software::SOFTWARE;
 use yinxin_gm::{Provider, Sm2PrivateKey, Sm2Signature};
 
 fn rng_bytes<const N: usize>() -> [u8; N] {
@@ -57,9 +57,11 @@ fn base_point_multiplication_matches_rustcrypto() {
 
 #[test]
 fn standard_example() {
-    let key = Sm2PrivateKey::from_bytes(&hex!("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")).unwrap();
+    let key =
+        Sm2PrivateKey::from_bytes(&hex!("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")).unwrap();
     let e = message_digest(&compute_z(UserId::DEFAULT, key.public_key()), b"message digest");
-    let sig = sign_with_nonce(&key, &e, &hex!("59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21")).unwrap();
+    let sig =
+        sign_with_nonce(&key, &e, &hex!("59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21")).unwrap();
     assert_eq!(sig.r(), &hex!("F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"));
     assert_eq!(sig.s(), &hex!("B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"));
     SM2P256.sm2_verify(key.public_key(), UserId::DEFAULT, b"message digest", &sig).unwrap();

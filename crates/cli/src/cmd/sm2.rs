@@ -17,6 +17,21 @@ pub enum Sm2Cmd {
     Sign(SignArgs),
     /// Verify a signature over a file.
     Verify(VerifyArgs),
+    /// Measure sign and verify rates on one core, as `openssl speed sm2` does.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Seconds in total (half signing, half verifying).
+    #[arg(long, default_value_t = 4.0)]
+    seconds: f64,
+    /// The backend: sm2p256 or software (default: the process default).
+    #[arg(long)]
+    backend: Option<String>,
+    /// Print JSON: backend, sign_per_s, verify_per_s.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,7 +143,57 @@ pub fn run(cmd: Sm2Cmd) -> CliResult {
         }
         Sm2Cmd::Sign(a) => sign(a),
         Sm2Cmd::Verify(a) => verify(a),
+        Sm2Cmd::Bench(a) => bench(a),
     }
+}
+
+fn bench(a: BenchArgs) -> CliResult {
+    if !(a.seconds > 0.0 && a.seconds <= 3600.0) {
+        return Err(CliError::usage("--seconds must be between 0 and 3600"));
+    }
+    let p = match &a.backend {
+        Some(name) => yinxin_gm::provider::by_name(name)
+            .ok_or_else(|| CliError::usage(format!("--backend {name}: one of {:?}", yinxin_gm::provider::BACKENDS)))?,
+        None => default_provider(),
+    };
+    let key = p.generate_sm2()?;
+    let signer = p.sm2_signer(&key, UserId::DEFAULT)?;
+    let verifier = p.sm2_verifier(key.public_key(), UserId::DEFAULT)?;
+    // A 1 KiB message, as the project's benchmarks and docs/sm-crypto.md use.
+    let msg = vec![0x5au8; 1024];
+    let half = std::time::Duration::from_secs_f64(a.seconds / 2.0);
+    let rate = |f: &mut dyn FnMut() -> bool| -> CliResult<f64> {
+        let start = std::time::Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < half {
+            for _ in 0..64 {
+                if !f() {
+                    return Err(CliError::input("a signature did not verify during the benchmark"));
+                }
+            }
+            n += 64;
+        }
+        Ok(n as f64 / start.elapsed().as_secs_f64())
+    };
+    let sig = signer.sign(&msg)?;
+    let sign_per_s = rate(&mut || signer.sign(std::hint::black_box(&msg)).is_ok())?;
+    let verify_per_s = rate(&mut || verifier.verify(std::hint::black_box(&msg), &sig).is_ok())?;
+    if a.json {
+        print_json(
+            &serde_json::json!({ "backend": p.name(), "seconds": a.seconds, "message_bytes": msg.len(), "sign_per_s": sign_per_s.round(), "verify_per_s": verify_per_s.round() }),
+        );
+    } else {
+        println!("backend {} (one core, 1 KiB messages, user ID 1234567812345678)", p.name());
+        println!("{:>28}{:>10}{:>10}{:>10}", "sign", "verify", "sign/s", "verify/s");
+        println!(
+            " 256 bits SM2 (sm2p256v1) {:>7.6}s {:>7.6}s {:>9.1} {:>9.1}",
+            1.0 / sign_per_s,
+            1.0 / verify_per_s,
+            sign_per_s,
+            verify_per_s
+        );
+    }
+    Ok(EXIT_OK)
 }
 
 fn keygen(a: KeygenArgs) -> CliResult {

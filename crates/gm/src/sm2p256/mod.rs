@@ -101,7 +101,12 @@ impl Signer {
         getrandom::fill(&mut extra[..32]).map_err(|_| Error::Random)?;
         extra[32..].copy_from_slice(&attempt.to_be_bytes());
         let mut dk = to_be(&self.d);
-        let mut kgen = rfc6979::KGenerator::<sm3::Sm3, sm2::U256>::new(&dk, &to_be(e), &extra, &<sm2::Sm2 as sm2::elliptic_curve::Curve>::ORDER);
+        let mut kgen = rfc6979::KGenerator::<sm3::Sm3, sm2::U256>::new(
+            &dk,
+            &to_be(e),
+            &extra,
+            &<sm2::Sm2 as sm2::elliptic_curve::Curve>::ORDER,
+        );
         dk.zeroize();
         extra.zeroize();
         let mut k = sm2::FieldBytes::default();
@@ -176,6 +181,27 @@ pub fn sign_with_nonce(key: &Sm2PrivateKey, e: &Sm3Digest, k: &[u8; 32]) -> Resu
     sign_core(&s.d, &s.d1_inv, &reduce(&from_be(&e.0)), &k).ok_or(Error::Random)
 }
 
+/// A private key prepared for signing, for the timing harness (`benches/examples/ct_sm2p256`).
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct PreparedKey {
+    d: Limbs,
+    d1_inv: Limbs,
+}
+
+/// Prepare d (big-endian, in [1, n − 2]) for [`sign_prepared`].
+#[doc(hidden)]
+pub fn prepare(d: &[u8; 32]) -> PreparedKey {
+    let d = from_be(d);
+    PreparedKey { d, d1_inv: invert_plain(&FN.add(&d, &[1, 0, 0, 0])) }
+}
+
+/// Signing's secret-dependent core (k·G, r, s) with an explicit nonce, for the timing harness.
+#[doc(hidden)]
+pub fn sign_prepared(key: &PreparedKey, e: &[u8; 32], k: &[u8; 32]) -> Option<Sm2Signature> {
+    sign_core(&key.d, &key.d1_inv, &reduce(&from_be(e)), &from_be(k))
+}
+
 /// k·G as an uncompressed point, for tests (constant time in k).
 #[doc(hidden)]
 pub fn mul_base(k: &[u8; 32]) -> Option<[u8; 65]> {
@@ -190,7 +216,7 @@ pub fn mul_base(k: &[u8; 32]) -> Option<[u8; 65]> {
 pub struct Verifier {
     public: Sm2PublicKey,
     z: Sm3Digest,
-    odd: [Affine; 8],
+    odd: [Affine; point::ODD],
 }
 
 impl Verifier {

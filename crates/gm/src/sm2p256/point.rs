@@ -261,20 +261,32 @@ pub fn mul_base_ct(k: &[u64; 4]) -> Jacobian {
     let mut acc_inf = u64::MAX;
     for (i, row) in table.iter().enumerate() {
         let (mag, neg) = booth_digit(k, i);
-        // Gather entry mag−1 by scanning the whole row.
+        // Gather entry mag−1 by scanning the whole row: every entry is read, the one wanted is
+        // OR-ed in under an all-ones mask (at most one mask is set; none for a zero digit). The
+        // mask passes an optimisation barrier so the compiler cannot make it a branch.
         let mut e = Affine::default();
         for (j, entry) in row.iter().enumerate() {
-            let m = eq_mask(mag, j as u64 + 1);
-            e.x = select(&e.x, &entry.x, m);
-            e.y = select(&e.y, &entry.y, m);
+            let m = core::hint::black_box(eq_mask(mag, j as u64 + 1));
+            for l in 0..4 {
+                e.x[l] |= entry.x[l] & m;
+                e.y[l] |= entry.y[l] & m;
+            }
         }
         e.y = select(&e.y, &FP.neg(&e.y), neg);
         let (sum, _, _) = acc.madd_raw(&e);
         let fresh = Jacobian::from_affine(&e);
         let zero_digit = eq_mask(mag, 0);
         // acc at infinity: take the entry; zero digit: keep acc.
-        let mut next = Jacobian { x: select(&sum.x, &fresh.x, acc_inf), y: select(&sum.y, &fresh.y, acc_inf), z: select(&sum.z, &fresh.z, acc_inf) };
-        next = Jacobian { x: select(&next.x, &acc.x, zero_digit), y: select(&next.y, &acc.y, zero_digit), z: select(&next.z, &acc.z, zero_digit) };
+        let mut next = Jacobian {
+            x: select(&sum.x, &fresh.x, acc_inf),
+            y: select(&sum.y, &fresh.y, acc_inf),
+            z: select(&sum.z, &fresh.z, acc_inf),
+        };
+        next = Jacobian {
+            x: select(&next.x, &acc.x, zero_digit),
+            y: select(&next.y, &acc.y, zero_digit),
+            z: select(&next.z, &acc.z, zero_digit),
+        };
         acc = next;
         acc_inf &= zero_digit;
     }
@@ -300,30 +312,35 @@ pub fn mul_base_vartime(s: &[u64; 4]) -> Jacobian {
     acc
 }
 
-/// Odd multiples P, 3P, …, 15P, affine, for width-5 wNAF.
-pub fn odd_multiples(p: &Affine) -> [Affine; 8] {
+/// wNAF width for verification.
+const W: u32 = 6;
+/// Odd multiples kept per key: P, 3P, …, (2^(W−1) − 1)P.
+pub const ODD: usize = 1 << (W - 2);
+
+/// Odd multiples P, 3P, …, 31P, affine, for width-6 wNAF (computed once per verification key).
+pub fn odd_multiples(p: &Affine) -> [Affine; ODD] {
     let pj = Jacobian::from_affine(p);
     let two_p = pj.double();
-    let mut jac = [pj; 8];
-    for i in 1..8 {
+    let mut jac = [pj; ODD];
+    for i in 1..ODD {
         jac[i] = jac[i - 1].add_vartime(&two_p);
     }
     let aff = batch_to_affine(&jac);
-    let mut out = [Affine::default(); 8];
+    let mut out = [Affine::default(); ODD];
     out.copy_from_slice(&aff);
     out
 }
 
-/// Width-5 NAF digits of a public scalar, least significant first.
+/// Width-6 NAF digits of a public scalar, least significant first.
 fn wnaf(s: &[u64; 4]) -> [i8; 257] {
     let mut out = [0i8; 257];
     let mut k = [s[0], s[1], s[2], s[3], 0u64];
     let mut i = 0;
     while k.iter().any(|w| *w != 0) && i < 257 {
         if k[0] & 1 == 1 {
-            let mut d = (k[0] & 31) as i64;
-            if d > 16 {
-                d -= 32;
+            let mut d = (k[0] & ((1 << W) - 1)) as i64;
+            if d > 1 << (W - 1) {
+                d -= 1 << W;
             }
             out[i] = d as i8;
             // k -= d
@@ -353,7 +370,7 @@ fn wnaf(s: &[u64; 4]) -> [i8; 257] {
 }
 
 /// t·P for public t with P's odd multiples precomputed, variable time.
-pub fn mul_vartime(t: &[u64; 4], odd: &[Affine; 8]) -> Jacobian {
+pub fn mul_vartime(t: &[u64; 4], odd: &[Affine; ODD]) -> Jacobian {
     let digits = wnaf(t);
     let top = digits.iter().rposition(|d| *d != 0);
     let Some(top) = top else { return Jacobian::INFINITY };
