@@ -11,7 +11,8 @@
 //! `point::mul_base_ct` reads every table entry of every window; the only data-dependent branches
 //! are the retry conditions r = 0, r + k = n and s = 0 of GB/T 32918.2 §6.1, which happen with
 //! probability ~2⁻²⁵⁶, and the conversion of x₁ to affine uses a fixed addition chain. The
-//! `tests/ct_sm2p256` dudect harness measures it (see the benches package).
+//! dudect harness `benches/examples/ct_sm2p256.rs` (run by `benches/ct.sh`) measures signing with
+//! sparse versus random nonces, a small versus random keys, and k·G alone.
 
 pub mod field;
 pub mod point;
