@@ -273,7 +273,8 @@ fn crl_dp_der(url: &str) -> Result<Vec<u8>> {
     Ok(tlv(0x30, &dp))
 }
 
-pub(crate) fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+/// A DER TLV with a single-byte tag and a minimal definite length.
+pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let n = value.len();
     if n < 0x80 {

@@ -202,20 +202,7 @@ pub fn parse_time(s: &str, utc_time: bool) -> Option<OffsetDateTime> {
 /// DER encoding helpers for the strict writer.
 pub mod write {
     /// A TLV with a definite, minimal length.
-    pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let n = value.len();
-        if n < 0x80 {
-            out.push(n as u8);
-        } else {
-            let bytes = n.to_be_bytes();
-            let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
-            out.push(0x80 | (bytes.len() - first) as u8);
-            out.extend_from_slice(&bytes[first..]);
-        }
-        out.extend_from_slice(value);
-        out
-    }
+    pub use yinxin_pki::issue::tlv;
     /// SEQUENCE of already-encoded parts.
     pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
         tlv(super::tag::SEQUENCE, &parts.concat())

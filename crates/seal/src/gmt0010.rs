@@ -12,10 +12,9 @@ use crate::verify::{At, VerifyOptions, format_failure};
 use crate::{Error, Result};
 use time::OffsetDateTime;
 use yinxin_gm::{Sm2Signature, UserId};
-use yinxin_pki::chain::{ValidationOptions, validate_chain};
 use yinxin_pki::report::{Check, Party, Report, SubIndication, TimeSource};
 use yinxin_pki::time::format_instant;
-use yinxin_pki::{Cert, Purpose, oid};
+use yinxin_pki::{Cert, oid};
 
 const GM_SIGNED_DATA: &str = "1.2.156.10197.6.1.4.2.2";
 const SIG_ALGS: [&str; 3] = [oid::SM2_WITH_SM3, oid::SM2_SIGN, oid::SM2];
@@ -295,21 +294,7 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
     r.time_source = Some(source);
     let mut pool = sd.certs.clone();
     pool.extend(opts.intermediates.iter().cloned());
-    let vo = ValidationOptions {
-        at,
-        time_source: source,
-        now: opts.now,
-        purpose: Purpose::DocumentSigning,
-        crls: opts.crls,
-        revocation: opts.revocation,
-    };
-    let chain = validate_chain(&signer, &pool, opts.trust, &vo);
-    checks.extend(chain.checks.into_iter().map(|mut c| {
-        if c.id == "chain.build" {
-            c.id = "sig.signer_chain";
-        }
-        c
-    }));
+    checks.extend(crate::verify::chain_checks(&signer, &pool, opts.trust, opts, at, source, "sig.signer_chain"));
     r.checks = checks;
     r.conclude();
     r

@@ -70,6 +70,37 @@ impl<'a> VerifyOptions<'a> {
 
 const SIG_OIDS: [&str; 2] = [oid::SM2_WITH_SM3, oid::SM2_SIGN];
 
+/// The checks of `cert`'s chain to `anchors` at `at`, for document signing, with the chain's
+/// "chain.build" check renamed to `build_id` so the report says whose chain it was.
+pub(crate) fn chain_checks(
+    cert: &Cert,
+    pool: &[Cert],
+    anchors: &TrustStore,
+    opts: &VerifyOptions<'_>,
+    at: OffsetDateTime,
+    source: TimeSource,
+    build_id: &'static str,
+) -> Vec<Check> {
+    let vo = ValidationOptions {
+        at,
+        time_source: source,
+        now: opts.now,
+        purpose: Purpose::DocumentSigning,
+        crls: opts.crls,
+        revocation: opts.revocation,
+    };
+    validate_chain(cert, pool, anchors, &vo)
+        .checks
+        .into_iter()
+        .map(|mut c| {
+            if c.id == "chain.build" {
+                c.id = build_id;
+            }
+            c
+        })
+        .collect()
+}
+
 /// The summary of a seal for reports.
 pub fn summary(seal: &Seal) -> SealSummary {
     let version = serde_json_name(seal.version);
@@ -190,22 +221,8 @@ fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source
 
     // 3. The maker's chain, to a trusted seal authority.
     if let Ok(maker) = &maker {
-        let vo = ValidationOptions {
-            at,
-            time_source: source,
-            now: opts.now,
-            purpose: Purpose::DocumentSigning,
-            crls: opts.crls,
-            revocation: opts.revocation,
-        };
-        let chain = validate_chain(maker, opts.intermediates, opts.seal_authorities.unwrap_or(opts.trust), &vo);
-        checks.extend(chain.checks.into_iter().map(|mut c| {
-            c.id = match c.id {
-                "chain.build" => "seal.maker_chain",
-                other => other,
-            };
-            c
-        }));
+        let anchors = opts.seal_authorities.unwrap_or(opts.trust);
+        checks.extend(chain_checks(maker, opts.intermediates, anchors, opts, at, source, "seal.maker_chain"));
     }
 
     // 4. Validity of the seal itself.
@@ -477,21 +494,7 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
 
     // The signer's chain at that time.
     if let Ok(c) = &signer {
-        let vo = ValidationOptions {
-            at,
-            time_source: source,
-            now: opts.now,
-            purpose: Purpose::DocumentSigning,
-            crls: opts.crls,
-            revocation: opts.revocation,
-        };
-        let chain = validate_chain(c, opts.intermediates, opts.trust, &vo);
-        checks.extend(chain.checks.into_iter().map(|mut ch| {
-            if ch.id == "chain.build" {
-                ch.id = "sig.signer_chain";
-            }
-            ch
-        }));
+        checks.extend(chain_checks(c, opts.intermediates, opts.trust, opts, at, source, "sig.signer_chain"));
     }
 
     // The seal at that time.
