@@ -2,12 +2,16 @@
 //!
 //! - [`package`]: the zip container, read with limits (entries, sizes, compression ratio, paths).
 //! - [`signatures`]: `Signatures.xml` and each `Signature.xml` (§18.2).
+//! - [`write`]: building a document (pages of text and vector paths, custom metadata) and its zip.
+//! - [`sign`]: sealing it by GB/T 38540's OFD rules.
 //! - [`verify`]: References, the seal file, and the SES (Type="Seal") or GM/T 0010 (Type="Sign")
 //!   signature over Signature.xml, into the shared report.
 
 pub mod package;
+pub mod sign;
 pub mod signatures;
 pub mod verify;
+pub mod write;
 
 pub use package::Package;
 pub use verify::verify_ofd;

@@ -88,6 +88,24 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
                     top.text.push_str(&quick_xml::escape::unescape(raw).map_err(|e| err(e.to_string()))?);
                 }
             }
+            // Entity and character references arrive as events of their own.
+            Event::GeneralRef(r) => {
+                if let Some(top) = stack.last_mut() {
+                    let name: &str = &r;
+                    let c = match name {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        _ => r.resolve_char_ref().map_err(|e| err(e.to_string()))?,
+                    };
+                    match c {
+                        Some(c) => top.text.push(c),
+                        None => return Err(err(format!("unknown entity &{name};"))),
+                    }
+                }
+            }
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
                     let raw: &str = &t;
