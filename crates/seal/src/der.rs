@@ -223,10 +223,10 @@ pub mod write {
     pub fn bits(content: &[u8]) -> Vec<u8> {
         tlv(super::tag::BIT_STRING, &[&[0u8][..], content].concat())
     }
-    /// GeneralizedTime `YYYYMMDDHHMMSSZ`.
-    pub fn generalized_time(t: time::OffsetDateTime) -> Vec<u8> {
+    /// The text of a GeneralizedTime in UTC, `YYYYMMDDHHMMSSZ` (also OFD's SignatureDateTime).
+    pub fn generalized_time_text(t: time::OffsetDateTime) -> String {
         let t = t.to_offset(time::UtcOffset::UTC);
-        let s = format!(
+        format!(
             "{:04}{:02}{:02}{:02}{:02}{:02}Z",
             t.year(),
             u8::from(t.month()),
@@ -234,8 +234,11 @@ pub mod write {
             t.hour(),
             t.minute(),
             t.second()
-        );
-        tlv(super::tag::GENERALIZED_TIME, s.as_bytes())
+        )
+    }
+    /// GeneralizedTime `YYYYMMDDHHMMSSZ`.
+    pub fn generalized_time(t: time::OffsetDateTime) -> Vec<u8> {
+        tlv(super::tag::GENERALIZED_TIME, generalized_time_text(t).as_bytes())
     }
     /// An OID from dotted form (validated by the caller's constants).
     pub fn oid(dotted: &str) -> Vec<u8> {

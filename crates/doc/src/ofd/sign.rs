@@ -73,16 +73,7 @@ pub fn seal(b: &mut PackageBuilder, req: &SignRequest<'_>, place: StampPlace, no
             )
         })
         .collect();
-    let t = now.to_offset(time::UtcOffset::UTC);
-    let when = format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let when = yinxin_seal::der::write::generalized_time_text(now);
     let sig_xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"{NS}\"><ofd:SignedInfo><ofd:Provider ProviderName=\"yinxin\" Version=\"{}\" Company=\"yinxin\"/><ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod><ofd:SignatureDateTime>{when}</ofd:SignatureDateTime><ofd:References CheckMethod=\"1.2.156.10197.1.401\">{refs}</ofd:References><ofd:StampAnnot ID=\"1\" PageRef=\"{page_id}\" Boundary=\"{} {} {} {}\"/><ofd:Seal><ofd:BaseLoc>/{dir}/Seal.esl</ofd:BaseLoc></ofd:Seal></ofd:SignedInfo><ofd:SignedValue>/{dir}/SignedValue.dat</ofd:SignedValue></ofd:Signature>",
         env!("CARGO_PKG_VERSION"),
