@@ -36,6 +36,12 @@ pub const ATTR_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 pub const ATTR_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 /// id-aa-signingCertificateV2 (RFC 5035).
 pub const ATTR_SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+/// id-aa-timeStampToken (RFC 3161 Appendix A): a token over the SignerInfo's signature value.
+pub const ATTR_TIME_STAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
+/// GM/T 0010 / GB/T 35275 signedData.
+pub const GM_SIGNED_DATA: &str = "1.2.156.10197.6.1.4.2.2";
+/// GM/T 0010 / GB/T 35275 data.
+pub const GM_DATA: &str = "1.2.156.10197.6.1.4.2.1";
 /// id-aa-signingCertificate (RFC 2634, SHA-1 ESSCertID).
 pub const ATTR_SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
 
