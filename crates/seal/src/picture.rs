@@ -28,6 +28,22 @@ pub const FONT_CANDIDATES: &[(&str, u32)] = &[
     ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", 0),
 ];
 
+/// Where the CJK font is: `YINXIN_SEAL_FONT=path[:index]`, else the first of
+/// [`FONT_CANDIDATES`] installed. Documents (PDF, OFD) use the same face as seals.
+pub fn font_location() -> Result<(PathBuf, u32)> {
+    if let Ok(spec) = std::env::var("YINXIN_SEAL_FONT") {
+        return Ok(match spec.rsplit_once(':') {
+            Some((p, i)) if i.parse::<u32>().is_ok() => (PathBuf::from(p), i.parse().unwrap_or(0)),
+            _ => (PathBuf::from(&spec), 0),
+        });
+    }
+    FONT_CANDIDATES.iter().find(|(p, _)| Path::new(p).exists()).map(|(p, i)| (PathBuf::from(p), *i)).ok_or_else(|| {
+        Error::Picture(
+            "no CJK font found: install Debian's fonts-noto-cjk, or set YINXIN_SEAL_FONT=path[:index]".into(),
+        )
+    })
+}
+
 /// A CJK font for seal text.
 pub struct SealFont {
     font: FontVec,

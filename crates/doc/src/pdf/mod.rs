@@ -1,0 +1,4 @@
+//! PDF: rendering licences and materials, signing them with SM2 (GB/T 35275 signed data in an
+//! incremental update), and verifying signed PDFs.
+
+pub mod render;
