@@ -10,6 +10,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # Seal pictures are drawn in Noto Serif CJK SC (SIL OFL 1.1).
 [ -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
+# PDF checks: poppler (pdfsig, pdftotext, pdftoppm) and qpdf.
+command -v pdfsig >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need_apt+=(qpdf)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   apt-get update -qq

@@ -34,7 +34,7 @@ enum Command {
     /// E-seals: make, show, sign with, and draw pictures of.
     #[command(subcommand)]
     Seal(cmd::seal::SealCmd),
-    /// Verify a seal, an SES signature, GM/T 0010 signed data or a sealed OFD; prints the report.
+    /// Verify a sealed OFD, a signed PDF, an SES signature, GM/T 0010 signed data or a seal.
     Verify(cmd::verify::VerifyArgs),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),

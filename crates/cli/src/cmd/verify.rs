@@ -14,7 +14,7 @@ use yinxin_seal::{Seal, SesSignature, gmt0010};
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// The file: .ofd, SES_Signature (.dat), GM/T 0010 signed data, or a seal (.esl).
+    /// The file: .ofd, .pdf, SES_Signature (.dat), GM/T 0010 signed data, or a seal (.esl).
     file: PathBuf,
     /// The signed data, for a detached signature.
     #[arg(long)]

@@ -2,3 +2,7 @@
 //! incremental update), and verifying signed PDFs.
 
 pub mod render;
+pub mod sign;
+pub mod verify;
+
+pub use verify::verify_pdf;

@@ -1,0 +1,294 @@
+//! Signing a PDF (ISO 32000-1 §12.8) as an incremental update: the original bytes stay as they
+//! are; appended are a signature dictionary whose /Contents holds GB/T 35275 SM2 signed data
+//! (made by the caller's closure over the /ByteRange bytes — the whole file but the /Contents
+//! hole), a signature field with a visible widget showing the seal picture, and new versions of
+//! the page (with the widget in /Annots) and of the catalog (with /AcroForm). A second signature
+//! appends another update, leaving the first one's bytes — and so its validity — untouched.
+
+use super::render::{deflate, pt};
+use crate::{Error, Result};
+use lopdf::{Dictionary, Object, ObjectId};
+use std::io::Write;
+
+/// Bytes reserved for the signed data in /Contents (hex doubles it).
+pub const CONTENTS_RESERVED: usize = 16 * 1024;
+
+/// Where the visible signature goes and what it shows.
+#[derive(Debug, Clone)]
+pub struct Appearance {
+    /// Page (0-based).
+    pub page: usize,
+    /// Left, top, width, height in mm from the page's top-left corner.
+    pub rect_mm: (f64, f64, f64, f64),
+    /// The seal picture (PNG with transparency), or none for an invisible widget.
+    pub png: Option<Vec<u8>>,
+}
+
+fn err(s: impl Into<String>) -> Error {
+    Error::Package(s.into())
+}
+
+/// Serialise a PDF object (dictionaries, arrays and scalars; streams are not rewritten here).
+pub fn write_object(o: &Object, out: &mut Vec<u8>) {
+    match o {
+        Object::Null => out.extend_from_slice(b"null"),
+        Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Object::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Object::Real(r) => out.extend_from_slice(format!("{r}").as_bytes()),
+        Object::Name(n) => {
+            out.push(b'/');
+            for b in n {
+                if b.is_ascii_alphanumeric() || b"-_.+".contains(b) {
+                    out.push(*b);
+                } else {
+                    out.extend_from_slice(format!("#{b:02X}").as_bytes());
+                }
+            }
+        }
+        Object::String(s, _) => {
+            out.push(b'<');
+            out.extend_from_slice(hex_upper(s).as_bytes());
+            out.push(b'>');
+        }
+        Object::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                write_object(x, out);
+            }
+            out.push(b']');
+        }
+        Object::Dictionary(d) => write_dict(d, out),
+        Object::Stream(s) => write_dict(&s.dict, out),
+        Object::Reference((n, g)) => out.extend_from_slice(format!("{n} {g} R").as_bytes()),
+    }
+}
+
+fn write_dict(d: &Dictionary, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"<<");
+    for (k, v) in d.iter() {
+        write_object(&Object::Name(k.clone()), out);
+        out.push(b' ');
+        write_object(v, out);
+        out.push(b' ');
+    }
+    out.extend_from_slice(b">>");
+}
+
+fn hex_upper(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+/// The offset after the last `startxref`.
+pub fn last_startxref(pdf: &[u8]) -> Result<usize> {
+    let tail = &pdf[pdf.len().saturating_sub(2048)..];
+    let pos = tail.windows(9).rposition(|w| w == b"startxref").ok_or_else(|| err("no startxref"))?;
+    let num: String = tail[pos + 9..]
+        .iter()
+        .map(|b| *b as char)
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    num.parse().map_err(|_| err("startxref is not a number"))
+}
+
+/// Append a signature. `make_cms` receives the bytes the /ByteRange covers and returns the DER
+/// signed data for /Contents.
+pub fn sign(
+    pdf: &[u8],
+    appearance: &Appearance,
+    name: &str,
+    now: time::OffsetDateTime,
+    make_cms: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(|e| err(format!("PDF does not parse: {e}")))?;
+    let prev = last_startxref(pdf)?;
+    let root: ObjectId =
+        doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| err("trailer has no /Root"))?;
+    let pages = doc.get_pages();
+    let page_id =
+        *pages.get(&(appearance.page as u32 + 1)).ok_or_else(|| err(format!("no page {}", appearance.page + 1)))?;
+    let page_dict = doc.get_dictionary(page_id).map_err(|e| err(e.to_string()))?.clone();
+    let media =
+        page_dict.get(b"MediaBox").and_then(Object::as_array).map_err(|_| err("page without a direct /MediaBox"))?;
+    let page_h = media.get(3).and_then(|o| o.as_float().ok()).unwrap_or(842.0);
+
+    let mut next = doc.max_id + 1;
+    let mut alloc = || {
+        let id = (next, 0u16);
+        next += 1;
+        id
+    };
+    let (sig_id, widget_id, ap_id) = (alloc(), alloc(), alloc());
+    let mut out = pdf.to_vec();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
+    let mut put = |out: &mut Vec<u8>, id: ObjectId, body: &[u8]| {
+        offsets.push((id, out.len()));
+        let _ = writeln!(out, "{} {} obj", id.0, id.1);
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+
+    // The signature dictionary, with fixed-width placeholders patched below.
+    let t = now.to_offset(time::UtcOffset::UTC);
+    let m = format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let mut sig = Vec::new();
+    sig.extend_from_slice(b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 ");
+    sig.extend_from_slice(b"0000000000 0000000000 0000000000] /Contents <");
+    sig.extend(std::iter::repeat_n(b'0', CONTENTS_RESERVED * 2));
+    sig.extend_from_slice(b"> /M ");
+    write_object(&Object::String(m.into_bytes(), lopdf::StringFormat::Literal), &mut sig);
+    sig.extend_from_slice(b" /Name ");
+    write_object(&Object::String(name.as_bytes().to_vec(), lopdf::StringFormat::Literal), &mut sig);
+    sig.extend_from_slice(b">>");
+    put(&mut out, sig_id, &sig);
+
+    // The appearance: the seal picture as an image with a soft mask.
+    let (x, y, w, h) = appearance.rect_mm;
+    let (wpt, hpt) = (pt(w), pt(h));
+    let mut ap_res = String::new();
+    let mut ap_content = String::new();
+    if let Some(png_bytes) = &appearance.png {
+        let (img_id, mask_id) = (alloc(), alloc());
+        let mut r = png::Decoder::new(std::io::Cursor::new(png_bytes))
+            .read_info()
+            .map_err(|e| err(format!("seal picture: {e}")))?;
+        let mut buf = vec![0; r.output_buffer_size().ok_or_else(|| err("seal picture too large"))?];
+        let info = r.next_frame(&mut buf).map_err(|e| err(format!("seal picture: {e}")))?;
+        if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+            return Err(err("seal picture must be 8-bit RGBA PNG"));
+        }
+        let rgb: Vec<u8> = buf.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        let alpha: Vec<u8> = buf.chunks(4).map(|p| p[3]).collect();
+        let img = |cs: &str, data: &[u8], smask: Option<ObjectId>| {
+            let z = deflate(data);
+            let mut o = format!("<</Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{cs} /BitsPerComponent 8 /Filter /FlateDecode /Length {}", info.width, info.height, z.len()).into_bytes();
+            if let Some(s) = smask {
+                o.extend_from_slice(format!(" /SMask {} 0 R", s.0).as_bytes());
+            }
+            o.extend_from_slice(b">>\nstream\n");
+            o.extend_from_slice(&z);
+            o.extend_from_slice(b"\nendstream");
+            o
+        };
+        put(&mut out, mask_id, &img("DeviceGray", &alpha, None));
+        put(&mut out, img_id, &img("DeviceRGB", &rgb, Some(mask_id)));
+        ap_res = format!("/Resources <</XObject <</Im1 {} 0 R>>>>", img_id.0);
+        ap_content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im1 Do Q");
+    }
+    let ap = format!(
+        "<</Type /XObject /Subtype /Form /BBox [0 0 {wpt} {hpt}] {ap_res} /Length {}>>\nstream\n{ap_content}\nendstream",
+        ap_content.len()
+    );
+    put(&mut out, ap_id, ap.as_bytes());
+
+    // The field and its widget.
+    let n_fields = doc
+        .objects
+        .values()
+        .filter(|o| o.as_dict().ok().and_then(|d| d.get(b"FT").ok()).and_then(|f| f.as_name().ok()) == Some(b"Sig"))
+        .count();
+    let (x1, y1) = (pt(x), page_h - pt(y + h));
+    let widget = format!(
+        "<</Type /Annot /Subtype /Widget /FT /Sig /T (Signature{}) /V {} 0 R /Rect [{x1} {y1} {} {}] /P {} 0 R /F 132 /AP <</N {} 0 R>>>>",
+        n_fields + 1,
+        sig_id.0,
+        x1 + wpt,
+        y1 + hpt,
+        page_id.0,
+        ap_id.0
+    );
+    put(&mut out, widget_id, widget.as_bytes());
+
+    // New versions of the page and the catalog (and of an indirect /AcroForm or /Annots).
+    let mut page = page_dict;
+    match page.get(b"Annots") {
+        Ok(Object::Array(a)) => {
+            let mut a = a.clone();
+            a.push(Object::Reference(widget_id));
+            page.set("Annots", Object::Array(a));
+        }
+        Ok(Object::Reference(r)) => {
+            let mut a = doc.get_object(*r).and_then(Object::as_array).map_err(|e| err(e.to_string()))?.clone();
+            a.push(Object::Reference(widget_id));
+            let mut body = Vec::new();
+            write_object(&Object::Array(a), &mut body);
+            put(&mut out, *r, &body);
+        }
+        _ => page.set("Annots", Object::Array(vec![Object::Reference(widget_id)])),
+    }
+    let mut body = Vec::new();
+    write_dict(&page, &mut body);
+    put(&mut out, page_id, &body);
+
+    let mut catalog = doc.get_dictionary(root).map_err(|e| err(e.to_string()))?.clone();
+    let acro_ref = catalog.get(b"AcroForm").ok().and_then(|o| o.as_reference().ok());
+    let mut acro = match (catalog.get(b"AcroForm"), acro_ref) {
+        (_, Some(r)) => doc.get_dictionary(r).map_err(|e| err(e.to_string()))?.clone(),
+        (Ok(Object::Dictionary(d)), None) => d.clone(),
+        _ => Dictionary::new(),
+    };
+    let mut fields = acro.get(b"Fields").and_then(Object::as_array).cloned().unwrap_or_default();
+    fields.push(Object::Reference(widget_id));
+    acro.set("Fields", Object::Array(fields));
+    acro.set("SigFlags", Object::Integer(3));
+    match acro_ref {
+        Some(r) => {
+            let mut body = Vec::new();
+            write_dict(&acro, &mut body);
+            put(&mut out, r, &body);
+        }
+        None => {
+            catalog.set("AcroForm", Object::Dictionary(acro));
+            let mut body = Vec::new();
+            write_dict(&catalog, &mut body);
+            put(&mut out, root, &body);
+        }
+    }
+
+    // Cross-reference section and trailer.
+    let xref_at = out.len();
+    offsets.sort();
+    out.extend_from_slice(b"xref\n");
+    for (id, off) in &offsets {
+        let _ = write!(out, "{} 1\n{off:010} {:05} n \n", id.0, id.1);
+    }
+    let size = next.max(doc.max_id + 1);
+    let mut trailer = format!("trailer\n<</Size {size} /Root {} 0 R /Prev {prev}", root.0);
+    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) {
+        trailer.push_str(&format!(" /Info {} 0 R", info.0));
+    }
+    trailer.push_str(&format!(">>\nstartxref\n{xref_at}\n%%EOF\n"));
+    out.extend_from_slice(trailer.as_bytes());
+
+    // ByteRange: everything but the /Contents hex string, delimiters included in the hole.
+    let sig_off = offsets.iter().find(|(id, _)| *id == sig_id).map(|(_, o)| *o).ok_or_else(|| err("internal"))?;
+    let rel = out[sig_off..].windows(11).position(|w| w == b"/Contents <").ok_or_else(|| err("internal"))?;
+    let hole_start = sig_off + rel + 10;
+    let hole_end = hole_start + 2 + CONTENTS_RESERVED * 2;
+    let br = format!("{:<10} {:<10} {:<10}", hole_start, hole_end, out.len() - hole_end);
+    let br_at =
+        sig_off + out[sig_off..].windows(13).position(|w| w == b"/ByteRange [0").ok_or_else(|| err("internal"))? + 14;
+    out[br_at..br_at + 32].copy_from_slice(br.as_bytes());
+    let covered = [&out[..hole_start], &out[hole_end..]].concat();
+    let cms = make_cms(&covered)?;
+    if cms.len() > CONTENTS_RESERVED {
+        return Err(err(format!("signed data of {} bytes exceeds the {CONTENTS_RESERVED} reserved", cms.len())));
+    }
+    let hex = hex_upper(&cms);
+    out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(out)
+}

@@ -1,0 +1,161 @@
+//! Verifying signed PDFs: for each signature dictionary, the /ByteRange (well formed, starting at
+//! 0, its hole exactly the /Contents string), the signed data over those bytes (GB/T 35275 SM2,
+//! through [`yinxin_seal::gmt0010::verify`]: digest, signature, signer chain, time stamp), and
+//! what changed after it: a signature that does not reach the end of the file is followed by
+//! incremental updates, which are compared with the signed revision — new signatures and
+//! annotations are allowed, changed page content or a changed page count is not.
+
+use crate::{Error, Result};
+use lopdf::Object;
+use yinxin_pki::report::{Check, Report, SubIndication};
+use yinxin_seal::verify::{VerifyOptions, format_failure};
+
+struct Found {
+    byte_range: Vec<i64>,
+    contents: Vec<u8>,
+}
+
+fn signatures(doc: &lopdf::Document) -> Vec<Found> {
+    let mut out: Vec<Found> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| {
+            d.get(b"Type").and_then(Object::as_name).ok() == Some(b"Sig") || (d.has(b"ByteRange") && d.has(b"Contents"))
+        })
+        .filter_map(|d| {
+            let br =
+                d.get(b"ByteRange").and_then(Object::as_array).ok()?.iter().filter_map(|o| o.as_i64().ok()).collect();
+            let contents = d.get(b"Contents").and_then(Object::as_str).ok()?.to_vec();
+            Some(Found { byte_range: br, contents })
+        })
+        .collect();
+    out.sort_by_key(|f| f.byte_range.get(2).copied().unwrap_or(0));
+    out
+}
+
+/// The page contents (decoded) and count of a revision.
+fn page_contents(doc: &lopdf::Document) -> Vec<Vec<u8>> {
+    doc.get_pages().values().map(|id| doc.get_page_content(*id)).collect()
+}
+
+/// Verify every signature of a PDF.
+pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
+    let mut report = Report::new("pdf");
+    let doc = match lopdf::Document::load_mem(pdf) {
+        Ok(d) => d,
+        Err(e) => return format_failure("pdf", &format!("PDF does not parse: {e}")),
+    };
+    let found = signatures(&doc);
+    if found.is_empty() {
+        report.checks.push(Check::indeterminate(
+            "pdf.signatures",
+            SubIndication::SignedDataNotFound,
+            "文档没有签名",
+            "the document has no signatures",
+        ));
+    }
+    let final_pages = page_contents(&doc);
+    for (i, f) in found.iter().enumerate() {
+        let mut part = verify_one(pdf, f, opts, &final_pages);
+        part.location = Some(format!("signature {}", i + 1));
+        report.parts.push(part);
+    }
+    report.conclude();
+    report
+}
+
+fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &[Vec<u8>]) -> Report {
+    let len = pdf.len() as i64;
+    let br = &f.byte_range;
+    let well_formed = br.len() == 4 && br[0] == 0 && br[1] > 0 && br[2] > br[1] && br[3] >= 0 && br[2] + br[3] <= len;
+    if !well_formed {
+        return format_failure("pdf-signature", &format!("malformed /ByteRange {br:?}"));
+    }
+    let (b, c, end) = (br[1] as usize, br[2] as usize, (br[2] + br[3]) as usize);
+    // The hole must be exactly the /Contents hex string: '<' hex '>' and nothing else.
+    let hole = &pdf[b..c];
+    let hex_ok = hole.first() == Some(&b'<')
+        && hole.last() == Some(&b'>')
+        && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
+    let decoded = hex_ok.then(|| hex_decode(&hole[1..hole.len() - 1])).flatten();
+    let mut checks = Vec::new();
+    match decoded {
+        Some(d) if d == f.contents => checks.push(Check::pass(
+            "pdf.byte_range",
+            "ByteRange格式正确，空洞恰为/Contents",
+            "ByteRange well formed; its hole is exactly /Contents",
+        )),
+        _ => return format_failure("pdf-signature", "the /ByteRange hole is not the signature's /Contents"),
+    }
+    // The DER inside /Contents, without the zero padding.
+    let cms = match der_len(&f.contents) {
+        Some(n) => &f.contents[..n],
+        None => return format_failure("pdf-signature", "/Contents does not hold DER signed data"),
+    };
+    let covered = [&pdf[..b], &pdf[c..end]].concat();
+    let mut inner = yinxin_seal::gmt0010::verify(cms, Some(&covered), opts);
+    if end == pdf.len() {
+        checks.push(Check::pass("pdf.coverage", "签名覆盖整个文档", "the signature covers the whole document"));
+    } else {
+        checks.push(modifications(&pdf[..end], final_pages));
+    }
+    checks.append(&mut inner.checks);
+    inner.checks = checks;
+    inner.kind = "pdf-signature";
+    inner.conclude();
+    inner
+}
+
+fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>]) -> Check {
+    const ID: &str = "pdf.modifications";
+    let Ok(old) = lopdf::Document::load_mem(signed_revision) else {
+        return Check::indeterminate(
+            ID,
+            SubIndication::FormatFailure,
+            "无法读取签名时的版本",
+            "the signed revision cannot be read",
+        );
+    };
+    let before = page_contents(&old);
+    if before.len() != final_pages.len() {
+        return Check::fail(
+            ID,
+            SubIndication::SigConstraintsFailure,
+            "签名后页数被改变",
+            "pages were added or removed after signing",
+        );
+    }
+    if let Some(i) = before.iter().zip(final_pages).position(|(a, b)| a != b) {
+        return Check::fail(
+            ID,
+            SubIndication::SigConstraintsFailure,
+            format!("签名后第{}页内容被改变", i + 1),
+            format!("the content of page {} changed after signing", i + 1),
+        );
+    }
+    Check::pass(
+        ID,
+        "签名后的增量更新未改动页面内容（如后续签名）",
+        "later incremental updates leave the page content unchanged (e.g. further signatures)",
+    )
+}
+
+fn hex_decode(h: &[u8]) -> Option<Vec<u8>> {
+    if !h.len().is_multiple_of(2) {
+        return None;
+    }
+    let v = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    h.chunks(2).map(|p| Some(v(p[0])? << 4 | v(p[1])?)).collect()
+}
+
+/// The length of the DER TLV at the start of `b`.
+fn der_len(b: &[u8]) -> Option<usize> {
+    let (t, _) = yinxin_pki::tlv::read(b)?;
+    Some(t.raw.len())
+}
+
+/// For tools: check a PDF before signing it.
+pub fn parse_check(pdf: &[u8]) -> Result<()> {
+    lopdf::Document::load_mem(pdf).map(|_| ()).map_err(|e| Error::Package(format!("PDF does not parse: {e}")))
+}
