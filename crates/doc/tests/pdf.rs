@@ -193,8 +193,7 @@ fn openssl_checks_the_pdf_signature_independently() {
     let (off, hl, l) = span(parsed.lines().find(|l| l.contains("d=5") && l.contains("cont [ 0 ]")).unwrap());
     let mut attrs = cms[off..off + hl + l].to_vec();
     attrs[0] = 0x31;
-    let (soff, shl, sl) =
-        span(parsed.lines().filter(|l| l.contains("d=5") && l.contains("OCTET STRING")).next_back().unwrap());
+    let (soff, shl, sl) = span(parsed.lines().rfind(|l| l.contains("d=5") && l.contains("OCTET STRING")).unwrap());
     let sig = &cms[soff + shl..soff + shl + sl];
     let attrs_path = tmp("attrs.der", &attrs);
     let sig_path = tmp("sig.der", sig);
