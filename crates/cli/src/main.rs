@@ -34,6 +34,9 @@ enum Command {
     /// E-seals: make, show, sign with, and draw pictures of.
     #[command(subcommand)]
     Seal(cmd::seal::SealCmd),
+    /// E-materials: seal PDF and OFD files a department hands in.
+    #[command(subcommand)]
+    Material(cmd::material::MaterialCmd),
     /// Verify a sealed OFD, a signed PDF, an SES signature, GM/T 0010 signed data or a seal.
     Verify(cmd::verify::VerifyArgs),
     /// Create the development PKI (never for production).
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Ts(c) => cmd::ts::run(c),
         Command::Seal(c) => cmd::seal::run(c),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Material(c) => cmd::material::run(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
     };
     match result {

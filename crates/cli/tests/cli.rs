@@ -547,3 +547,76 @@ fn sm2_bench_reports_rates_for_each_backend() {
     assert_eq!(code(&yinxin(d.path(), &["sm2", "bench", "--backend", "nope"])), 2);
     assert!(ok(d.path(), &["sm2", "bench", "--seconds", "0.1"]).contains("sign/s"));
 }
+
+#[test]
+fn material_seal_batch_and_verify() {
+    use yinxin_doc::layout::Item;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let k = keys_dev();
+    let kd = |f: &str| k.join(f).to_string_lossy().into_owned();
+    std::fs::create_dir(dir.join("in")).unwrap();
+    let items = vec![Item::Text { x: 20.0, y: 40.0, size: 6.0, text: "行政许可决定书".into(), bold: false }];
+    let pdf = yinxin_doc::pdf::render::render(&yinxin_doc::pdf::render::PdfSpec {
+        title: "决定书".into(),
+        page_mm: (210.0, 297.0),
+        pages: vec![items.clone()],
+    })
+    .unwrap();
+    std::fs::write(dir.join("in/decision.pdf"), &pdf).unwrap();
+    let spec = yinxin_doc::ofd::write::DocumentSpec {
+        title: "决定书".into(),
+        page_mm: (210.0, 297.0),
+        pages: vec![items],
+        doc_id: "00".repeat(16),
+        creation_date: "2026-11-26".into(),
+        ..Default::default()
+    };
+    std::fs::write(dir.join("in/decision.ofd"), yinxin_doc::ofd::write::build(&spec).unwrap().to_zip().unwrap())
+        .unwrap();
+    let common = [
+        "--seal",
+        &kd("seals/dept-market.esl"),
+        "--cert",
+        &kd("dept-market.cert.pem"),
+        "--key",
+        &kd("dept-market.key.pem"),
+        "--chain",
+        &kd("issuing-ca.cert.pem"),
+        "--tsa-cert",
+        &kd("tsa.cert.pem"),
+        "--tsa-key",
+        &kd("tsa.key.pem"),
+        "--tsa-chain",
+        &kd("issuing-ca.cert.pem"),
+    ];
+    let mut args = vec!["material", "seal", "--in", "in", "--out", "out"];
+    args.extend_from_slice(&common);
+    ok(dir, &args);
+    for f in ["out/decision.pdf", "out/decision.ofd"] {
+        let o = yinxin(dir, &["verify", f, "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")]);
+        assert_eq!(code(&o), 0, "{f}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // Sealing a sealed PDF again (a second department) keeps both valid.
+    let mut args = vec!["material", "seal", "--in", "out/decision.pdf", "--out", "twice.pdf", "--at", "40,230"];
+    let housing = [
+        "--seal",
+        &kd("seals/dept-housing.esl"),
+        "--cert",
+        &kd("dept-housing.cert.pem"),
+        "--key",
+        &kd("dept-housing.key.pem"),
+    ];
+    args.extend_from_slice(&housing);
+    ok(dir, &args);
+    let out = ok(dir, &["verify", "twice.pdf", "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")]);
+    assert_eq!(out.matches("pdf-signature PASSED").count(), 2, "{out}");
+    // A file that is neither: 4 alone, counted as failed (exit 1) in a batch.
+    std::fs::write(dir.join("in/notes.pdf"), b"not a pdf").unwrap();
+    let mut args = vec!["material", "seal", "--in", "in/notes.pdf", "--out", "x.pdf"];
+    args.extend_from_slice(&common);
+    assert_eq!(code(&yinxin(dir, &args)), 4);
+    let mut args = vec!["material", "seal", "--in", "in", "--out", "out2"];
+    args.extend_from_slice(&common);
+    assert_eq!(code(&yinxin(dir, &args)), 1);
+}

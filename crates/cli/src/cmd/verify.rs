@@ -67,10 +67,7 @@ pub fn run(a: VerifyArgs) -> CliResult {
     let mut report = if bytes.starts_with(b"PK\x03\x04") {
         yinxin_doc::ofd::verify_ofd(&bytes, &opts)
     } else if bytes.starts_with(b"%PDF") {
-        return Err(CliError::input(format!(
-            "{}: PDF verification arrives with the documents issue",
-            a.file.display()
-        )));
+        yinxin_doc::pdf::verify_pdf(&bytes, &opts)
     } else if SesSignature::parse(&bytes).is_ok() {
         verify_signature_bytes(&bytes, data.as_deref(), &opts)
     } else if gmt0010::SignedData::parse(&bytes).is_ok() {
