@@ -23,6 +23,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A catalogue entry that is malformed or inconsistent.
+    #[error("licence catalogue: {0}")]
+    Catalogue(String),
+    /// Field values that do not satisfy their type (every problem is listed).
+    #[error("licence fields: {}", .0.join("; "))]
+    Fields(Vec<String>),
+    /// Issuing failed in a lower layer (rendering, sealing).
+    #[error("issuing: {0}")]
+    Issue(String),
     /// A well-formed identifier whose check character does not match.
     #[error("licence identifier {id:?}: check character is {found}, expected {expected}")]
     IdentifierCheck {
