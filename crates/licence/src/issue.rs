@@ -1,0 +1,252 @@
+//! Issuing a licence (the flow of GB/T 36901): type + field values → validated metadata
+//! (GB/T 36903) → identifier (GB/T 36904) → the licence laid out once and written as OFD and as
+//! PDF, each with a QR code that links to verification → sealed with the department's seal and
+//! time-stamped → a record ready to store.
+
+use crate::catalogue::{LicenceType, parse_date};
+use crate::identifier::LicenceId;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use yinxin_doc::layout::Item;
+use yinxin_pki::Cert;
+use yinxin_pki::tsp::TimeStampAuthority;
+use yinxin_seal::Seal;
+
+/// Per-licence metadata (GB/T 36903), as stored and as written into the OFD's CustomDatas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// 证照标识.
+    pub identifier: String,
+    /// 证照名称 (the type's name).
+    pub name: String,
+    /// 证照编号.
+    pub number: String,
+    /// 证照类型代码.
+    pub type_code: String,
+    /// 证照颁发机构.
+    pub issuer: String,
+    /// 证照颁发机构代码.
+    pub issuer_code: String,
+    /// 证照颁发日期.
+    pub issued: String,
+    /// 证照有效期起始日期.
+    pub valid_from: String,
+    /// 证照有效期截止日期 (empty for 长期).
+    pub valid_until: String,
+    /// 持证主体.
+    pub holder: String,
+    /// 持证主体代码.
+    pub holder_code: String,
+    /// 持证主体代码类型: 统一社会信用代码 or 公民身份号码.
+    pub holder_code_type: String,
+    /// 状态: U in use (the service keeps the live status).
+    pub status: String,
+    /// 版本号.
+    pub version: u16,
+    /// The surface fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// What to issue.
+#[derive(Debug, Clone)]
+pub struct IssueRequest<'a> {
+    /// The type.
+    pub ltype: &'a LicenceType,
+    /// Surface field values.
+    pub fields: BTreeMap<String, String>,
+    /// The issuing department's name.
+    pub issuer: String,
+    /// Its USCC.
+    pub issuer_code: String,
+    /// The serial (流水号); the licence number when the type has one, else derived from the time.
+    pub serial: Option<String>,
+    /// Version (1 for a new licence).
+    pub version: u16,
+    /// Where verification is reached: the QR code holds `{verify_url}?id={identifier}`.
+    pub verify_url: String,
+}
+
+/// Who seals.
+pub struct Sealing<'a> {
+    /// The department's seal.
+    pub seal: &'a Seal,
+    /// Its signing certificate.
+    pub cert: &'a Cert,
+    /// CA certificates to embed.
+    pub chain: &'a [Cert],
+    /// Its key.
+    pub signer: &'a dyn yinxin_gm::Sm2Signer,
+    /// The time-stamp authority.
+    pub tsa: Option<&'a TimeStampAuthority>,
+}
+
+/// An issued licence.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Its identifier.
+    pub id: LicenceId,
+    /// Its metadata.
+    pub metadata: Metadata,
+    /// The sealed OFD.
+    pub ofd: Vec<u8>,
+    /// The signed PDF.
+    pub pdf: Vec<u8>,
+}
+
+fn serial_from(s: &str) -> String {
+    let v: String = s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    v.chars().take(32).collect()
+}
+
+/// Issue a licence at `now`.
+pub fn issue(req: &IssueRequest<'_>, sealing: &Sealing<'_>, now: OffsetDateTime) -> Result<Issued> {
+    let t = req.ltype;
+    t.validate(&req.fields)?;
+    let get = |pred: fn(&crate::catalogue::Field) -> bool| {
+        t.fields.iter().find(|f| pred(f)).and_then(|f| req.fields.get(&f.key)).cloned().unwrap_or_default()
+    };
+    let holder = get(|f| f.holder_name);
+    let holder_code = get(|f| f.holder_code);
+    let number = get(|f| f.number);
+    let expiry = get(|f| f.expiry);
+    let holder_code_type = match t.fields.iter().find(|f| f.holder_code).map(|f| f.kind) {
+        Some(crate::catalogue::FieldKind::CitizenId) => "公民身份号码",
+        _ => "统一社会信用代码",
+    };
+    let today = now.date();
+    let issued = format!("{today}");
+    if !expiry.is_empty() && parse_date(&expiry).is_some_and(|d| d <= today) {
+        return Err(Error::Fields(vec![format!("expiry {expiry} is not after the issue date {issued}")]));
+    }
+    let serial = match &req.serial {
+        Some(s) => serial_from(s),
+        None if !number.is_empty() => serial_from(&number),
+        None => format!("{}{:09}", today.year(), now.unix_timestamp_nanos() as u64 % 1_000_000_000),
+    };
+    let id = LicenceId::new(&t.type_code, &req.issuer_code, &serial, req.version)?;
+    let metadata = Metadata {
+        identifier: id.to_string(),
+        name: t.name.clone(),
+        number: number.clone(),
+        type_code: t.type_code.clone(),
+        issuer: req.issuer.clone(),
+        issuer_code: req.issuer_code.clone(),
+        issued: issued.clone(),
+        valid_from: issued.clone(),
+        valid_until: expiry,
+        holder,
+        holder_code,
+        holder_code_type: holder_code_type.into(),
+        status: "U".into(),
+        version: req.version,
+        fields: req.fields.clone(),
+    };
+    let url = format!("{}?id={}", req.verify_url, metadata.identifier);
+    let page = layout(t, &req.fields, &metadata, &url)?;
+
+    // OFD, sealed.
+    let mut custom = BTreeMap::new();
+    for (k, v) in [
+        ("证照标识", &metadata.identifier),
+        ("证照名称", &metadata.name),
+        ("证照编号", &metadata.number),
+        ("证照类型代码", &metadata.type_code),
+        ("证照颁发机构", &metadata.issuer),
+        ("证照颁发机构代码", &metadata.issuer_code),
+        ("证照颁发日期", &metadata.issued),
+        ("证照有效期起始日期", &metadata.valid_from),
+        ("证照有效期截止日期", &metadata.valid_until),
+        ("持证主体", &metadata.holder),
+        ("持证主体代码", &metadata.holder_code),
+        ("持证主体代码类型", &metadata.holder_code_type),
+        ("版本号", &format!("{:03}", metadata.version)),
+    ] {
+        custom.insert(k.to_string(), v.clone());
+    }
+    let spec = yinxin_doc::ofd::write::DocumentSpec {
+        title: t.name.clone(),
+        page_mm: (210.0, 297.0),
+        pages: vec![page.clone()],
+        custom,
+        doc_id: hex::encode(&yinxin_gm::sm3::sm3(metadata.identifier.as_bytes()).0[..16]),
+        creation_date: issued.clone(),
+    };
+    let err = |e: &dyn std::fmt::Display| Error::Issue(e.to_string());
+    let mut b = yinxin_doc::ofd::write::build(&spec).map_err(|e| err(&e))?;
+    let (w, h) = (sealing.seal.picture.width_mm as f64, sealing.seal.picture.height_mm as f64);
+    let req_seal = yinxin_seal::make::SignRequest {
+        seal: sealing.seal,
+        signer_cert: sealing.cert,
+        signer: sealing.signer,
+        data: b"",
+        property_info: "",
+        tsa: sealing.tsa,
+    };
+    yinxin_doc::ofd::sign::seal(
+        &mut b,
+        &req_seal,
+        yinxin_doc::ofd::sign::StampPlace { page: 0, x: 135.0, y: 225.0, w, h },
+        now,
+    )
+    .map_err(|e| err(&e))?;
+    let ofd = b.to_zip().map_err(|e| err(&e))?;
+
+    // PDF, signed with the seal's picture as the visible stamp.
+    let pdf = yinxin_doc::pdf::render::render(&yinxin_doc::pdf::render::PdfSpec {
+        title: t.name.clone(),
+        page_mm: (210.0, 297.0),
+        pages: vec![page],
+    })
+    .map_err(|e| err(&e))?;
+    let png = sealing.seal.picture.kind.eq_ignore_ascii_case("png").then(|| sealing.seal.picture.data.clone());
+    let make = |data: &[u8]| {
+        yinxin_seal::gmt0010::sign_detached(data, sealing.cert, sealing.chain, sealing.signer, now, sealing.tsa)
+            .map_err(|e| yinxin_doc::Error::Package(e.to_string()))
+    };
+    let ap = yinxin_doc::pdf::sign::Appearance { page: 0, rect_mm: (135.0, 225.0, w, h), png };
+    let pdf = yinxin_doc::pdf::sign::sign(&pdf, &ap, &req.issuer, now, &make).map_err(|e| err(&e))?;
+    Ok(Issued { id, metadata, ofd, pdf })
+}
+
+/// The licence page: frame, title, fields (wrapped), issuer and date, identifier, QR code.
+fn layout(t: &LicenceType, fields: &BTreeMap<String, String>, m: &Metadata, url: &str) -> Result<Vec<Item>> {
+    let mut items = vec![Item::Frame { x: 12.0, y: 12.0, w: 186.0, h: 273.0, line: 0.6 }];
+    let title_size = 11.0;
+    let title_w = title_size * t.name.chars().count() as f64;
+    items.push(Item::Text { x: (210.0 - title_w) / 2.0, y: 38.0, size: title_size, text: t.name.clone(), bold: true });
+    let mut y = 58.0;
+    let size = 4.2;
+    let per_line = 34;
+    for f in &t.fields {
+        let Some(v) = fields.get(&f.key).filter(|v| !v.trim().is_empty()) else { continue };
+        let chars: Vec<char> = v.chars().collect();
+        items.push(Item::Text { x: 24.0, y, size, text: format!("{}：", f.label), bold: false });
+        for (i, chunk) in chars.chunks(per_line).enumerate().take(8) {
+            items.push(Item::Text { x: 70.0, y: y + i as f64 * 6.5, size, text: chunk.iter().collect(), bold: false });
+        }
+        y += 6.5 * chars.len().div_ceil(per_line).clamp(1, 8) as f64 + 3.0;
+        if y > 200.0 {
+            return Err(Error::Fields(vec!["too much text for one page".into()]));
+        }
+    }
+    items.push(Item::Text { x: 120.0, y: 250.0, size, text: format!("发证机关：{}", m.issuer), bold: false });
+    items.push(Item::Text { x: 120.0, y: 258.0, size, text: format!("发证日期：{}", m.issued), bold: false });
+    items.push(Item::Text {
+        x: 24.0, y: 278.0, size: 2.6, text: format!("证照标识：{}", m.identifier), bold: false
+    });
+    // The QR code: 0.8 mm modules with a 4-module quiet zone, bottom left.
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| Error::Issue(format!("QR code: {e}")))?;
+    let n = code.width();
+    let module = 0.8;
+    let (x0, y0) = (24.0, 272.0 - n as f64 * module);
+    let colors = code.to_colors();
+    let rects = (0..n * n)
+        .filter(|i| colors[*i] == qrcode::Color::Dark)
+        .map(|i| (x0 + (i % n) as f64 * module, y0 + (i / n) as f64 * module, module, module))
+        .collect();
+    items.push(Item::Rects { rects });
+    Ok(items)
+}
