@@ -205,11 +205,14 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, &fmt).ok()
 }
 
+/// One pattern atom: a character class (ranges) and how many times it repeats (min, max).
+type Atom = (Vec<(char, char)>, usize, usize);
+
 /// A small pattern language: literals, `[…]` classes with ranges, `{n}` / `{m,n}` counts, anchored
 /// by `^…$` (always anchored). Enough for licence-number formats without a regex engine.
 pub fn pattern_matches(pattern: &str, s: &str) -> bool {
     let p = pattern.trim_start_matches('^').trim_end_matches('$');
-    let mut atoms: Vec<(Vec<(char, char)>, usize, usize)> = Vec::new();
+    let mut atoms: Vec<Atom> = Vec::new();
     let chars: Vec<char> = p.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -250,7 +253,7 @@ pub fn pattern_matches(pattern: &str, s: &str) -> bool {
         }
         atoms.push((set, lo, hi));
     }
-    fn go(atoms: &[(Vec<(char, char)>, usize, usize)], s: &[char]) -> bool {
+    fn go(atoms: &[Atom], s: &[char]) -> bool {
         let Some(((set, lo, hi), rest)) = atoms.split_first() else { return s.is_empty() };
         let in_set = |c: char| set.iter().any(|(a, b)| *a <= c && c <= *b);
         let mut n = 0;
