@@ -34,6 +34,9 @@ enum Command {
     /// E-seals: make, show, sign with, and draw pictures of.
     #[command(subcommand)]
     Seal(cmd::seal::SealCmd),
+    /// E-licences: issue them as sealed OFD and signed PDF; list the catalogue.
+    #[command(subcommand)]
+    Licence(cmd::licence::LicenceCmd),
     /// E-materials: seal PDF and OFD files a department hands in.
     #[command(subcommand)]
     Material(cmd::material::MaterialCmd),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Seal(c) => cmd::seal::run(c),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Material(c) => cmd::material::run(c),
+        Command::Licence(c) => cmd::licence::run(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
     };
     match result {

@@ -620,3 +620,58 @@ fn material_seal_batch_and_verify() {
     args.extend_from_slice(&common);
     assert_eq!(code(&yinxin(dir, &args)), 1);
 }
+
+#[test]
+fn licence_types_and_issue_every_example() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let k = keys_dev();
+    let kd = |f: &str| k.join(f).to_string_lossy().into_owned();
+    let types = ok(dir, &["licence", "types"]);
+    assert!(types.contains("营业执照"), "{types}");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut issued = 0;
+    for e in std::fs::read_dir(&examples).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = dir.join(&name);
+        let id = ok(
+            dir,
+            &["licence", "issue", "--type", &name, "--data", &path.to_string_lossy(), "--key-dir", &kd(""), "--out"]
+                .into_iter()
+                .chain([out.to_str().unwrap()])
+                .collect::<Vec<_>>(),
+        );
+        let id = id.trim();
+        for ext in ["ofd", "pdf"] {
+            let f = out.join(format!("{id}.{ext}"));
+            let o = yinxin(
+                dir,
+                &["verify", f.to_str().unwrap(), "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")],
+            );
+            assert_eq!(code(&o), 0, "{name} {ext}: {}", String::from_utf8_lossy(&o.stdout));
+        }
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(format!("{id}.json"))).unwrap()).unwrap();
+        assert_eq!(meta["identifier"], id);
+        issued += 1;
+    }
+    assert_eq!(issued, 5);
+    // A missing required field is an input error (4) naming the field; nothing is written.
+    std::fs::write(dir.join("bad.json"), br#"{"name": "x"}"#).unwrap();
+    let o = yinxin(
+        dir,
+        &["licence", "issue", "--type", "营业执照", "--data", "bad.json", "--key-dir", &kd(""), "--out", "bad"],
+    );
+    assert_eq!(code(&o), 4, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!dir.join("bad").exists());
+    // An unknown type is a usage error (2).
+    let o = yinxin(
+        dir,
+        &["licence", "issue", "--type", "驾驶证", "--data", "bad.json", "--key-dir", &kd(""), "--out", "x"],
+    );
+    assert_eq!(code(&o), 2);
+}

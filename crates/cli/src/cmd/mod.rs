@@ -3,6 +3,7 @@
 pub mod cert;
 pub mod crl;
 pub mod dev_keys;
+pub mod licence;
 pub mod material;
 pub mod seal;
 pub mod sm2;
