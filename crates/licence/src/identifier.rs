@@ -250,5 +250,14 @@ mod real_examples {
         // a check-character error (importers may accept it with a warning), not as malformed.
         let odd = "1.2.156.3005.2.11100000000013338W050.91610800064834709T.2023000001.001.X";
         assert_eq!(LicenceId::parse(odd), Err(Error::IdentifierCheck { id: odd.into(), found: 'X', expected: '2' }));
+        // standards.md §8's two non-matching examples: a DTO's (…001.M, the rule gives D) and a
+        // Shandong 加注件 whose full text was not found here.
+        let dto = "1.2.156.3005.2.11100000000013661B006.113700000045046442.209FA4E88F9E4C878F3E9BED2CE7EA49.001.M";
+        assert_eq!(LicenceId::parse(dto), Err(Error::IdentifierCheck { id: dto.into(), found: 'M', expected: 'D' }));
+        // Hefei's example: its check character is right by the rule, but the issuer is a 6-digit
+        // area code, not a USCC, so the identifier is malformed.
+        let hefei = "1.2.156.3005.2.11100000MB03271699022.340100.000000016.001.9";
+        assert_eq!(mod37_36("11100000MB03271699022340100000000016001"), Some('9'));
+        assert!(matches!(LicenceId::parse(hefei), Err(Error::Identifier { .. })));
     }
 }
