@@ -73,13 +73,19 @@ impl PackageBuilder {
     pub fn parts(&self) -> &BTreeMap<String, Vec<u8>> {
         &self.parts
     }
-    /// The zip (deflated; OFD.xml first, as readers expect).
+    /// The zip (XML deflated, already-compressed parts stored; OFD.xml first, as readers expect).
     pub fn to_zip(&self) -> Result<Vec<u8>> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
         let mut names: Vec<&String> = self.parts.keys().collect();
         names.sort_by_key(|n| (n.as_str() != "OFD.xml", n.as_str()));
         for name in names {
+            // Pictures, seals and signed values (which carry the seal's picture) are already
+            // compressed: deflating them again costs time and saves nothing.
+            let lower = name.to_ascii_lowercase();
+            let incompressible = [".png", ".jpg", ".jpeg", ".esl", ".dat", ".ofd"].iter().any(|e| lower.ends_with(e));
+            let opts = if incompressible { stored } else { deflated };
             w.start_file(name.as_str(), opts).map_err(|e| Error::Package(e.to_string()))?;
             w.write_all(&self.parts[name]).map_err(|e| Error::Package(e.to_string()))?;
         }

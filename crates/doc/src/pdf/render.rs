@@ -11,6 +11,8 @@ use crate::{Error, Result};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// Millimetres to points.
 pub fn pt(mm: f64) -> f32 {
@@ -33,10 +35,27 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
 }
 
+/// The CJK font's bytes, read once per process (the Noto CJK collection is about 25 MB; reading it
+/// for every licence cost more than rendering). Re-read if `YINXIN_SEAL_FONT` changes.
+fn font() -> Result<(Arc<Vec<u8>>, u32)> {
+    type Cached = Option<(PathBuf, u32, Arc<Vec<u8>>)>;
+    static CACHE: Mutex<Cached> = Mutex::new(None);
+    let (path, index) = yinxin_seal::picture::font_location().map_err(|e| Error::Package(e.to_string()))?;
+    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((p, i, data)) = cache.as_ref()
+        && *p == path
+        && *i == index
+    {
+        return Ok((data.clone(), index));
+    }
+    let data = Arc::new(std::fs::read(&path).map_err(|e| Error::Package(format!("{}: {e}", path.display())))?);
+    *cache = Some((path, index, data.clone()));
+    Ok((data, index))
+}
+
 /// Render to PDF bytes.
 pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
-    let (path, index) = yinxin_seal::picture::font_location().map_err(|e| Error::Package(e.to_string()))?;
-    let font_data = std::fs::read(&path).map_err(|e| Error::Package(format!("{}: {e}", path.display())))?;
+    let (font_data, index) = font()?;
     let face = ttf_parser::Face::parse(&font_data, index).map_err(|e| Error::Package(format!("font: {e}")))?;
     let upem = f32::from(face.units_per_em());
 

@@ -9,6 +9,7 @@ use super::render::{deflate, pt};
 use crate::{Error, Result};
 use lopdf::{Dictionary, Object, ObjectId};
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 /// Bytes reserved for the signed data in /Contents (hex doubles it).
 pub const CONTENTS_RESERVED: usize = 16 * 1024;
@@ -22,6 +23,44 @@ pub struct Appearance {
     pub rect_mm: (f64, f64, f64, f64),
     /// The seal picture (PNG with transparency), or none for an invisible widget.
     pub png: Option<Vec<u8>>,
+}
+
+/// A seal picture as PDF image streams: the colour and the alpha (soft mask), each deflated.
+struct SealImage {
+    width: u32,
+    height: u32,
+    rgb_z: Vec<u8>,
+    alpha_z: Vec<u8>,
+}
+
+/// Decode the seal's PNG and deflate its planes, remembering the last few pictures: a department
+/// seals thousands of documents with the same seal, and compressing its picture was most of the
+/// time a PDF signature took.
+fn seal_image(png_bytes: &[u8]) -> Result<Arc<SealImage>> {
+    const KEEP: usize = 32;
+    static CACHE: Mutex<Vec<([u8; 32], Arc<SealImage>)>> = Mutex::new(Vec::new());
+    let key = yinxin_gm::sm3::sm3(png_bytes).0;
+    if let Some((_, img)) = CACHE.lock().unwrap_or_else(|p| p.into_inner()).iter().find(|(k, _)| *k == key) {
+        return Ok(img.clone());
+    }
+    let mut r = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .map_err(|e| err(format!("seal picture: {e}")))?;
+    let mut buf = vec![0; r.output_buffer_size().ok_or_else(|| err("seal picture too large"))?];
+    let info = r.next_frame(&mut buf).map_err(|e| err(format!("seal picture: {e}")))?;
+    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+        return Err(err("seal picture must be 8-bit RGBA PNG"));
+    }
+    let rgb: Vec<u8> = buf.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let alpha: Vec<u8> = buf.chunks(4).map(|p| p[3]).collect();
+    let img =
+        Arc::new(SealImage { width: info.width, height: info.height, rgb_z: deflate(&rgb), alpha_z: deflate(&alpha) });
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() >= KEEP {
+        cache.remove(0);
+    }
+    cache.push((key, img.clone()));
+    Ok(img)
 }
 
 fn err(s: impl Into<String>) -> Error {
@@ -163,29 +202,20 @@ pub fn sign(
     let mut ap_content = String::new();
     if let Some(png_bytes) = &appearance.png {
         let (img_id, mask_id) = (alloc(), alloc());
-        let mut r = png::Decoder::new(std::io::Cursor::new(png_bytes))
-            .read_info()
-            .map_err(|e| err(format!("seal picture: {e}")))?;
-        let mut buf = vec![0; r.output_buffer_size().ok_or_else(|| err("seal picture too large"))?];
-        let info = r.next_frame(&mut buf).map_err(|e| err(format!("seal picture: {e}")))?;
-        if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
-            return Err(err("seal picture must be 8-bit RGBA PNG"));
-        }
-        let rgb: Vec<u8> = buf.chunks(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
-        let alpha: Vec<u8> = buf.chunks(4).map(|p| p[3]).collect();
-        let img = |cs: &str, data: &[u8], smask: Option<ObjectId>| {
-            let z = deflate(data);
-            let mut o = format!("<</Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{cs} /BitsPerComponent 8 /Filter /FlateDecode /Length {}", info.width, info.height, z.len()).into_bytes();
+        let pic = seal_image(png_bytes)?;
+        let info = (pic.width, pic.height);
+        let img = |cs: &str, z: &[u8], smask: Option<ObjectId>| {
+            let mut o = format!("<</Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{cs} /BitsPerComponent 8 /Filter /FlateDecode /Length {}", info.0, info.1, z.len()).into_bytes();
             if let Some(s) = smask {
                 o.extend_from_slice(format!(" /SMask {} 0 R", s.0).as_bytes());
             }
             o.extend_from_slice(b">>\nstream\n");
-            o.extend_from_slice(&z);
+            o.extend_from_slice(z);
             o.extend_from_slice(b"\nendstream");
             o
         };
-        put(&mut out, mask_id, &img("DeviceGray", &alpha, None));
-        put(&mut out, img_id, &img("DeviceRGB", &rgb, Some(mask_id)));
+        put(&mut out, mask_id, &img("DeviceGray", &pic.alpha_z, None));
+        put(&mut out, img_id, &img("DeviceRGB", &pic.rgb_z, Some(mask_id)));
         ap_res = format!("/Resources <</XObject <</Im1 {} 0 R>>>>", img_id.0);
         ap_content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im1 Do Q");
     }
