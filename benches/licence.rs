@@ -88,6 +88,7 @@ impl Issuer {
                 serial: Some(format!("B{tag}X{i}")),
                 version: 1,
                 verify_url: "https://127.0.0.1/v".into(),
+                issued_on: None,
             };
             last = Some(black_box(issue(&req, &sealing, OffsetDateTime::now_utc()).unwrap()));
         }

@@ -29,6 +29,9 @@ pub enum Error {
     /// Field values that do not satisfy their type (every problem is listed).
     #[error("licence fields: {}", .0.join("; "))]
     Fields(Vec<String>),
+    /// Reading an export or writing the issued files and the journal failed.
+    #[error("{0}")]
+    Io(String),
     /// Issuing failed in a lower layer (rendering, sealing).
     #[error("issuing: {0}")]
     Issue(String),

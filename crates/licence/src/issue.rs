@@ -105,6 +105,9 @@ pub struct IssueRequest<'a> {
     pub version: u16,
     /// Where verification is reached: the QR code holds `{verify_url}?id={identifier}`.
     pub verify_url: String,
+    /// The date the licence was first issued, for licences converted from an existing database
+    /// (存量证照); `None` for today.
+    pub issued_on: Option<time::Date>,
 }
 
 /// Who seals.
@@ -172,6 +175,7 @@ pub fn reissue(
         serial: Some(old.serial().to_string()),
         version: next.version(),
         verify_url: verify_url.to_string(),
+        issued_on: None,
     };
     let (t, mut metadata) = metadata_for(&req, now)?;
     if metadata.holder_code != previous.holder_code {
@@ -235,6 +239,12 @@ pub fn annotate(
     render_and_seal(ltype, metadata, verify_url, sealing, now)
 }
 
+/// Validate the request and build the metadata (and so the identifier) without rendering or
+/// signing anything: what [`issue`] will produce for the same request on the same day.
+pub fn prepare<'a>(req: &IssueRequest<'a>, now: OffsetDateTime) -> Result<(&'a LicenceType, Metadata)> {
+    metadata_for(req, now)
+}
+
 /// Validate the request and build the metadata.
 fn metadata_for<'a>(req: &IssueRequest<'a>, now: OffsetDateTime) -> Result<(&'a LicenceType, Metadata)> {
     let t = req.ltype;
@@ -251,9 +261,15 @@ fn metadata_for<'a>(req: &IssueRequest<'a>, now: OffsetDateTime) -> Result<(&'a 
         _ => "统一社会信用代码",
     };
     let today = now.date();
-    let issued = format!("{today}");
+    let issued_on = req.issued_on.unwrap_or(today);
+    if issued_on > today {
+        return Err(Error::Fields(vec![format!("the issue date {issued_on} is in the future")]));
+    }
+    let issued = format!("{issued_on}");
     if !expiry.is_empty() && parse_date(&expiry).is_some_and(|d| d <= today) {
-        return Err(Error::Fields(vec![format!("expiry {expiry} is not after the issue date {issued}")]));
+        return Err(Error::Fields(vec![format!(
+            "expiry {expiry} is not after today ({today}): the licence has expired"
+        )]));
     }
     let serial = match &req.serial {
         Some(s) => serial_from(s),

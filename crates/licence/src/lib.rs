@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod codes;
 mod error;
 pub mod identifier;
+pub mod import;
 pub mod issue;
 
 pub use error::{Error, Result};

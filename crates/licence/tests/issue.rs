@@ -61,6 +61,7 @@ fn every_shipped_type_issues_and_verifies() {
             serial: None,
             version: 1,
             verify_url: "https://127.0.0.1/v".into(),
+            issued_on: None,
         };
         let lic = issue(&req, &sealing, OffsetDateTime::now_utc()).unwrap_or_else(|e| panic!("{}: {e}", t.name));
         assert_eq!(LicenceId::parse(&lic.metadata.identifier).unwrap(), lic.id);
@@ -127,6 +128,7 @@ fn bad_fields_are_refused_before_anything_is_signed() {
         serial: None,
         version: 1,
         verify_url: "https://127.0.0.1/v".into(),
+        issued_on: None,
     };
     let e = issue(&req, &sealing, OffsetDateTime::now_utc()).unwrap_err().to_string();
     assert!(e.contains("uscc") && e.contains("required"), "{e}");
@@ -190,6 +192,7 @@ fn business_licence(d: &Dept) -> yinxin_licence::issue::Issued {
         serial: None,
         version: 1,
         verify_url: "https://127.0.0.1/v".into(),
+        issued_on: None,
     };
     issue(&req, &d.sealing(), OffsetDateTime::now_utc()).unwrap()
 }

@@ -179,7 +179,13 @@ fn seal_cmd(a: SealArgs) -> CliResult {
             .and_then(|out| write(&a.out.join(f.file_name().unwrap_or_default()), &out, false));
         if let Err(e) = result {
             failed += 1;
-            bar.println(format!("failed: {}", e.message));
+            let msg = format!("failed: {}: {}", f.display(), e.message);
+            // indicatif draws nothing when stderr is not a terminal (a log, a pipe).
+            if bar.is_hidden() {
+                eprintln!("{msg}");
+            } else {
+                bar.println(msg);
+            }
         }
         bar.inc(1);
     }
