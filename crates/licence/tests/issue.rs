@@ -77,6 +77,7 @@ fn every_shipped_type_issues_and_verifies() {
         if t.name == "食品经营许可证" {
             qr_reads_back(&lic.pdf, &format!("https://127.0.0.1/v?id={}", lic.metadata.identifier));
         }
+        pdf_tools_accept(&lic.pdf);
     }
 }
 
@@ -307,4 +308,20 @@ fn annotated_copy_carries_its_use_and_is_sealed_again() {
     dated.valid_until = format!("{}", (now + time::Duration::days(10)).date());
     assert!(bad("事由", "某中心", &expires, &dated).contains("after the licence's own"));
     assert!(bad("事由", "某中心", &expires, &copy.metadata).contains("annotated copy"));
+}
+
+/// qpdf finds no errors and poppler's pdfsig sees one signature covering the whole file.
+fn pdf_tools_accept(pdf: &[u8]) {
+    let dir = tempfile_dir();
+    std::fs::write(dir.join("l.pdf"), pdf).unwrap();
+    let run = |tool: &str, args: &[&str]| {
+        let o = std::process::Command::new(tool).args(args).current_dir(&dir).output().unwrap();
+        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    };
+    let (ok, out) = run("qpdf", &["--check", "l.pdf"]);
+    assert!(ok && out.contains("No syntax or stream encoding errors"), "{out}");
+    let (_, out) = run("pdfsig", &["l.pdf"]);
+    assert!(out.contains("Signature #1") && !out.contains("Signature #2"), "{out}");
+    assert!(out.contains("Total document signed"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
 }
