@@ -611,6 +611,21 @@ fn material_seal_batch_and_verify() {
     ok(dir, &args);
     let out = ok(dir, &["verify", "twice.pdf", "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")]);
     assert_eq!(out.matches("pdf-signature PASSED").count(), 2, "{out}");
+    // Placed by keyword, in both formats; a document without the keyword is refused.
+    for f in ["decision.pdf", "decision.ofd"] {
+        let mut args = vec!["material", "seal", "--keyword", "许可决定"];
+        let (input, output) = (format!("in/{f}"), format!("kw-{f}"));
+        args.extend_from_slice(&["--in", &input, "--out", &output]);
+        args.extend_from_slice(&common);
+        ok(dir, &args);
+        let o = yinxin(dir, &["verify", &output, "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")]);
+        assert_eq!(code(&o), 0, "{f}: {}", String::from_utf8_lossy(&o.stdout));
+        let mut args = vec!["material", "seal", "--keyword", "不在文中", "--in", &input, "--out", "none"];
+        args.extend_from_slice(&common);
+        let o = yinxin(dir, &args);
+        assert_eq!(code(&o), 4);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("not in the document"));
+    }
     // A file that is neither: 4 alone, counted as failed (exit 1) in a batch.
     std::fs::write(dir.join("in/notes.pdf"), b"not a pdf").unwrap();
     let mut args = vec!["material", "seal", "--in", "in/notes.pdf", "--out", "x.pdf"];

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod find;
 pub mod layout;
 pub mod ofd;
 pub mod pdf;

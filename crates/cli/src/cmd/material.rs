@@ -42,8 +42,12 @@ pub struct SealArgs {
     #[arg(long, default_value_t = 1)]
     page: usize,
     /// Stamp position: left,top in millimetres from the page's top-left corner.
-    #[arg(long, default_value = "140,230")]
+    #[arg(long, default_value = "140,230", conflicts_with = "keyword")]
     at: String,
+    /// Place the stamp's centre on this text instead (its last occurrence, on the last page that
+    /// has it: where a signature block is). A file without it fails.
+    #[arg(long)]
+    keyword: Option<String>,
     /// The time-stamp authority's certificate (with --tsa-key).
     #[arg(long, requires = "tsa_key")]
     tsa_cert: Option<PathBuf>,
@@ -71,12 +75,26 @@ struct Sealer {
     tsa: Option<TimeStampAuthority>,
     page: usize,
     at: (f64, f64),
+    keyword: Option<String>,
 }
 
 impl Sealer {
     fn seal_bytes(&self, name: &str, bytes: &[u8]) -> CliResult<Vec<u8>> {
         let now = OffsetDateTime::now_utc();
         let (w, h) = (self.seal.picture.width_mm as f64, self.seal.picture.height_mm as f64);
+        let (page, at) = match &self.keyword {
+            None => (self.page - 1, self.at),
+            Some(k) => {
+                let found = if bytes.starts_with(b"%PDF") {
+                    yinxin_doc::find::find_in_pdf(bytes, k)
+                } else {
+                    yinxin_doc::ofd::Package::read(bytes).and_then(|p| yinxin_doc::find::find_in_ofd(&p, k))
+                }
+                .map_err(|e| CliError::input(format!("{name}: {e}")))?
+                .ok_or_else(|| CliError::input(format!("{name}: the keyword {k:?} is not in the document")))?;
+                (found.page, ((found.x - w / 2.0).max(0.0), (found.y - h / 2.0).max(0.0)))
+            }
+        };
         if bytes.starts_with(b"%PDF") {
             let png = (self.seal.picture.kind.eq_ignore_ascii_case("png")).then(|| self.seal.picture.data.clone());
             let make = |data: &[u8]| {
@@ -90,8 +108,7 @@ impl Sealer {
                 )
                 .map_err(|e| yinxin_doc::Error::Package(e.to_string()))
             };
-            let ap =
-                yinxin_doc::pdf::sign::Appearance { page: self.page - 1, rect_mm: (self.at.0, self.at.1, w, h), png };
+            let ap = yinxin_doc::pdf::sign::Appearance { page, rect_mm: (at.0, at.1, w, h), png };
             yinxin_doc::pdf::sign::sign(bytes, &ap, &self.seal.property.name, now, &make)
                 .map_err(|e| CliError::input(format!("{name}: {e}")))
         } else if bytes.starts_with(b"PK\x03\x04") {
@@ -104,7 +121,7 @@ impl Sealer {
                 property_info: "",
                 tsa: self.tsa.as_ref(),
             };
-            let place = yinxin_doc::ofd::sign::StampPlace { page: self.page - 1, x: self.at.0, y: self.at.1, w, h };
+            let place = yinxin_doc::ofd::sign::StampPlace { page, x: at.0, y: at.1, w, h };
             yinxin_doc::ofd::sign::seal(&mut b, &req, place, now)
                 .map_err(|e| CliError::input(format!("{name}: {e}")))?;
             b.to_zip().map_err(|e| CliError::input(format!("{name}: {e}")))
@@ -154,6 +171,7 @@ fn seal_cmd(a: SealArgs) -> CliResult {
         tsa,
         page: a.page,
         at: (*x, *y),
+        keyword: a.keyword.clone(),
     };
     if !a.input.is_dir() {
         let out = sealer.seal_bytes(&a.input.display().to_string(), &read(&a.input)?)?;
