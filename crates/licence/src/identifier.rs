@@ -261,3 +261,31 @@ mod real_examples {
         assert!(matches!(LicenceId::parse(hefei), Err(Error::Identifier { .. })));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TYPE: &str = "11100000000013338W032";
+    const ISSUER: &str = "11530100MB0123456A";
+
+    proptest! {
+        /// Any serial and version round-trip, and every single-character substitution in the
+        /// identifier's body is caught (MOD 37,36 detects all of them).
+        #[test]
+        fn round_trip_and_single_substitutions(serial in "[0-9A-Z]{1,32}", version in 1u16..=999, pos in 0usize..200, c in "[0-9A-Z]") {
+            let id = LicenceId::new(TYPE, ISSUER, &serial, version).unwrap();
+            let s = id.to_string();
+            prop_assert_eq!(LicenceId::parse(&s).unwrap(), id);
+            // Change one character of the serial (keeps the parts well formed).
+            let start = ROOT.len() + 1 + TYPE.len() + 1 + ISSUER.len() + 1;
+            let i = start + pos % serial.len();
+            let new = c.chars().next().unwrap();
+            prop_assume!(s.as_bytes()[i] as char != new);
+            let mut t = s.clone();
+            t.replace_range(i..=i, &new.to_string());
+            prop_assert!(matches!(LicenceId::parse(&t), Err(Error::IdentifierCheck { .. })), "{}", t);
+        }
+    }
+}
