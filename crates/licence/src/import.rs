@@ -208,15 +208,18 @@ impl Import<'_> {
         f
     }
 
-    /// Read the journal (a torn last line from a crash is ignored; it is rewritten).
+    /// Read the journal (a torn last line from a crash is ignored; `run` rewrites it).
     pub fn journal(&self) -> Result<Vec<Outcome>> {
+        Ok(parse_journal(&self.journal_text()?))
+    }
+
+    fn journal_text(&self) -> Result<String> {
         let path = self.out.join(JOURNAL);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::Io(format!("{}: {e}", path.display()))),
-        };
-        Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(Error::Io(format!("{}: {e}", path.display()))),
+        }
     }
 
     /// Run over `rows`, calling `progress` after each one. Stops at the first I/O error (the
@@ -233,7 +236,8 @@ impl Import<'_> {
         // line each content was processed at, so a copy of it elsewhere is still a duplicate.
         let mut done: HashMap<(usize, String), Outcome> = HashMap::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for o in self.journal()? {
+        let mut text = self.journal_text()?;
+        for o in parse_journal(&text) {
             if o.status != Status::Duplicate {
                 seen.entry(o.key.clone()).or_insert(o.line);
             }
@@ -241,7 +245,6 @@ impl Import<'_> {
         }
         let jpath = self.out.join(JOURNAL);
         // Rewrite the journal without a torn last line before appending.
-        let mut text = std::fs::read_to_string(&jpath).unwrap_or_default();
         if !text.is_empty() && !text.ends_with('\n') {
             text.truncate(text.rfind('\n').map_or(0, |i| i + 1));
             std::fs::write(&jpath, &text).map_err(|e| io(&jpath, e))?;
@@ -383,6 +386,10 @@ impl Import<'_> {
         }
         Ok(())
     }
+}
+
+fn parse_journal(text: &str) -> Vec<Outcome> {
+    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
 
 fn reasons(e: Error) -> Vec<String> {

@@ -32,7 +32,18 @@ pub struct ImportArgs {
     /// The mapping file (type, field → column, constants, serial and issue-date columns).
     #[arg(long)]
     mapping: PathBuf,
-    /// A directory laid out like keys-dev/.
+    /// Output directory: the licences and the journal.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    by: IssuerArgs,
+}
+
+/// Who issues, and how: shared by `issue` and `import`.
+#[derive(Args)]
+pub struct IssuerArgs {
+    /// A directory laid out like keys-dev/: <issuer>.cert.pem, <issuer>.key.pem, seals/<issuer>.esl,
+    /// tsa.*, issuing-ca.cert.pem.
     #[arg(long)]
     key_dir: PathBuf,
     /// The issuing department's file stem in --key-dir.
@@ -44,9 +55,6 @@ pub struct ImportArgs {
     /// The verification address the QR codes link to.
     #[arg(long, default_value = "https://127.0.0.1:8443/verify")]
     verify_url: String,
-    /// Output directory: the licences and the journal.
-    #[arg(long)]
-    out: PathBuf,
     #[command(flatten)]
     pass: PassphraseArgs,
 }
@@ -59,27 +67,14 @@ pub struct IssueArgs {
     /// The surface fields as a JSON object (see examples/).
     #[arg(long)]
     data: PathBuf,
-    /// A directory laid out like keys-dev/: <issuer>.cert.pem, <issuer>.key.pem, seals/<issuer>.esl,
-    /// tsa.*, issuing-ca.cert.pem.
-    #[arg(long)]
-    key_dir: PathBuf,
-    /// The issuing department's file stem in --key-dir.
-    #[arg(long, default_value = "dept-market")]
-    issuer: String,
     /// The serial (流水号); default: the licence number, or a time-based one.
     #[arg(long)]
     serial: Option<String>,
-    /// A directory of catalogue JSON files instead of the built-in catalogue.
-    #[arg(long)]
-    catalogue: Option<PathBuf>,
-    /// The verification address the QR code links to.
-    #[arg(long, default_value = "https://127.0.0.1:8443/verify")]
-    verify_url: String,
     /// Output directory: <identifier>.ofd, .pdf and .json.
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
-    pass: PassphraseArgs,
+    by: IssuerArgs,
 }
 
 #[derive(Args)]
@@ -128,13 +123,13 @@ fn attr(subject: &str, key: &str) -> Option<String> {
 }
 
 fn issue_cmd(a: IssueArgs) -> CliResult {
-    let cat = catalogue(&a.catalogue)?;
+    let cat = catalogue(&a.by.catalogue)?;
     let t = cat
         .get(&a.ltype)
         .ok_or_else(|| CliError::usage(format!("--type {}: not in the catalogue (yinxin licence types)", a.ltype)))?;
     let fields: BTreeMap<String, String> =
         serde_json::from_slice(&read(&a.data)?).map_err(|e| CliError::input(format!("{}: {e}", a.data.display())))?;
-    let d = Department::load(&a.key_dir, &a.issuer, &a.pass)?;
+    let d = Department::load(&a.by.key_dir, &a.by.issuer, &a.by.pass)?;
     let signer = default_provider().sm2_signer(&d.key, UserId::DEFAULT)?;
     let sealing = d.sealing(signer.as_ref());
     let (issuer, issuer_code) = (d.name.clone(), d.code.clone());
@@ -145,7 +140,7 @@ fn issue_cmd(a: IssueArgs) -> CliResult {
         issuer_code,
         serial: a.serial,
         version: 1,
-        verify_url: a.verify_url,
+        verify_url: a.by.verify_url,
         issued_on: None,
     };
     let lic = issue(&req, &sealing, OffsetDateTime::now_utc())?;
@@ -199,17 +194,17 @@ impl Department {
 
 fn import_cmd(a: ImportArgs) -> CliResult {
     use yinxin_licence::import::{Import, JOURNAL, Mapping, Status, read_rows};
-    let cat = catalogue(&a.catalogue)?;
+    let cat = catalogue(&a.by.catalogue)?;
     let mapping = Mapping::load(&a.mapping, &cat)?;
     let rows = read_rows(&a.input)?;
-    let d = Department::load(&a.key_dir, &a.issuer, &a.pass)?;
+    let d = Department::load(&a.by.key_dir, &a.by.issuer, &a.by.pass)?;
     let signer = default_provider().sm2_signer(&d.key, UserId::DEFAULT)?;
     let imp = Import {
         ltype: mapping.licence_type(&cat)?,
         mapping: &mapping,
         issuer: d.name.clone(),
         issuer_code: d.code.clone(),
-        verify_url: a.verify_url.clone(),
+        verify_url: a.by.verify_url.clone(),
         out: a.out.clone(),
     };
     let bar = indicatif::ProgressBar::new(rows.len() as u64);
