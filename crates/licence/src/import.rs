@@ -353,9 +353,26 @@ impl Import<'_> {
             identifier: Some(id),
             reasons: vec![],
         };
-        if self.out.join(format!("{}.json", metadata.identifier)).exists() {
-            summary.recovered += 1;
-            return Ok(issued(metadata.identifier));
+        let existing = self.out.join(format!("{}.json", metadata.identifier));
+        if existing.exists() {
+            // Either this row's own licence from an interrupted run, or another row that maps to
+            // the same identifier (the same licence number with different content).
+            let text =
+                std::fs::read_to_string(&existing).map_err(|e| Error::Io(format!("{}: {e}", existing.display())))?;
+            let before: Metadata =
+                serde_json::from_str(&text).map_err(|e| Error::Io(format!("{}: {e}", existing.display())))?;
+            if before.fields == metadata.fields {
+                summary.recovered += 1;
+                return Ok(issued(metadata.identifier));
+            }
+            summary.rejected += 1;
+            return Ok(rejected(
+                key.clone(),
+                vec![format!(
+                    "identifier {} is already taken by a licence with different content (the same licence number?)",
+                    metadata.identifier
+                )],
+            ));
         }
         match issue(&req, sealing, now) {
             Ok(lic) => {

@@ -185,3 +185,47 @@ fn jsonl_exports_and_bad_mappings() {
     std::fs::write(&m, r#"{"type": "驾驶证", "columns": {}}"#).unwrap();
     assert!(Mapping::load(&m, &cat).unwrap_err().to_string().contains("not in the catalogue"));
 }
+
+#[test]
+fn two_rows_with_one_licence_number_do_not_share_an_identifier() {
+    let d = tempfile::tempdir().unwrap();
+    let base: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/食品经营许可证.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut other = base.clone();
+    other.insert("operator".into(), "另一家餐饮有限公司".into());
+    let export = d.path().join("food.jsonl");
+    std::fs::write(
+        &export,
+        format!("{}\n{}\n", serde_json::Value::Object(base.clone()), serde_json::Value::Object(other)),
+    )
+    .unwrap();
+    let cat = Catalogue::built_in().unwrap();
+    let columns: BTreeMap<&String, &String> = base.keys().map(|k| (k, k)).collect();
+    let mapping_path = d.path().join("m.json");
+    std::fs::write(&mapping_path, serde_json::json!({"type": "食品经营许可证", "columns": columns}).to_string())
+        .unwrap();
+    let mapping = Mapping::load(&mapping_path, &cat).unwrap();
+    let imp = Import {
+        ltype: mapping.licence_type(&cat).unwrap(),
+        mapping: &mapping,
+        issuer: "盘龙区市场监督管理局".into(),
+        issuer_code: "11530100MB0123456A".into(),
+        verify_url: "https://127.0.0.1/v".into(),
+        out: d.path().join("out"),
+    };
+    let p = default_provider();
+    let seal = Seal::parse(&std::fs::read(kd("seals/dept-market.esl")).unwrap()).unwrap();
+    let c = cert("dept-market");
+    let signer = p.sm2_signer(&key("dept-market"), UserId::DEFAULT).unwrap();
+    let sealing = Sealing { seal: &seal, cert: &c, chain: &[], signer: signer.as_ref(), tsa: None };
+    let s = imp.run(&read_rows(&export).unwrap(), &sealing, |_, _| {}).unwrap();
+    assert_eq!((s.issued, s.rejected, s.recovered), (1, 1, 0), "{s:?}");
+    let j = imp.journal().unwrap();
+    assert_eq!(j[0].status, Status::Issued);
+    assert!(j[1].reasons[0].contains("already taken"), "{:?}", j[1]);
+    // The identifier comes from the licence number, as issue() makes it.
+    assert!(j[0].identifier.as_ref().unwrap().contains(".JY15301020012345."));
+}
