@@ -767,3 +767,68 @@ fn licence_import_survives_being_killed() {
     let o = yinxin(dir, &args);
     assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("{} already done", ROWS + 1)));
 }
+
+#[test]
+fn licence_reissue_and_annotate_through_the_cli() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let k = keys_dev();
+    let kd = |f: &str| k.join(f).to_string_lossy().into_owned();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/营业执照.json");
+    let key_dir = kd("");
+    let with_keys = |args: &[&str]| {
+        let mut v: Vec<&str> = args.to_vec();
+        v.extend_from_slice(&["--key-dir", &key_dir]);
+        ok(dir, &v).trim().to_string()
+    };
+    let v1 = with_keys(&["licence", "issue", "--type", "营业执照", "--data", example.to_str().unwrap(), "--out", "v1"]);
+    let mut fields: serde_json::Value = serde_json::from_slice(&std::fs::read(&example).unwrap()).unwrap();
+    fields["address"] = "云南省昆明市官渡区新址路2号".into();
+    std::fs::write(dir.join("new.json"), fields.to_string()).unwrap();
+    let prev = format!("v1/{v1}.json");
+    let v2 = with_keys(&["licence", "reissue", "--previous", &prev, "--data", "new.json", "--out", "v2"]);
+    assert!(v2.ends_with(&format!(".002.{}", v2.chars().last().unwrap())), "{v2}");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("v2/{v2}.json"))).unwrap()).unwrap();
+    assert_eq!(meta["supersedes"], v1.as_str());
+    let expires = format!("{}", (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date());
+    let cur = format!("v2/{v2}.json");
+    let copy = with_keys(&[
+        "licence",
+        "annotate",
+        "--licence",
+        &cur,
+        "--use-cause",
+        "办理银行开户",
+        "--user",
+        "某银行昆明分行",
+        "--expires",
+        &expires,
+        "--out",
+        "copies",
+    ]);
+    assert_eq!(copy, format!("{v2}.加注.{expires}"));
+    for f in [format!("v2/{v2}.ofd"), format!("copies/{copy}.pdf"), format!("copies/{copy}.ofd")] {
+        let o = yinxin(dir, &["verify", &f, "--trust", &kd("root-ca.cert.pem"), "--chain", &kd("chain.pem")]);
+        assert_eq!(code(&o), 0, "{f}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+    // Another department cannot re-issue or annotate it (exit 4, naming the issuer).
+    let o = yinxin(
+        dir,
+        &["licence", "reissue", "--previous", &cur, "--data", "new.json", "--out", "x"]
+            .into_iter()
+            .chain(["--key-dir", &key_dir, "--issuer", "dept-transport"])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&o), 4);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("was issued by"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A past expiry is refused.
+    let o = yinxin(
+        dir,
+        &["licence", "annotate", "--licence", &cur, "--use-cause", "x", "--user", "y", "--expires", "2020-01-01"]
+            .into_iter()
+            .chain(["--out", "x", "--key-dir", &key_dir])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code(&o), 4);
+}

@@ -1,4 +1,4 @@
-//! `yinxin licence issue|types`: issue a licence as a sealed OFD and a signed PDF.
+//! `yinxin licence issue|reissue|annotate|import|types`: licences as sealed OFD and signed PDF.
 
 use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write};
 use clap::{Args, Subcommand};
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use time::OffsetDateTime;
 use yinxin_gm::{UserId, default_provider};
 use yinxin_licence::catalogue::Catalogue;
-use yinxin_licence::issue::{IssueRequest, Sealing, issue};
+use yinxin_licence::issue::{AnnotationRequest, IssueRequest, Issued, Metadata, Sealing, annotate, issue, reissue};
 use yinxin_pki::Cert;
 use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_seal::Seal;
@@ -16,6 +16,10 @@ use yinxin_seal::Seal;
 pub enum LicenceCmd {
     /// Issue a licence: OFD and PDF, sealed by the department and time-stamped.
     Issue(Box<IssueArgs>),
+    /// Re-issue a licence: version + 1 with new field values, superseding the previous version.
+    Reissue(Box<ReissueArgs>),
+    /// Make a 加注件: a copy annotated with a use-cause, a user and an expiry, sealed again.
+    Annotate(Box<AnnotateArgs>),
     /// List the licence types in the catalogue.
     Types(TypesArgs),
     /// 存量证照 conversion: issue licences in bulk from a CSV or JSON-lines export, mapped to a
@@ -39,7 +43,43 @@ pub struct ImportArgs {
     by: IssuerArgs,
 }
 
-/// Who issues, and how: shared by `issue` and `import`.
+#[derive(Args)]
+pub struct ReissueArgs {
+    /// The previous version's metadata (<identifier>.json as issue wrote it).
+    #[arg(long)]
+    previous: PathBuf,
+    /// The new surface fields as a JSON object.
+    #[arg(long)]
+    data: PathBuf,
+    /// Output directory: <new identifier>.ofd, .pdf and .json.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    by: IssuerArgs,
+}
+
+#[derive(Args)]
+pub struct AnnotateArgs {
+    /// The licence's metadata (<identifier>.json as issue wrote it).
+    #[arg(long)]
+    licence: PathBuf,
+    /// 用证事由 (at most 200 characters).
+    #[arg(long)]
+    use_cause: String,
+    /// 用证方: who will use the copy.
+    #[arg(long)]
+    user: String,
+    /// The last day the copy may be used (YYYY-MM-DD).
+    #[arg(long)]
+    expires: String,
+    /// Output directory: <identifier>.加注.<expires>.ofd, .pdf and .json.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    by: IssuerArgs,
+}
+
+/// Who issues, and how: shared by `issue`, `reissue`, `annotate` and `import`.
 #[derive(Args)]
 pub struct IssuerArgs {
     /// A directory laid out like keys-dev/: <issuer>.cert.pem, <issuer>.key.pem, seals/<issuer>.esl,
@@ -115,6 +155,8 @@ pub fn run(cmd: LicenceCmd) -> CliResult {
         }
         LicenceCmd::Issue(a) => issue_cmd(*a),
         LicenceCmd::Import(a) => import_cmd(*a),
+        LicenceCmd::Reissue(a) => reissue_cmd(*a),
+        LicenceCmd::Annotate(a) => annotate_cmd(*a),
     }
 }
 
@@ -145,12 +187,62 @@ fn issue_cmd(a: IssueArgs) -> CliResult {
     };
     let lic = issue(&req, &sealing, OffsetDateTime::now_utc())?;
     let id = lic.metadata.identifier.clone();
-    write(&a.out.join(format!("{id}.ofd")), &lic.ofd, false)?;
-    write(&a.out.join(format!("{id}.pdf")), &lic.pdf, false)?;
+    save(&a.out, &id, &lic)
+}
+
+/// Write <stem>.ofd, .pdf and .json and print the stem.
+fn save(out: &std::path::Path, stem: &str, lic: &Issued) -> CliResult {
+    write(&out.join(format!("{stem}.ofd")), &lic.ofd, false)?;
+    write(&out.join(format!("{stem}.pdf")), &lic.pdf, false)?;
     let json = serde_json::to_vec_pretty(&lic.metadata).map_err(|e| CliError::input(e.to_string()))?;
-    write(&a.out.join(format!("{id}.json")), &json, false)?;
-    println!("{id}");
+    write(&out.join(format!("{stem}.json")), &json, false)?;
+    println!("{stem}");
     Ok(EXIT_OK)
+}
+
+fn load_metadata(path: &std::path::Path) -> CliResult<Metadata> {
+    serde_json::from_slice(&read(path)?).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+/// Only the department that issued a licence re-issues or annotates it.
+fn same_issuer(m: &Metadata, d: &Department) -> CliResult<()> {
+    if m.issuer_code != d.code {
+        return Err(CliError::input(format!(
+            "{} was issued by {} ({}); --issuer is {} ({})",
+            m.identifier, m.issuer, m.issuer_code, d.name, d.code
+        )));
+    }
+    Ok(())
+}
+
+fn reissue_cmd(a: ReissueArgs) -> CliResult {
+    let cat = catalogue(&a.by.catalogue)?;
+    let previous = load_metadata(&a.previous)?;
+    let t = cat.get(&previous.type_code).ok_or_else(|| {
+        CliError::input(format!("{}: type {} is not in the catalogue", a.previous.display(), previous.type_code))
+    })?;
+    let fields: BTreeMap<String, String> =
+        serde_json::from_slice(&read(&a.data)?).map_err(|e| CliError::input(format!("{}: {e}", a.data.display())))?;
+    let d = Department::load(&a.by.key_dir, &a.by.issuer, &a.by.pass)?;
+    same_issuer(&previous, &d)?;
+    let signer = default_provider().sm2_signer(&d.key, UserId::DEFAULT)?;
+    let lic = reissue(&previous, t, fields, &a.by.verify_url, &d.sealing(signer.as_ref()), OffsetDateTime::now_utc())?;
+    let id = lic.metadata.identifier.clone();
+    save(&a.out, &id, &lic)
+}
+
+fn annotate_cmd(a: AnnotateArgs) -> CliResult {
+    let cat = catalogue(&a.by.catalogue)?;
+    let licence = load_metadata(&a.licence)?;
+    let t = cat.get(&licence.type_code).ok_or_else(|| {
+        CliError::input(format!("{}: type {} is not in the catalogue", a.licence.display(), licence.type_code))
+    })?;
+    let d = Department::load(&a.by.key_dir, &a.by.issuer, &a.by.pass)?;
+    same_issuer(&licence, &d)?;
+    let signer = default_provider().sm2_signer(&d.key, UserId::DEFAULT)?;
+    let ask = AnnotationRequest { use_cause: &a.use_cause, user: &a.user, expires: &a.expires };
+    let copy = annotate(&licence, t, &ask, &a.by.verify_url, &d.sealing(signer.as_ref()), OffsetDateTime::now_utc())?;
+    save(&a.out, &format!("{}.加注.{}", licence.identifier, a.expires.trim()), &copy)
 }
 
 /// An issuing department's keys, seal and time-stamp authority from a keys-dev-like directory.
