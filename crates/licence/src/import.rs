@@ -415,18 +415,3 @@ fn reasons(e: Error) -> Vec<String> {
         other => vec![other.to_string()],
     }
 }
-
-/// The metadata files of an output directory, for reports.
-pub fn issued_metadata(out: &Path) -> Result<Vec<Metadata>> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(out).map_err(|e| Error::Io(format!("{}: {e}", out.display())))? {
-        let p = e.map_err(|e| Error::Io(e.to_string()))?.path();
-        if p.extension().is_some_and(|x| x == "json")
-            && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::Io(format!("{}: {e}", p.display())))?;
-            v.push(serde_json::from_str(&text).map_err(|e| Error::Io(format!("{}: {e}", p.display())))?);
-        }
-    }
-    Ok(v)
-}
