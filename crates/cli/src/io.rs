@@ -154,3 +154,23 @@ pub fn exit_for(i: yinxin_pki::Indication) -> u8 {
         yinxin_pki::Indication::Indeterminate => EXIT_INDETERMINATE,
     }
 }
+
+/// A time-stamp authority from its certificate, its (unencrypted) key and the CA certificates to
+/// put in its tokens, with yinxin's TSA policy.
+pub fn load_tsa(
+    cert: &Path,
+    key: &Path,
+    chain: &[std::path::PathBuf],
+) -> CliResult<yinxin_pki::tsp::TimeStampAuthority> {
+    let mut certs = Vec::new();
+    for f in chain {
+        certs.extend(yinxin_pki::load_certs(f)?);
+    }
+    let key = load_private_key(key, &PassphraseArgs::default())?;
+    Ok(yinxin_pki::tsp::TimeStampAuthority::new(
+        yinxin_pki::Cert::from_pem_or_der(&read(cert)?)?,
+        certs,
+        yinxin_gm::default_provider().sm2_signer(&key, yinxin_gm::UserId::DEFAULT)?,
+        yinxin_pki::oid::YINXIN_TSA_POLICY,
+    )?)
+}

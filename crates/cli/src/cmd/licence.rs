@@ -1,6 +1,8 @@
 //! `yinxin licence issue|reissue|annotate|import|types`: licences as sealed OFD and signed PDF.
 
-use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write};
+use crate::io::{
+    CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, load_tsa, print_json, read, write,
+};
 use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -262,15 +264,9 @@ impl Department {
         let cert = Cert::from_pem_or_der(&read(&kd(format!("{stem}.cert.pem")))?)?;
         let key = load_private_key(&kd(format!("{stem}.key.pem")), pass)?;
         let seal = Seal::parse(&read(&kd(format!("seals/{stem}.esl")))?)?;
-        let chain = vec![Cert::from_pem_or_der(&read(&kd("issuing-ca.cert.pem".into()))?)?];
-        let p = default_provider();
-        let tsa_key = load_private_key(&kd("tsa.key.pem".into()), &PassphraseArgs::default())?;
-        let tsa = TimeStampAuthority::new(
-            Cert::from_pem_or_der(&read(&kd("tsa.cert.pem".into()))?)?,
-            chain.clone(),
-            p.sm2_signer(&tsa_key, UserId::DEFAULT)?,
-            yinxin_pki::oid::YINXIN_TSA_POLICY,
-        )?;
+        let ca = kd("issuing-ca.cert.pem".into());
+        let chain = vec![Cert::from_pem_or_der(&read(&ca)?)?];
+        let tsa = load_tsa(&kd("tsa.cert.pem".into()), &kd("tsa.key.pem".into()), &[ca])?;
         let subject = cert.subject();
         let name =
             attr(&subject, "O=").ok_or_else(|| CliError::input("the issuer certificate has no O (organisation)"))?;

@@ -3,7 +3,7 @@
 //! as a visible widget (an incremental update); OFDs get a GB/T 38540 seal signature (Sign_N).
 //! Both are time-stamped when a TSA is given.
 
-use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, read, write};
+use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, load_tsa, read, write};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -148,19 +148,7 @@ fn seal_cmd(a: SealArgs) -> CliResult {
         chain.extend(load_certs(c)?);
     }
     let tsa = match (&a.tsa_cert, &a.tsa_key) {
-        (Some(c), Some(k)) => {
-            let mut tchain = Vec::new();
-            for f in &a.tsa_chain {
-                tchain.extend(load_certs(f)?);
-            }
-            let tk = load_private_key(k, &PassphraseArgs::default())?;
-            Some(TimeStampAuthority::new(
-                Cert::from_pem_or_der(&read(c)?)?,
-                tchain,
-                p.sm2_signer(&tk, UserId::DEFAULT)?,
-                yinxin_pki::oid::YINXIN_TSA_POLICY,
-            )?)
-        }
+        (Some(c), Some(k)) => Some(load_tsa(c, k, &a.tsa_chain)?),
         _ => None,
     };
     let sealer = Sealer {

@@ -1,13 +1,12 @@
 //! `yinxin seal make|show|sign|picture`.
 
 use super::cert::short_name;
-use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, print_json, read, write};
+use crate::io::{CliError, CliResult, EXIT_OK, PassphraseArgs, load_private_key, load_tsa, print_json, read, write};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use time::OffsetDateTime;
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::time::{format_instant, parse_instant};
-use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_pki::{Cert, load_certs};
 use yinxin_seal::Seal;
 use yinxin_seal::make::{CertListForm, SealKind, SealRequest, SignRequest, make_seal, sign};
@@ -300,20 +299,7 @@ fn sign_cmd(a: SignArgs) -> CliResult {
     let p = default_provider();
     let signer = p.sm2_signer(&key, UserId::DEFAULT)?;
     let tsa = match (&a.tsa_cert, &a.tsa_key) {
-        (Some(c), Some(k)) => {
-            let tc = Cert::from_pem_or_der(&read(c)?)?;
-            let tk = load_private_key(k, &PassphraseArgs::default())?;
-            let mut chain = Vec::new();
-            for f in &a.tsa_chain {
-                chain.extend(load_certs(f)?);
-            }
-            Some(TimeStampAuthority::new(
-                tc,
-                chain,
-                p.sm2_signer(&tk, UserId::DEFAULT)?,
-                yinxin_pki::oid::YINXIN_TSA_POLICY,
-            )?)
-        }
+        (Some(c), Some(k)) => Some(load_tsa(c, k, &a.tsa_chain)?),
         _ => None,
     };
     let name = a
