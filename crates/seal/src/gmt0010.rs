@@ -348,30 +348,7 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
                 proven = tr.gen_time;
                 checks.push(Check::pass("sig.time_stamp", "时间戳有效", "time stamp valid"));
             } else {
-                let why: Vec<String> = tr
-                    .checks
-                    .iter()
-                    .filter(|c| matches!(c.outcome, yinxin_pki::Outcome::Failed | yinxin_pki::Outcome::Indeterminate))
-                    .map(|c| c.reason_en.clone())
-                    .collect();
-                let sub = tr.sub_indication.unwrap_or(SubIndication::TryLater);
-                checks.push(
-                    if tr.indication == yinxin_pki::Indication::Failed && sub != SubIndication::FormatFailure {
-                        Check::fail(
-                            "sig.time_stamp",
-                            sub,
-                            format!("时间戳无效：{}", why.join("; ")),
-                            format!("time stamp invalid: {}", why.join("; ")),
-                        )
-                    } else {
-                        Check::indeterminate(
-                            "sig.time_stamp",
-                            sub,
-                            format!("时间戳不能证明时间：{}", why.join("; ")),
-                            format!("time stamp proves no time: {}", why.join("; ")),
-                        )
-                    },
-                );
+                checks.push(crate::verify::time_stamp_unproven(&tr));
             }
         }
     }

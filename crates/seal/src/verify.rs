@@ -442,38 +442,7 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
                     ));
                 }
             }
-            ind => {
-                let parsed =
-                    !tr.checks.iter().any(|c| c.id == "tst.format" && c.outcome == yinxin_pki::Outcome::Failed);
-                let sub = if parsed {
-                    tr.sub_indication.unwrap_or(SubIndication::TryLater)
-                } else {
-                    SubIndication::FormatFailure
-                };
-                let why: Vec<String> = tr
-                    .checks
-                    .iter()
-                    .filter(|c| {
-                        c.outcome != yinxin_pki::Outcome::Passed && c.outcome != yinxin_pki::Outcome::NotApplicable
-                    })
-                    .map(|c| c.reason_en.clone())
-                    .collect();
-                checks.push(if ind == yinxin_pki::Indication::Failed && parsed {
-                    Check::fail(
-                        "sig.time_stamp",
-                        sub,
-                        format!("时间戳无效：{}", why.join("; ")),
-                        format!("time stamp invalid: {}", why.join("; ")),
-                    )
-                } else {
-                    Check::indeterminate(
-                        "sig.time_stamp",
-                        sub,
-                        format!("时间戳不能证明时间：{}", why.join("; ")),
-                        format!("time stamp proves no time: {}", why.join("; ")),
-                    )
-                });
-            }
+            _ => checks.push(time_stamp_unproven(&tr)),
         }
     } else {
         checks.push(Check::not_applicable(
@@ -560,5 +529,30 @@ fn signer_in_cert_list(sig: &SesSignature) -> Check {
             format!("印章证书列表无法解析：{why}"),
             format!("the seal's certList is malformed: {why}"),
         ),
+    }
+}
+
+/// The check for a time-stamp token that did not pass: FAILED when the token was read and is
+/// wrong, INDETERMINATE when it could not be read or its validity cannot be decided yet. Shared
+/// by SES signatures and GM/T 0010 signed data.
+pub(crate) fn time_stamp_unproven(tr: &yinxin_pki::tsp::TokenReport) -> Check {
+    let parsed = !tr.checks.iter().any(|c| c.id == "tst.format" && c.outcome == yinxin_pki::Outcome::Failed);
+    let sub = if parsed { tr.sub_indication.unwrap_or(SubIndication::TryLater) } else { SubIndication::FormatFailure };
+    let why: Vec<String> = tr
+        .checks
+        .iter()
+        .filter(|c| c.outcome != yinxin_pki::Outcome::Passed && c.outcome != yinxin_pki::Outcome::NotApplicable)
+        .map(|c| c.reason_en.clone())
+        .collect();
+    let why = why.join("; ");
+    if tr.indication == yinxin_pki::Indication::Failed && parsed {
+        Check::fail("sig.time_stamp", sub, format!("时间戳无效：{why}"), format!("time stamp invalid: {why}"))
+    } else {
+        Check::indeterminate(
+            "sig.time_stamp",
+            sub,
+            format!("时间戳不能证明时间：{why}"),
+            format!("time stamp proves no time: {why}"),
+        )
     }
 }
