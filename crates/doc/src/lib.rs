@@ -9,5 +9,6 @@ pub mod find;
 pub mod layout;
 pub mod ofd;
 pub mod pdf;
+pub mod stamp;
 
 pub use error::{Error, Result};

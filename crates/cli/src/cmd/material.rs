@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_pki::{Cert, load_certs};
+use yinxin_doc::stamp::{Placement, Stamper};
 use yinxin_seal::Seal;
 
 #[derive(Subcommand)]
@@ -73,61 +74,19 @@ struct Sealer {
     chain: Vec<Cert>,
     signer: Box<dyn yinxin_gm::Sm2Signer>,
     tsa: Option<TimeStampAuthority>,
-    page: usize,
-    at: (f64, f64),
-    keyword: Option<String>,
+    place: Placement,
 }
 
 impl Sealer {
     fn seal_bytes(&self, name: &str, bytes: &[u8]) -> CliResult<Vec<u8>> {
-        let now = OffsetDateTime::now_utc();
-        let (w, h) = (self.seal.picture.width_mm as f64, self.seal.picture.height_mm as f64);
-        let (page, at) = match &self.keyword {
-            None => (self.page - 1, self.at),
-            Some(k) => {
-                let found = if bytes.starts_with(b"%PDF") {
-                    yinxin_doc::find::find_in_pdf(bytes, k)
-                } else {
-                    yinxin_doc::ofd::Package::read(bytes).and_then(|p| yinxin_doc::find::find_in_ofd(&p, k))
-                }
-                .map_err(|e| CliError::input(format!("{name}: {e}")))?
-                .ok_or_else(|| CliError::input(format!("{name}: the keyword {k:?} is not in the document")))?;
-                (found.page, ((found.x - w / 2.0).max(0.0), (found.y - h / 2.0).max(0.0)))
-            }
+        let stamper = Stamper {
+            seal: &self.seal,
+            cert: &self.cert,
+            chain: &self.chain,
+            signer: self.signer.as_ref(),
+            tsa: self.tsa.as_ref(),
         };
-        if bytes.starts_with(b"%PDF") {
-            let png = (self.seal.picture.kind.eq_ignore_ascii_case("png")).then(|| self.seal.picture.data.clone());
-            let make = |data: &[u8]| {
-                yinxin_seal::gmt0010::sign_detached(
-                    data,
-                    &self.cert,
-                    &self.chain,
-                    self.signer.as_ref(),
-                    now,
-                    self.tsa.as_ref(),
-                )
-                .map_err(|e| yinxin_doc::Error::Package(e.to_string()))
-            };
-            let ap = yinxin_doc::pdf::sign::Appearance { page, rect_mm: (at.0, at.1, w, h), png };
-            yinxin_doc::pdf::sign::sign(bytes, &ap, &self.seal.property.name, now, &make)
-                .map_err(|e| CliError::input(format!("{name}: {e}")))
-        } else if bytes.starts_with(b"PK\x03\x04") {
-            let mut b = yinxin_doc::ofd::sign::open(bytes).map_err(|e| CliError::input(format!("{name}: {e}")))?;
-            let req = yinxin_seal::make::SignRequest {
-                seal: &self.seal,
-                signer_cert: &self.cert,
-                signer: self.signer.as_ref(),
-                data: b"",
-                property_info: "",
-                tsa: self.tsa.as_ref(),
-            };
-            let place = yinxin_doc::ofd::sign::StampPlace { page, x: at.0, y: at.1, w, h };
-            yinxin_doc::ofd::sign::seal(&mut b, &req, place, now)
-                .map_err(|e| CliError::input(format!("{name}: {e}")))?;
-            b.to_zip().map_err(|e| CliError::input(format!("{name}: {e}")))
-        } else {
-            Err(CliError::input(format!("{name}: neither a PDF nor an OFD")))
-        }
+        stamper.seal(bytes, &self.place, OffsetDateTime::now_utc()).map_err(|e| CliError::input(format!("{name}: {e}")))
     }
 }
 
@@ -157,9 +116,10 @@ fn seal_cmd(a: SealArgs) -> CliResult {
         chain,
         signer: p.sm2_signer(&key, UserId::DEFAULT)?,
         tsa,
-        page: a.page,
-        at: (*x, *y),
-        keyword: a.keyword.clone(),
+        place: match &a.keyword {
+            Some(k) => Placement::Keyword(k.clone()),
+            None => Placement::At { page: a.page - 1, x: *x, y: *y },
+        },
     };
     if !a.input.is_dir() {
         let out = sealer.seal_bytes(&a.input.display().to_string(), &read(&a.input)?)?;

@@ -9,8 +9,7 @@ use time::OffsetDateTime;
 use yinxin_pki::chain::RevocationPolicy;
 use yinxin_pki::report::Report;
 use yinxin_pki::time::parse_instant;
-use yinxin_seal::verify::{At, VerifyOptions, verify_seal_bytes, verify_signature_bytes};
-use yinxin_seal::{Seal, SesSignature, gmt0010};
+use yinxin_seal::verify::{At, VerifyOptions};
 
 #[derive(Args)]
 pub struct VerifyArgs {
@@ -64,22 +63,9 @@ pub fn run(a: VerifyArgs) -> CliResult {
         at,
         now: OffsetDateTime::now_utc(),
     };
-    let mut report = if bytes.starts_with(b"PK\x03\x04") {
-        yinxin_doc::ofd::verify_ofd(&bytes, &opts)
-    } else if bytes.starts_with(b"%PDF") {
-        yinxin_doc::pdf::verify_pdf(&bytes, &opts)
-    } else if SesSignature::parse(&bytes).is_ok() {
-        verify_signature_bytes(&bytes, data.as_deref(), &opts)
-    } else if gmt0010::SignedData::parse(&bytes).is_ok() {
-        gmt0010::verify(&bytes, data.as_deref(), &opts)
-    } else if Seal::parse(&bytes).is_ok() {
-        verify_seal_bytes(&bytes, &opts)
-    } else {
-        return Err(CliError::input(format!(
-            "{}: not an OFD, SES signature, GM/T 0010 signed data or seal",
-            a.file.display()
-        )));
-    };
+    let mut report = yinxin_doc::stamp::verify_any(&bytes, data.as_deref(), &opts).ok_or_else(|| {
+        CliError::input(format!("{}: not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", a.file.display()))
+    })?;
     report.location.get_or_insert_with(|| a.file.display().to_string());
     if a.json {
         print_json(&report);
