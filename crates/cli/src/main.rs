@@ -44,11 +44,16 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),
+    /// Run the service: the HTTP API over SQLite (default) or PostgreSQL.
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
-    restore_sigpipe();
     let cli = Cli::parse();
+    // The service writes to sockets, not pipes; a closed connection must not end it.
+    if !matches!(cli.command, Command::Serve(_)) {
+        restore_sigpipe();
+    }
     let result = match cli.command {
         Command::Sm2(c) => cmd::sm2::run(c),
         Command::Cert(c) => cmd::cert::run(c),
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Material(c) => cmd::material::run(c),
         Command::Licence(c) => cmd::licence::run(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

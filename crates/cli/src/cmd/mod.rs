@@ -6,6 +6,7 @@ pub mod dev_keys;
 pub mod licence;
 pub mod material;
 pub mod seal;
+pub mod serve;
 pub mod sm2;
 pub mod ts;
 pub mod verify;

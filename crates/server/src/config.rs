@@ -1,0 +1,165 @@
+//! Configuration: a TOML file, then environment variables (`YINXIN_…`) over it, then the command
+//! line over both. Every setting has a default that runs the embedded service on `keys-dev/`.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The service's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where to listen (`127.0.0.1:8080`).
+    pub listen: String,
+    /// Where the SQLite file, the document store and first-start secrets live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` (default: `DATA_DIR/yinxin.db`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Database pool size.
+    pub max_connections: u32,
+    /// The key directory imported on first start (certificates, keys, seals: the layout of
+    /// `keys-dev/`).
+    pub key_dir: PathBuf,
+    /// The key-encryption key (32 hex digits, SM4) that wraps every signing key at rest. When
+    /// absent, one is generated into `DATA_DIR/kek.hex` (0600) and a warning logged: fine for
+    /// development, not for production (keep it in a secrets manager or an HSM).
+    pub kek: Option<String>,
+    /// The URL printed in licence QR codes (`…?id=IDENTIFIER`).
+    pub public_url: String,
+    /// TLS.
+    pub tls: Option<Tls>,
+    /// Limits.
+    pub limits: Limits,
+    /// Departments to import from `key_dir` on first start, with the licence types each may issue.
+    pub departments: Vec<DepartmentConfig>,
+    /// Unreferenced documents older than this many seconds are removed at start (left by a
+    /// crash between writing a document and committing its row).
+    pub gc_grace_seconds: u64,
+    /// Sign a checkpoint of the audit log this often (seconds; 0: only on request).
+    pub checkpoint_seconds: u64,
+    /// Create development clients (an admin, each department, a seal authority, an officer, a
+    /// holder) on first start and write their tokens to `DATA_DIR/dev-credentials.json`.
+    pub dev_clients: bool,
+    /// Log as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+/// TLS settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// Server certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Server key (PEM).
+    pub key: PathBuf,
+    /// CA certificates for client certificates (mutual TLS). Clients without a certificate may
+    /// still use tokens.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body in bytes.
+    pub body_bytes: usize,
+    /// Requests per second each client may make, sustained.
+    pub rate_per_second: f64,
+    /// Burst above that.
+    pub burst: f64,
+    /// Largest page.
+    pub page_max: i64,
+}
+
+/// A department imported on first start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentConfig {
+    /// The file stem in the key directory (`dept-market` → `dept-market.cert.pem`, `.key.pem`,
+    /// `seals/dept-market.esl`).
+    pub stem: String,
+    /// Licence type codes it may issue.
+    pub types: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { body_bytes: 16 << 20, rate_per_second: 200.0, burst: 400.0, page_max: 500 }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("yinxin-data"),
+            database_url: None,
+            max_connections: 8,
+            key_dir: PathBuf::from("keys-dev"),
+            kek: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            tls: None,
+            limits: Limits::default(),
+            departments: vec![
+                DepartmentConfig {
+                    stem: "dept-market".into(),
+                    types: vec![
+                        "11530100MB0123456A001".into(),
+                        "11530100MB0123456A002".into(),
+                        "11530100MB0123456A003".into(),
+                    ],
+                },
+                DepartmentConfig { stem: "dept-transport".into(), types: vec!["11530100MB0234567M001".into()] },
+                DepartmentConfig { stem: "dept-housing".into(), types: vec!["11530100MB03456781001".into()] },
+            ],
+            gc_grace_seconds: 600,
+            checkpoint_seconds: 300,
+            dev_clients: true,
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    /// Load: defaults, then `file`, then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
+        let mut c = match file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?
+            }
+            None => Config::default(),
+        };
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("YINXIN_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("YINXIN_DATA_DIR") {
+            c.data_dir = v.into();
+        }
+        if let Some(v) = env("YINXIN_DATABASE_URL") {
+            c.database_url = Some(v);
+        }
+        if let Some(v) = env("YINXIN_KEY_DIR") {
+            c.key_dir = v.into();
+        }
+        if let Some(v) = env("YINXIN_KEK") {
+            c.kek = Some(v);
+        }
+        if let Some(v) = env("YINXIN_PUBLIC_URL") {
+            c.public_url = v;
+        }
+        if let Some(v) = env("YINXIN_GC_GRACE_SECONDS") {
+            c.gc_grace_seconds = v.parse().map_err(|_| "YINXIN_GC_GRACE_SECONDS: not a number".to_string())?;
+        }
+        if let Some(v) = env("YINXIN_RATE_PER_SECOND") {
+            c.limits.rate_per_second = v.parse().map_err(|_| "YINXIN_RATE_PER_SECOND: not a number".to_string())?;
+            c.limits.burst = c.limits.burst.max(c.limits.rate_per_second * 2.0);
+        }
+        Ok(c)
+    }
+
+    /// The database URL.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("yinxin.db").display()))
+    }
+}

@@ -1,0 +1,238 @@
+//! The signing keys the service uses, held encrypted at rest: each is a PKCS#8 key sealed with
+//! SM4-GCM under the key-encryption key (KEK), with the key's name as associated data so that a
+//! wrapped key cannot be swapped for another's. On start they are unwrapped into provider signer
+//! handles (a hardware module would provide the same handles without the key leaving it).
+
+use std::collections::HashMap;
+use std::path::Path;
+use yinxin_gm::sm4::Sm4Key;
+use yinxin_gm::{Sm2PrivateKey, Sm2Signer, UserId, default_provider};
+use yinxin_pki::chain::TrustStore;
+use yinxin_pki::tsp::TimeStampAuthority;
+use yinxin_pki::{Cert, Crl};
+use yinxin_store::{Db, repo};
+
+/// The key-encryption key.
+pub struct Kek(Sm4Key);
+
+impl Kek {
+    /// From 32 hex digits.
+    pub fn from_hex(s: &str) -> Result<Self, String> {
+        let b = hex::decode(s.trim()).map_err(|_| "the key-encryption key is not hex".to_string())?;
+        Ok(Self(Sm4Key::from_slice(&b).map_err(|_| "the key-encryption key must be 16 bytes (32 hex digits)")?))
+    }
+
+    /// From configuration, or generated into `data_dir/kek.hex` (development).
+    pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<Self, String> {
+        if let Some(k) = configured {
+            return Self::from_hex(k);
+        }
+        let file = data_dir.join("kek.hex");
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            return Self::from_hex(&text);
+        }
+        tracing::warn!(
+            file = %file.display(),
+            "no key-encryption key configured (kek / YINXIN_KEK): generated one beside the data; \
+             fine for development, keep it elsewhere in production"
+        );
+        let key = Sm4Key::generate(default_provider()).map_err(|e| e.to_string())?;
+        write_private(&file, hex::encode(key.expose()).as_bytes())?;
+        Ok(Self(key))
+    }
+
+    /// Wrap a private key under `name`.
+    pub fn wrap(&self, name: &str, key: &Sm2PrivateKey) -> Result<Vec<u8>, String> {
+        let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+        self.0.seal(default_provider(), name.as_bytes(), &der).map_err(|e| e.to_string())
+    }
+
+    /// Unwrap the key stored under `name`.
+    pub fn unwrap(&self, name: &str, wrapped: &[u8]) -> Result<Sm2PrivateKey, String> {
+        let der = zeroize::Zeroizing::new(self.0.open(name.as_bytes(), wrapped).map_err(|_| {
+            format!("the key {name} does not open with the configured key-encryption key (wrong KEK, or tampered)")
+        })?);
+        Sm2PrivateKey::from_der(&der, None).map_err(|e| format!("key {name}: {e}"))
+    }
+}
+
+/// Write a file readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A department's signing material.
+pub struct DeptKeys {
+    /// USCC.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Certificate.
+    pub cert: Cert,
+    /// Signer.
+    pub signer: Box<dyn Sm2Signer>,
+    /// Types it may issue.
+    pub types: Vec<String>,
+}
+
+/// Everything the service signs and trusts with.
+pub struct Keys {
+    /// Departments by USCC.
+    pub departments: HashMap<String, DeptKeys>,
+    /// The seal maker (制章机构).
+    pub seal_maker: (Cert, Box<dyn Sm2Signer>),
+    /// The issuing CA, for persons' signing certificates and their CRL.
+    pub issuing_ca: (Cert, Box<dyn Sm2Signer>),
+    /// The service's own signer (verification receipts, audit checkpoints).
+    pub service: (Cert, Box<dyn Sm2Signer>),
+    /// The time-stamp authority.
+    pub tsa: TimeStampAuthority,
+    /// Trust anchors.
+    pub trust: TrustStore,
+    /// Intermediate CA certificates.
+    pub chain: Vec<Cert>,
+    /// CRLs of CAs the service does not run (the root's), from the key directory.
+    pub static_crls: Vec<Crl>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn cert_file(path: &Path) -> Result<Cert, String> {
+    Cert::from_pem_or_der(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn key_file(path: &Path) -> Result<Sm2PrivateKey, String> {
+    let text = String::from_utf8(read(path)?).map_err(|_| format!("{}: not PEM", path.display()))?;
+    Sm2PrivateKey::from_pem(&text, None).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn attr(subject: &str, key: &str) -> Option<String> {
+    subject.split(", ").find_map(|p| p.strip_prefix(key)).map(str::to_string)
+}
+
+const SERVICE_KEYS: [(&str, &str); 4] =
+    [("seal-maker", "seal-maker"), ("issuing-ca", "issuing-ca"), ("tsa", "tsa"), ("service", "status-list")];
+
+/// First start: import the key directory's departments, seals and service keys, wrapping every
+/// key under the KEK. Later starts find them in the database and import nothing.
+pub async fn bootstrap(db: &Db, kek: &Kek, cfg: &crate::config::Config) -> Result<bool, String> {
+    if !repo::departments(db).await.map_err(|e| e.to_string())?.is_empty() {
+        return Ok(false);
+    }
+    let kd = &cfg.key_dir;
+    let now = yinxin_store::now_ts();
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    for (name, stem) in SERVICE_KEYS {
+        let cert = cert_file(&kd.join(format!("{stem}.cert.pem")))?;
+        let key = key_file(&kd.join(format!("{stem}.key.pem")))?;
+        repo::put_service_key(&mut tx, name, Some(cert.der()), &kek.wrap(name, &key)?)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    for (name, file) in [("trust.root", "root-ca.cert.pem")] {
+        let cert = cert_file(&kd.join(file))?;
+        repo::put_service_key(&mut tx, name, Some(cert.der()), &[]).await.map_err(|e| e.to_string())?;
+    }
+    for d in &cfg.departments {
+        let cert = cert_file(&kd.join(format!("{}.cert.pem", d.stem)))?;
+        let key = key_file(&kd.join(format!("{}.key.pem", d.stem)))?;
+        let subject = cert.subject();
+        let code = attr(&subject, "organizationIdentifier=")
+            .ok_or_else(|| format!("{}: the certificate has no organizationIdentifier (USCC)", d.stem))?;
+        let name = attr(&subject, "O=").ok_or_else(|| format!("{}: the certificate has no O", d.stem))?;
+        let wrapped = kek.wrap(&format!("department:{code}"), &key)?;
+        repo::put_department(
+            &mut tx,
+            &repo::Department { code: code.clone(), name: name.clone(), cert: cert.der().to_vec(), key_wrapped: wrapped, types: d.types.clone() },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let esl_path = kd.join("seals").join(format!("{}.esl", d.stem));
+        if let Ok(esl) = std::fs::read(&esl_path) {
+            let seal = yinxin_seal::Seal::parse(&esl).map_err(|e| format!("{}: {e}", esl_path.display()))?;
+            repo::insert_seal(
+                &mut tx,
+                &repo::SealRecord {
+                    id: format!("seal-{}", seal.es_id),
+                    owner_code: code.clone(),
+                    name: seal.property.name.clone(),
+                    kind: "official".into(),
+                    state: "in_use".into(),
+                    esl: Some(esl),
+                    es_id: Some(seal.es_id.clone()),
+                    reason: Some(format!("imported from {}", esl_path.display())),
+                    created: now,
+                    updated: now,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
+/// Load and unwrap every key.
+pub async fn load(db: &Db, kek: &Kek, key_dir: &Path) -> Result<Keys, String> {
+    let p = default_provider();
+    let signer = |k: &Sm2PrivateKey| p.sm2_signer(k, UserId::DEFAULT).map_err(|e| e.to_string());
+    let mut service = HashMap::new();
+    for (name, _) in SERVICE_KEYS {
+        let (cert, wrapped) = repo::service_key(db, name)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("service key {name} is missing from the database"))?;
+        let cert = Cert::from_der(&cert.unwrap_or_default()).map_err(|e| format!("{name}: {e}"))?;
+        let key = kek.unwrap(name, &wrapped)?;
+        service.insert(name, (cert, signer(&key)?));
+    }
+    let root = repo::service_key(db, "trust.root")
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|(c, _)| c)
+        .ok_or("the trust anchor is missing from the database")?;
+    let root = Cert::from_der(&root).map_err(|e| e.to_string())?;
+    let mut trust = TrustStore::default();
+    trust.add(root);
+    let mut take = |n: &str| service.remove(n).ok_or_else(|| format!("service key {n} missing"));
+    let issuing_ca = take("issuing-ca")?;
+    let chain = vec![issuing_ca.0.clone()];
+    let (tsa_cert, tsa_signer) = take("tsa")?;
+    let tsa = TimeStampAuthority::new(tsa_cert, chain.clone(), tsa_signer, yinxin_pki::oid::YINXIN_TSA_POLICY)
+        .map_err(|e| e.to_string())?;
+    let mut departments = HashMap::new();
+    for d in repo::departments(db).await.map_err(|e| e.to_string())? {
+        let key = kek.unwrap(&format!("department:{}", d.code), &d.key_wrapped)?;
+        let cert = Cert::from_der(&d.cert).map_err(|e| e.to_string())?;
+        departments.insert(
+            d.code.clone(),
+            DeptKeys { code: d.code, name: d.name, cert, signer: signer(&key)?, types: d.types },
+        );
+    }
+    let mut static_crls = Vec::new();
+    if let Ok(b) = std::fs::read(key_dir.join("crl").join("root-ca.crl.pem")) {
+        static_crls.push(Crl::from_pem_or_der(&b).map_err(|e| e.to_string())?);
+    }
+    Ok(Keys {
+        departments,
+        seal_maker: take("seal-maker")?,
+        issuing_ca,
+        service: take("service")?,
+        tsa,
+        trust,
+        chain,
+        static_crls,
+    })
+}

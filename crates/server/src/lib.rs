@@ -1,0 +1,332 @@
+//! yinxin-server: the running service (`yinxin serve`). An axum API over the domain crates:
+//! licences, seals, materials, persons' signatures, verification with signed receipts, holders'
+//! consents and the cross-department lookup, all in an SM3 hash-chained audit log with signed
+//! checkpoints; SQLite or PostgreSQL through `yinxin-store`; HTTP or HTTPS (rustls), with
+//! optional client certificates.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod config;
+pub mod keys;
+pub mod metrics;
+pub mod problem;
+pub mod routes;
+mod tls;
+
+use crate::app::{App, Inner};
+use crate::problem::Problem;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use routes::{admin, holders, licences, materials, misc, seals, verify};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use yinxin_store::Db;
+use yinxin_store::blob::{BlobStore, LocalBlobs};
+
+pub use config::Config;
+
+/// Every route: (method, path), as in `api-spec/openapi.yaml`. A test holds the two equal.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("GET", "/v1/licence-types"),
+    ("GET", "/v1/licence-types/{code}"),
+    ("GET", "/v1/trust"),
+    ("GET", "/v1/crl/issuing-ca"),
+    ("POST", "/v1/licences"),
+    ("GET", "/v1/licences"),
+    ("GET", "/v1/licences/{id}"),
+    ("GET", "/v1/licences/{id}/{format}"),
+    ("POST", "/v1/licences/{id}/{action}"),
+    ("GET", "/v1/licences/{id}/versions"),
+    ("POST", "/v1/licences/{id}/reissue"),
+    ("POST", "/v1/licences/{id}/annotations"),
+    ("GET", "/v1/annotations/{id}/{format}"),
+    ("GET", "/v1/status/{id}"),
+    ("POST", "/v1/seals"),
+    ("GET", "/v1/seals"),
+    ("GET", "/v1/seals/{id}"),
+    ("GET", "/v1/seals/{id}/esl"),
+    ("POST", "/v1/seals/{id}/{action}"),
+    ("POST", "/v1/materials"),
+    ("GET", "/v1/materials/{id}"),
+    ("GET", "/v1/materials/{id}/file"),
+    ("POST", "/v1/signers"),
+    ("GET", "/v1/signers"),
+    ("GET", "/v1/signers/{id}"),
+    ("GET", "/v1/signers/{id}/certificate"),
+    ("POST", "/v1/signers/{id}/issue"),
+    ("POST", "/v1/signers/{id}/cancel"),
+    ("POST", "/v1/signers/{id}/sign"),
+    ("POST", "/v1/verify"),
+    ("GET", "/v1/verify/licences/{id}"),
+    ("GET", "/v1/holder/licences"),
+    ("GET", "/v1/holder/usage"),
+    ("POST", "/v1/holder/consents"),
+    ("GET", "/v1/holder/consents"),
+    ("DELETE", "/v1/holder/consents/{id}"),
+    ("GET", "/v1/lookup"),
+    ("POST", "/v1/admin/clients"),
+    ("GET", "/v1/admin/clients"),
+    ("DELETE", "/v1/admin/clients/{id}"),
+    ("GET", "/v1/audit"),
+    ("GET", "/v1/audit/verify"),
+    ("GET", "/v1/audit/checkpoints"),
+    ("POST", "/v1/audit/checkpoints"),
+];
+
+/// The router.
+pub fn router(app: App) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(misc::healthz))
+        .route("/readyz", get(misc::readyz))
+        .route("/metrics", get(misc::metrics))
+        .route("/openapi.json", get(misc::openapi))
+        .route("/v1/licence-types", get(misc::types))
+        .route("/v1/licence-types/{code}", get(misc::licence_type))
+        .route("/v1/trust", get(misc::trust))
+        .route("/v1/crl/issuing-ca", get(misc::crl))
+        .route("/v1/licences", post(licences::issue).get(licences::list))
+        .route("/v1/licences/{id}", get(licences::get))
+        .route("/v1/licences/{id}/versions", get(licences::versions))
+        .route("/v1/licences/{id}/reissue", post(licences::reissue))
+        .route("/v1/licences/{id}/annotations", post(licences::annotate))
+        .route("/v1/licences/{id}/{format}", get(licences::download).post(licences::change_status))
+        .route("/v1/annotations/{id}/{format}", get(licences::annotation_download))
+        .route("/v1/status/{id}", get(licences::status))
+        .route("/v1/seals", post(seals::apply).get(seals::list))
+        .route("/v1/seals/{id}", get(seals::get))
+        .route("/v1/seals/{id}/esl", get(seals::esl))
+        .route("/v1/seals/{id}/{action}", post(seals::act))
+        .route("/v1/materials", post(materials::seal))
+        .route("/v1/materials/{id}", get(materials::get))
+        .route("/v1/materials/{id}/file", get(materials::file))
+        .route("/v1/signers", post(materials::apply).get(materials::list))
+        .route("/v1/signers/{id}", get(materials::get_signer))
+        .route("/v1/signers/{id}/certificate", get(materials::certificate))
+        .route("/v1/signers/{id}/issue", post(materials::issue))
+        .route("/v1/signers/{id}/cancel", post(materials::cancel))
+        .route("/v1/signers/{id}/sign", post(materials::sign))
+        .route("/v1/verify", post(verify::verify_upload))
+        .route("/v1/verify/licences/{id}", get(verify::verify_licence))
+        .route("/v1/holder/licences", get(holders::licences))
+        .route("/v1/holder/usage", get(holders::usage))
+        .route("/v1/holder/consents", post(holders::consent).get(holders::consents))
+        .route("/v1/holder/consents/{id}", delete(holders::revoke_consent))
+        .route("/v1/lookup", get(holders::lookup))
+        .route("/v1/admin/clients", post(admin::create_client).get(admin::list_clients))
+        .route("/v1/admin/clients/{id}", delete(admin::disable_client))
+        .route("/v1/audit", get(admin::audit_log))
+        .route("/v1/audit/verify", get(admin::verify))
+        .route("/v1/audit/checkpoints", get(admin::checkpoints).post(admin::checkpoint_now))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method);
+    let limit = app.cfg.limits.body_bytes;
+    api.layer(axum::middleware::from_fn_with_state(app.clone(), observe))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .with_state(app)
+}
+
+async fn no_route() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "no_route", "no such route; see /openapi.json")
+}
+
+async fn no_method() -> Problem {
+    Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method; see /openapi.json")
+}
+
+/// Log and count every request.
+async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let res = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    app.metrics.request(&method, &route, status, secs);
+    let client = res.extensions().get::<app::Caller>().map(|c| c.0.id.clone());
+    if status >= 500 {
+        tracing::error!(%method, %route, status, ms = secs * 1000.0, "request");
+    } else {
+        tracing::info!(%method, %route, status, ms = secs * 1000.0, client = client.as_deref().unwrap_or("-"), "request");
+    }
+    res
+}
+
+/// Open the database, the document store and the keys (importing `key_dir` on first start), and
+/// build the state.
+pub async fn open(cfg: Config) -> Result<App, String> {
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
+    let db = Db::connect(&cfg.database_url(), cfg.max_connections).await.map_err(|e| e.to_string())?;
+    let kek = keys::Kek::load_or_create(cfg.kek.as_deref(), &cfg.data_dir)?;
+    if keys::bootstrap(&db, &kek, &cfg).await? {
+        tracing::info!(key_dir = %cfg.key_dir.display(), "first start: imported departments, seals and service keys");
+    }
+    let keys = keys::load(&db, &kek, &cfg.key_dir).await?;
+    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobs::open(&cfg.data_dir.join("documents")).map_err(|e| e.to_string())?);
+    let catalogue = yinxin_licence::catalogue::Catalogue::built_in().map_err(|e| e.to_string())?;
+    let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4096);
+    tokio::spawn(app::audit_writer(db.clone(), audit_rx));
+    let app = App(Arc::new(Inner {
+        cfg,
+        db,
+        blobs,
+        catalogue,
+        keys,
+        kek: Some(kek),
+        metrics: metrics::Metrics::new(),
+        buckets: Default::default(),
+        crl: Default::default(),
+        audit_tx,
+        draining: Default::default(),
+    }));
+    collect_garbage(&app).await?;
+    if app.cfg.dev_clients {
+        dev_clients(&app).await?;
+    }
+    Ok(app)
+}
+
+/// Remove documents no row refers to, older than the grace period: what a crash between writing
+/// a document and committing its row leaves behind.
+pub async fn collect_garbage(app: &App) -> Result<usize, String> {
+    let live = yinxin_store::repo::referenced_digests(&app.db).await.map_err(|e| e.to_string())?;
+    let grace = Duration::from_secs(app.cfg.gc_grace_seconds);
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for (d, modified) in app.blobs.list().await.map_err(|e| e.to_string())? {
+        if !live.contains(&d) && now.duration_since(modified).unwrap_or_default() >= grace {
+            app.blobs.delete(&d).await.map_err(|e| e.to_string())?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed documents no row refers to");
+    }
+    Ok(removed)
+}
+
+/// Development clients, made once, their tokens written to `DATA_DIR/dev-credentials.json`.
+async fn dev_clients(app: &App) -> Result<(), String> {
+    if yinxin_store::repo::has_admin(&app.db).await.map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let mut out = serde_json::Map::new();
+    let mut add = |k: String, v: serde_json::Value| {
+        out.insert(k, v);
+    };
+    let mk = |role: &'static str, name: String, principal: String| {
+        let db = app.db.clone();
+        async move { routes::admin::create_client_row(&db, role, &name, &principal, None).await.map_err(|e| e.to_string()) }
+    };
+    let (c, t) = mk(app::role::ADMIN, "开发管理员".into(), "admin".into()).await?;
+    add("admin".into(), serde_json::json!({"id": c.id, "token": t}));
+    let mut depts: Vec<_> = app.keys.departments.values().collect();
+    depts.sort_by(|a, b| a.code.cmp(&b.code));
+    for d in depts {
+        let (c, t) = mk(app::role::DEPARTMENT, d.name.clone(), d.code.clone()).await?;
+        add(format!("department:{}", d.code), serde_json::json!({"id": c.id, "token": t, "name": d.name, "types": d.types}));
+    }
+    let (c, t) = mk(app::role::SEAL_AUTHORITY, "某市电子印章制作中心".into(), "12530100MB04567890".into()).await?;
+    add("seal_authority".into(), serde_json::json!({"id": c.id, "token": t}));
+    let (c, t) = mk(app::role::OFFICER, "执法人员 001".into(), "officer-001".into()).await?;
+    add("officer".into(), serde_json::json!({"id": c.id, "token": t}));
+    let (c, t) = mk(app::role::HOLDER, "云南某某科技有限公司".into(), "91530100MA6K0X123J".into()).await?;
+    add("holder".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "91530100MA6K0X123J"}));
+    let (c, t) = mk(app::role::HOLDER, "张三".into(), "530102199001011234".into()).await?;
+    add("person".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "530102199001011234"}));
+    let file = app.cfg.data_dir.join("dev-credentials.json");
+    let text = serde_json::to_string_pretty(&serde_json::Value::Object(out)).map_err(|e| e.to_string())?;
+    keys::write_private(&file, text.as_bytes())?;
+    tracing::warn!(file = %file.display(), "development clients created; their tokens are in this file (development only)");
+    Ok(())
+}
+
+/// Run until SIGINT or SIGTERM, then drain: stop accepting, finish requests in flight (up to 30 s).
+pub async fn serve(cfg: Config) -> Result<(), String> {
+    let app = open(cfg).await?;
+    let addr: std::net::SocketAddr = app.cfg.listen.parse().map_err(|e| format!("listen {}: {e}", app.cfg.listen))?;
+    if app.cfg.checkpoint_seconds > 0 {
+        let a = app.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(Duration::from_secs(a.cfg.checkpoint_seconds));
+            t.tick().await;
+            loop {
+                t.tick().await;
+                if let Err(e) = routes::admin::make_checkpoint(&a).await {
+                    tracing::error!(?e, "audit checkpoint failed");
+                }
+            }
+        });
+    }
+    let handle = axum_server::Handle::new();
+    {
+        let (h, a) = (handle.clone(), app.clone());
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: draining requests in flight");
+            a.draining.store(true, Ordering::Relaxed);
+            h.graceful_shutdown(Some(Duration::from_secs(30)));
+        });
+    }
+    let scheme = if app.cfg.tls.is_some() { "https" } else { "http" };
+    let router = router(app.clone());
+    let tls = app.cfg.tls.clone();
+    let bind = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("listen {addr}: {e}"))?;
+    let local = bind.local_addr().map_err(|e| e.to_string())?;
+    let listener = bind.into_std().map_err(|e| e.to_string())?;
+    tracing::info!(address = %format!("{scheme}://{local}"), database = %redact(&app.cfg.database_url()), "yinxin is serving");
+    println!("yinxin serving on {scheme}://{local}  (API: {scheme}://{local}/openapi.json)");
+    let result = match tls {
+        None => axum_server::from_tcp(listener)
+            .map_err(|e| e.to_string())?
+            .handle(handle)
+            .serve(router.into_make_service())
+            .await,
+        Some(t) => {
+            let acceptor = tls::acceptor(&t)?;
+            axum_server::from_tcp(listener)
+                .map_err(|e| e.to_string())?
+                .acceptor(acceptor)
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await
+        }
+    };
+    result.map_err(|e| e.to_string())?;
+    app.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,115 @@
+//! Errors as RFC 9457 problem documents (`application/problem+json`) with stable codes.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// `https://yinxin.invalid/problems/{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The stable code clients match on.
+    pub code: &'static str,
+    /// Every problem found, when there are several (field validation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// Seconds to wait before retrying (429).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    /// A problem.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("https://yinxin.invalid/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: Some(detail.into()),
+            code,
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+    /// 400.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+    /// 401.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+    /// 403.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+    /// 404.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+    /// 409.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+    /// 422 with every problem.
+    pub fn invalid(code: &'static str, detail: impl Into<String>, errors: Vec<String>) -> Self {
+        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail);
+        p.errors = errors;
+        p
+    }
+    /// 500: the detail is logged, not shown.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error; it has been logged")
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut r = (status, body).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        r
+    }
+}
+
+impl From<yinxin_store::Error> for Problem {
+    fn from(e: yinxin_store::Error) -> Self {
+        match e {
+            yinxin_store::Error::NotFound(what) => Problem::not_found(format!("{what} not found")),
+            e => Problem::internal(e),
+        }
+    }
+}
+
+impl From<yinxin_licence::Error> for Problem {
+    fn from(e: yinxin_licence::Error) -> Self {
+        match e {
+            yinxin_licence::Error::Fields(list) => {
+                Problem::invalid("licence.fields", "the licence fields do not validate", list)
+            }
+            e @ (yinxin_licence::Error::Uscc { .. }
+            | yinxin_licence::Error::CitizenId(_)
+            | yinxin_licence::Error::Identifier { .. }
+            | yinxin_licence::Error::IdentifierCheck { .. }) => Problem::invalid("licence.invalid", e.to_string(), vec![]),
+            // Rendering, sealing, time-stamping, the catalogue: the service's own trouble.
+            e => Problem::internal(e),
+        }
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, Problem>;

@@ -1,0 +1,9 @@
+//! The API's handlers, one module per resource.
+
+pub mod admin;
+pub mod holders;
+pub mod licences;
+pub mod materials;
+pub mod misc;
+pub mod seals;
+pub mod verify;

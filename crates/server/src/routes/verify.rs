@@ -1,0 +1,188 @@
+//! Verification: an uploaded file, or a licence by identifier → the shared report with the
+//! licence's live status folded in, and a receipt signed by the service (SM2) that the caller
+//! can keep as evidence.
+
+use crate::app::{App, Caller, Path, Query, Upload, random_hex, safe_name};
+use crate::problem::{ApiResult, Problem};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use yinxin_gm::sm3::sm3;
+use yinxin_pki::Indication;
+use yinxin_pki::chain::RevocationPolicy;
+use yinxin_pki::report::{Check, Report, SubIndication};
+use yinxin_seal::verify::{At, VerifyOptions};
+use yinxin_store::repo;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyQuery {
+    name: Option<String>,
+}
+
+/// A signed receipt.
+#[derive(Serialize)]
+pub struct Receipt {
+    /// The signed text (base64 of UTF-8 JSON): what was verified, when, and the whole report.
+    payload: String,
+    /// SM2 signature (DER, base64) over the payload bytes, user ID 1234567812345678.
+    signature: String,
+    /// The service's certificate (PEM).
+    certificate: String,
+}
+
+fn indication_name(i: Indication) -> &'static str {
+    match i {
+        Indication::Passed => "PASSED",
+        Indication::Failed => "FAILED",
+        Indication::Indeterminate => "INDETERMINATE",
+    }
+}
+
+/// Fold the licence's live status (and a 加注件's expiry) into the report.
+fn status_check(l: &repo::Licence) -> Check {
+    let reason = l.status_reason.clone().unwrap_or_default();
+    match l.status.as_str() {
+        "valid" => Check::pass("licence.status", format!("证照 {} 状态有效", l.identifier), format!("licence {} is valid", l.identifier)),
+        "revoked" => Check::fail(
+            "licence.status",
+            SubIndication::Revoked,
+            format!("证照 {} 已撤销：{reason}", l.identifier),
+            format!("licence {} was revoked: {reason}", l.identifier),
+        ),
+        "suspended" => Check::indeterminate(
+            "licence.status",
+            SubIndication::TryLater,
+            format!("证照 {} 已暂停使用：{reason}", l.identifier),
+            format!("licence {} is suspended: {reason}", l.identifier),
+        ),
+        other => Check::fail(
+            "licence.status",
+            SubIndication::SigConstraintsFailure,
+            format!("证照 {} 已被新版本替代（{}）", l.identifier, l.superseded_by.clone().unwrap_or_default()),
+            format!("licence {} is {other}: replaced by {}", l.identifier, l.superseded_by.clone().unwrap_or_default()),
+        ),
+    }
+}
+
+fn annotation_check(a: &repo::Annotation) -> Check {
+    let today = time::OffsetDateTime::now_utc().date();
+    match yinxin_licence::catalogue::parse_date(&a.expires) {
+        Some(d) if d >= today => Check::pass(
+            "licence.annotation",
+            format!("加注件：仅供{}用于{}，{}前有效", a.user_name, a.use_cause, a.expires),
+            format!("annotated copy for {} ({}), usable until {}", a.user_name, a.use_cause, a.expires),
+        ),
+        _ => Check::fail(
+            "licence.annotation",
+            SubIndication::Expired,
+            format!("加注件已于{}过期", a.expires),
+            format!("the annotated copy expired on {}", a.expires),
+        ),
+    }
+}
+
+/// Verify bytes with the service's trust, intermediates and current CRLs.
+pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<Option<Report>> {
+    let crls = app.crls().await?;
+    let app2 = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let opts = VerifyOptions {
+            trust: &app2.keys.trust,
+            seal_authorities: None,
+            intermediates: &app2.keys.chain,
+            crls: &crls,
+            revocation: RevocationPolicy::IfAvailable,
+            at: At::Now,
+            now: time::OffsetDateTime::now_utc(),
+        };
+        yinxin_doc::stamp::verify_any(&bytes, None, &opts)
+    })
+    .await
+    .map_err(Problem::internal)
+}
+
+async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<String>, mut report: Report, licence: Option<&repo::Licence>) -> ApiResult<Response> {
+    report.conclude();
+    let indication = indication_name(report.indication);
+    app.metrics.verification(report.kind, indication);
+    let receipt_id = format!("rcpt-{}", random_hex(12));
+    let verified_at = yinxin_pki::time::format_instant(time::OffsetDateTime::now_utc());
+    let licence_json = licence.map(|l| {
+        json!({"identifier": l.identifier, "status": l.status, "reason": l.status_reason, "superseded_by": l.superseded_by})
+    });
+    let payload = serde_json::to_vec(&json!({
+        "receipt_id": receipt_id,
+        "verified_at": verified_at,
+        "subject": subject,
+        "subject_sm3": subject_sm3,
+        "indication": indication,
+        "licence": licence_json,
+        "report": report,
+    }))
+    .map_err(Problem::internal)?;
+    let (cert, signer) = &app.keys.service;
+    let sig = signer.sign(&payload).map_err(Problem::internal)?;
+    app.metrics.signed("receipt", 1);
+    app.audit_now(
+        caller,
+        "verify",
+        subject,
+        licence.map(|l| l.holder_code.as_str()),
+        json!({"indication": indication, "receipt": receipt_id, "kind": report.kind}),
+    )
+    .await?;
+    Ok(axum::Json(json!({
+        "indication": indication,
+        "report": report,
+        "licence": licence_json,
+        "receipt": Receipt { payload: B64.encode(&payload), signature: B64.encode(sig.to_der()), certificate: cert.to_pem() },
+    }))
+    .into_response())
+}
+
+/// POST /v1/verify: the file as the body.
+pub async fn verify_upload(State(app): State<App>, caller: Caller, Query(q): Query<VerifyQuery>, Upload(bytes): Upload) -> ApiResult<Response> {
+    let name = safe_name(q.name.as_deref(), "upload")?;
+    let digest = sm3(&bytes).to_hex();
+    let mut report = verify_bytes(&app, bytes)
+        .await?
+        .ok_or_else(|| Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![]))?;
+    report.location = Some(name);
+    // A licence or 加注件 this service issued: fold in its live status.
+    let mut licence = repo::licence_by_digest(&app.db, &digest).await?;
+    if licence.is_none()
+        && let Some(a) = repo::annotation_by_digest(&app.db, &digest).await?
+    {
+        report.checks.push(annotation_check(&a));
+        licence = repo::licence(&app.db, &a.identifier).await?;
+    }
+    if let Some(l) = &licence {
+        report.checks.push(status_check(l));
+    }
+    answer(&app, &caller, &format!("sm3:{digest}"), Some(digest.clone()), report, licence.as_ref()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ByIdQuery {
+    format: Option<String>,
+}
+
+/// GET /v1/verify/licences/{id}: verify the stored licence (OFD by default) and its status.
+pub async fn verify_licence(State(app): State<App>, caller: Caller, Path(id): Path<String>, Query(q): Query<ByIdQuery>) -> ApiResult<Response> {
+    let l = repo::licence(&app.db, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
+    let digest = match q.format.as_deref().unwrap_or("ofd") {
+        "ofd" => &l.ofd_sm3,
+        "pdf" => &l.pdf_sm3,
+        _ => return Err(Problem::bad_request("bad_format", "format is ofd or pdf")),
+    };
+    let bytes = app.blobs.get(digest).await?;
+    let mut report = verify_bytes(&app, bytes.into()).await?.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
+    report.location = Some(id.clone());
+    report.checks.push(status_check(&l));
+    answer(&app, &caller, &id, Some(digest.clone()), report, Some(&l)).await
+}

@@ -1,0 +1,138 @@
+//! The document store: bytes kept by their SM3 digest, so identical bytes are stored once and a
+//! read proves the bytes are those that were stored.
+
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use yinxin_gm::sm3::sm3;
+
+/// A content-addressed store. The local directory is the default; an S3-compatible object store
+/// implements the same four calls (put is idempotent by construction: the key is the digest).
+#[async_trait::async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Store bytes; returns their SM3 digest (hex). Storing the same bytes again is a no-op.
+    async fn put(&self, bytes: &[u8]) -> Result<String>;
+    /// Read bytes by digest, verifying them.
+    async fn get(&self, digest: &str) -> Result<Vec<u8>>;
+    /// Delete a blob (absent is fine).
+    async fn delete(&self, digest: &str) -> Result<()>;
+    /// Every stored digest with its modification time.
+    async fn list(&self) -> Result<Vec<(String, SystemTime)>>;
+}
+
+/// Blobs in a local directory: `DIR/ab/abcdef…` (the digest's first two hex digits fan out),
+/// written to a temporary file, fsynced and renamed into place.
+pub struct LocalBlobs {
+    dir: PathBuf,
+}
+
+fn valid_digest(d: &str) -> bool {
+    d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl LocalBlobs {
+    /// A store under `dir` (created).
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir.join("tmp"))?;
+        Ok(Self { dir: dir.to_path_buf() })
+    }
+
+    fn path(&self, digest: &str) -> Result<PathBuf> {
+        if !valid_digest(digest) {
+            return Err(Error::NotFound(format!("document {digest:?}")));
+        }
+        Ok(self.dir.join(&digest[..2]).join(digest))
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for LocalBlobs {
+    async fn put(&self, bytes: &[u8]) -> Result<String> {
+        let digest = sm3(bytes).to_hex();
+        let path = self.path(&digest)?;
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(digest);
+        }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let tmp = self.dir.join("tmp").join(format!("{digest}.{}", std::process::id()));
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            std::fs::create_dir_all(&dir)?;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            std::fs::File::open(&dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+        Ok(digest)
+    }
+
+    async fn get(&self, digest: &str) -> Result<Vec<u8>> {
+        let path = self.path(digest)?;
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NotFound(format!("document {digest}")));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if sm3(&bytes).to_hex() != digest {
+            return Err(Error::Corrupt(digest.to_string()));
+        }
+        Ok(bytes)
+    }
+
+    async fn delete(&self, digest: &str) -> Result<()> {
+        match tokio::fs::remove_file(self.path(digest)?).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<(String, SystemTime)>> {
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<Vec<(String, SystemTime)>> {
+            let mut out = Vec::new();
+            for fan in std::fs::read_dir(&dir)? {
+                let fan = fan?;
+                if fan.file_name() == "tmp" || !fan.file_type()?.is_dir() {
+                    continue;
+                }
+                for f in std::fs::read_dir(fan.path())? {
+                    let f = f?;
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    if valid_digest(&name) {
+                        out.push((name, f.metadata()?.modified()?));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?
+        .map_err(Error::Io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_once_and_verifies_reads() {
+        let d = tempfile::tempdir().unwrap();
+        let s = LocalBlobs::open(d.path()).unwrap();
+        let a = s.put(b"hello").await.unwrap();
+        assert_eq!(a, s.put(b"hello").await.unwrap());
+        assert_eq!(s.list().await.unwrap().len(), 1);
+        assert_eq!(s.get(&a).await.unwrap(), b"hello");
+        std::fs::write(d.path().join(&a[..2]).join(&a), b"hellO").unwrap();
+        assert!(matches!(s.get(&a).await, Err(Error::Corrupt(_))));
+        assert!(matches!(s.get("../../etc/passwd").await, Err(Error::NotFound(_))));
+        s.delete(&a).await.unwrap();
+        assert!(matches!(s.get(&a).await, Err(Error::NotFound(_))));
+    }
+}

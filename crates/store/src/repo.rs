@@ -1,0 +1,833 @@
+//! Rows and the queries on them. Every write takes the caller's [`Tx`] so that the row, its
+//! audit entry and its idempotency record commit together.
+
+use crate::{Db, Result, Tx};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+macro_rules! get {
+    ($r:expr, $c:literal) => {
+        $r.try_get($c)?
+    };
+}
+
+/// An API client.
+#[derive(Debug, Clone, Serialize)]
+pub struct Client {
+    /// Its id.
+    pub id: String,
+    /// `department`, `seal_authority`, `officer`, `holder`, `admin`.
+    pub role: String,
+    /// A display name.
+    pub name: String,
+    /// Whom it acts for: a department's USCC, a holder's code, an officer's number.
+    pub principal: String,
+    /// Created (Unix seconds).
+    pub created: i64,
+    /// Disabled.
+    pub disabled: bool,
+    /// SHA-256 (hex) of its TLS client certificate, when it authenticates with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_sha256: Option<String>,
+}
+
+fn client(r: &AnyRow) -> Result<Client> {
+    Ok(Client {
+        id: get!(r, "id"),
+        role: get!(r, "role"),
+        name: get!(r, "name"),
+        principal: get!(r, "principal"),
+        created: get!(r, "created"),
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        cert_sha256: get!(r, "cert_sha256"),
+    })
+}
+
+const CLIENT_COLS: &str = "id, role, name, principal, created, disabled, cert_sha256";
+
+/// Insert a client with the SM3 of its token.
+pub async fn insert_client(tx: &mut Tx, c: &Client, token_sm3: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clients (id, role, name, principal, token_sm3, cert_sha256, created, disabled) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0)",
+    )
+    .bind(&c.id)
+    .bind(&c.role)
+    .bind(&c.name)
+    .bind(&c.principal)
+    .bind(token_sm3)
+    .bind(&c.cert_sha256)
+    .bind(c.created)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The live client whose token has this SM3 digest.
+pub async fn client_by_token(db: &Db, token_sm3: &str) -> Result<Option<Client>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE token_sm3 = $1 AND disabled = 0")))
+        .bind(token_sm3)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(client).transpose()
+}
+
+/// The live client whose TLS certificate has this SHA-256 digest.
+pub async fn client_by_cert(db: &Db, cert_sha256: &str) -> Result<Option<Client>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE cert_sha256 = $1 AND disabled = 0")))
+        .bind(cert_sha256)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(client).transpose()
+}
+
+/// Clients after `after` (by id).
+pub async fn list_clients(db: &Db, after: &str, limit: i64) -> Result<Vec<Client>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE id > $1 ORDER BY id LIMIT $2")))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(client).collect()
+}
+
+/// Disable a client; false when there is none.
+pub async fn disable_client(tx: &mut Tx, id: &str) -> Result<bool> {
+    let r = sqlx::query("UPDATE clients SET disabled = 1 WHERE id = $1").bind(id).execute(tx.conn()).await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Whether any admin client exists.
+pub async fn has_admin(db: &Db) -> Result<bool> {
+    Ok(sqlx::query("SELECT id FROM clients WHERE role = 'admin' AND disabled = 0 LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?
+        .is_some())
+}
+
+/// An issuing department.
+#[derive(Debug, Clone)]
+pub struct Department {
+    /// USCC.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Its signing certificate (DER).
+    pub cert: Vec<u8>,
+    /// Its key, wrapped under the key-encryption key.
+    pub key_wrapped: Vec<u8>,
+    /// The licence type codes it may issue.
+    pub types: Vec<String>,
+}
+
+fn department(r: &AnyRow) -> Result<Department> {
+    let types: String = get!(r, "types");
+    Ok(Department {
+        code: get!(r, "code"),
+        name: get!(r, "name"),
+        cert: get!(r, "cert"),
+        key_wrapped: get!(r, "key_wrapped"),
+        types: serde_json::from_str(&types).unwrap_or_default(),
+    })
+}
+
+/// Insert or update a department.
+pub async fn put_department(tx: &mut Tx, d: &Department) -> Result<()> {
+    let types = serde_json::to_string(&d.types).unwrap_or_else(|_| "[]".into());
+    sqlx::query("DELETE FROM departments WHERE code = $1").bind(&d.code).execute(tx.conn()).await?;
+    sqlx::query("INSERT INTO departments (code, name, cert, key_wrapped, types) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&d.code)
+        .bind(&d.name)
+        .bind(&d.cert)
+        .bind(&d.key_wrapped)
+        .bind(types)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Every department.
+pub async fn departments(db: &Db) -> Result<Vec<Department>> {
+    let rows = sqlx::query("SELECT code, name, cert, key_wrapped, types FROM departments ORDER BY code")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(department).collect()
+}
+
+/// A key of the service itself (wrapped).
+pub async fn service_key(db: &Db, name: &str) -> Result<Option<(Option<Vec<u8>>, Vec<u8>)>> {
+    let r = sqlx::query("SELECT cert, key_wrapped FROM service_keys WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match r {
+        Some(r) => Some((get!(r, "cert"), get!(r, "key_wrapped"))),
+        None => None,
+    })
+}
+
+/// Store a key of the service (replacing one of the same name).
+pub async fn put_service_key(tx: &mut Tx, name: &str, cert: Option<&[u8]>, key_wrapped: &[u8]) -> Result<()> {
+    sqlx::query("DELETE FROM service_keys WHERE name = $1").bind(name).execute(tx.conn()).await?;
+    sqlx::query("INSERT INTO service_keys (name, cert, key_wrapped) VALUES ($1, $2, $3)")
+        .bind(name)
+        .bind(cert.map(<[u8]>::to_vec))
+        .bind(key_wrapped)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A licence as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Licence {
+    /// 证照标识.
+    pub identifier: String,
+    /// Type code.
+    pub type_code: String,
+    /// Issuing department's USCC.
+    pub issuer_code: String,
+    /// 持证主体代码.
+    pub holder_code: String,
+    /// 证照编号.
+    pub number: String,
+    /// Version.
+    pub version: i64,
+    /// `valid`, `suspended`, `revoked`, `superseded`.
+    pub status: String,
+    /// Why the status last changed.
+    pub status_reason: Option<String>,
+    /// When (Unix seconds).
+    pub status_changed: Option<i64>,
+    /// The version this one replaces.
+    pub supersedes: Option<String>,
+    /// The version that replaced this one.
+    pub superseded_by: Option<String>,
+    /// The GB/T 36903 metadata (JSON).
+    #[serde(skip)]
+    pub metadata: String,
+    /// SM3 of the sealed OFD.
+    pub ofd_sm3: String,
+    /// SM3 of the signed PDF.
+    pub pdf_sm3: String,
+    /// Issued (Unix seconds).
+    pub issued_at: i64,
+}
+
+const LICENCE_COLS: &str = "identifier, type_code, issuer_code, holder_code, number, version, status, status_reason, \
+     status_changed, supersedes, superseded_by, metadata, ofd_sm3, pdf_sm3, issued_at";
+
+fn licence_row(r: &AnyRow) -> Result<Licence> {
+    Ok(Licence {
+        identifier: get!(r, "identifier"),
+        type_code: get!(r, "type_code"),
+        issuer_code: get!(r, "issuer_code"),
+        holder_code: get!(r, "holder_code"),
+        number: get!(r, "number"),
+        version: get!(r, "version"),
+        status: get!(r, "status"),
+        status_reason: get!(r, "status_reason"),
+        status_changed: get!(r, "status_changed"),
+        supersedes: get!(r, "supersedes"),
+        superseded_by: get!(r, "superseded_by"),
+        metadata: get!(r, "metadata"),
+        ofd_sm3: get!(r, "ofd_sm3"),
+        pdf_sm3: get!(r, "pdf_sm3"),
+        issued_at: get!(r, "issued_at"),
+    })
+}
+
+/// Insert a licence.
+pub async fn insert_licence(tx: &mut Tx, l: &Licence) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO licences ({LICENCE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    )))
+    .bind(&l.identifier)
+    .bind(&l.type_code)
+    .bind(&l.issuer_code)
+    .bind(&l.holder_code)
+    .bind(&l.number)
+    .bind(l.version)
+    .bind(&l.status)
+    .bind(&l.status_reason)
+    .bind(l.status_changed)
+    .bind(&l.supersedes)
+    .bind(&l.superseded_by)
+    .bind(&l.metadata)
+    .bind(&l.ofd_sm3)
+    .bind(&l.pdf_sm3)
+    .bind(l.issued_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A licence by identifier.
+pub async fn licence(db: &Db, id: &str) -> Result<Option<Licence>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LICENCE_COLS} FROM licences WHERE identifier = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(licence_row).transpose()
+}
+
+/// A licence by identifier, read inside a transaction.
+pub async fn licence_tx(tx: &mut Tx, id: &str) -> Result<Option<Licence>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LICENCE_COLS} FROM licences WHERE identifier = $1")))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    r.as_ref().map(licence_row).transpose()
+}
+
+/// Which licences to list.
+#[derive(Debug, Clone, Default)]
+pub struct LicenceFilter<'a> {
+    /// Only this holder's.
+    pub holder_code: Option<&'a str>,
+    /// Only this issuer's.
+    pub issuer_code: Option<&'a str>,
+    /// Only this type.
+    pub type_code: Option<&'a str>,
+    /// Only these with this licence number.
+    pub number: Option<&'a str>,
+}
+
+/// Licences matching `f`, by identifier after `after`.
+pub async fn licences(db: &Db, f: &LicenceFilter<'_>, after: &str, limit: i64) -> Result<Vec<Licence>> {
+    let mut sql = format!("SELECT {LICENCE_COLS} FROM licences WHERE identifier > $1");
+    let mut binds: Vec<&str> = vec![after];
+    for (col, v) in
+        [("holder_code", f.holder_code), ("issuer_code", f.issuer_code), ("type_code", f.type_code), ("number", f.number)]
+    {
+        if let Some(v) = v {
+            binds.push(v);
+            sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+        }
+    }
+    sql.push_str(&format!(" ORDER BY identifier LIMIT ${}", binds.len() + 1));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).fetch_all(db.pool()).await?;
+    rows.iter().map(licence_row).collect()
+}
+
+/// Set a licence's status.
+pub async fn set_licence_status(tx: &mut Tx, id: &str, status: &str, reason: Option<&str>, at: i64) -> Result<()> {
+    sqlx::query("UPDATE licences SET status = $1, status_reason = $2, status_changed = $3 WHERE identifier = $4")
+        .bind(status)
+        .bind(reason)
+        .bind(at)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Mark a licence superseded by a newer version.
+pub async fn set_superseded(tx: &mut Tx, id: &str, by: &str, at: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE licences SET status = 'superseded', superseded_by = $1, status_reason = $2, status_changed = $3 \
+         WHERE identifier = $4",
+    )
+    .bind(by)
+    .bind(format!("re-issued as {by}"))
+    .bind(at)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The licence whose OFD or PDF has this digest.
+pub async fn licence_by_digest(db: &Db, sm3: &str) -> Result<Option<Licence>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LICENCE_COLS} FROM licences WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1")))
+        .bind(sm3)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(licence_row).transpose()
+}
+
+/// A 加注件.
+#[derive(Debug, Clone, Serialize)]
+pub struct Annotation {
+    /// Its id.
+    pub id: String,
+    /// The licence.
+    pub identifier: String,
+    /// 用证事由.
+    pub use_cause: String,
+    /// 用证方.
+    pub user_name: String,
+    /// Last day of use (YYYY-MM-DD).
+    pub expires: String,
+    /// Metadata JSON.
+    #[serde(skip)]
+    pub metadata: String,
+    /// SM3 of the OFD.
+    pub ofd_sm3: String,
+    /// SM3 of the PDF.
+    pub pdf_sm3: String,
+    /// Made (Unix seconds).
+    pub created: i64,
+}
+
+const ANNOTATION_COLS: &str = "id, identifier, use_cause, user_name, expires, metadata, ofd_sm3, pdf_sm3, created";
+
+fn annotation(r: &AnyRow) -> Result<Annotation> {
+    Ok(Annotation {
+        id: get!(r, "id"),
+        identifier: get!(r, "identifier"),
+        use_cause: get!(r, "use_cause"),
+        user_name: get!(r, "user_name"),
+        expires: get!(r, "expires"),
+        metadata: get!(r, "metadata"),
+        ofd_sm3: get!(r, "ofd_sm3"),
+        pdf_sm3: get!(r, "pdf_sm3"),
+        created: get!(r, "created"),
+    })
+}
+
+/// Insert a 加注件.
+pub async fn insert_annotation(tx: &mut Tx, a: &Annotation) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO annotations ({ANNOTATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
+        .bind(&a.id)
+        .bind(&a.identifier)
+        .bind(&a.use_cause)
+        .bind(&a.user_name)
+        .bind(&a.expires)
+        .bind(&a.metadata)
+        .bind(&a.ofd_sm3)
+        .bind(&a.pdf_sm3)
+        .bind(a.created)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A 加注件 by id.
+pub async fn annotation_by_id(db: &Db, id: &str) -> Result<Option<Annotation>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ANNOTATION_COLS} FROM annotations WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(annotation).transpose()
+}
+
+/// The 加注件 whose OFD or PDF has this digest.
+pub async fn annotation_by_digest(db: &Db, sm3: &str) -> Result<Option<Annotation>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ANNOTATION_COLS} FROM annotations WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1")))
+        .bind(sm3)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(annotation).transpose()
+}
+
+/// An e-seal record.
+#[derive(Debug, Clone, Serialize)]
+pub struct SealRecord {
+    /// Its id (the application's).
+    pub id: String,
+    /// The owning department's USCC.
+    pub owner_code: String,
+    /// The seal's name.
+    pub name: String,
+    /// The kind (`official`, `contract`, …).
+    pub kind: String,
+    /// Lifecycle state.
+    pub state: String,
+    /// The made seal (DER).
+    #[serde(skip)]
+    pub esl: Option<Vec<u8>>,
+    /// Its esID once made.
+    pub es_id: Option<String>,
+    /// The reason of the last change.
+    pub reason: Option<String>,
+    /// Applied (Unix seconds).
+    pub created: i64,
+    /// Last changed.
+    pub updated: i64,
+}
+
+const SEAL_COLS: &str = "id, owner_code, name, kind, state, esl, es_id, reason, created, updated";
+
+fn seal(r: &AnyRow) -> Result<SealRecord> {
+    Ok(SealRecord {
+        id: get!(r, "id"),
+        owner_code: get!(r, "owner_code"),
+        name: get!(r, "name"),
+        kind: get!(r, "kind"),
+        state: get!(r, "state"),
+        esl: get!(r, "esl"),
+        es_id: get!(r, "es_id"),
+        reason: get!(r, "reason"),
+        created: get!(r, "created"),
+        updated: get!(r, "updated"),
+    })
+}
+
+/// Insert a seal record.
+pub async fn insert_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO seals ({SEAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")))
+        .bind(&s.id)
+        .bind(&s.owner_code)
+        .bind(&s.name)
+        .bind(&s.kind)
+        .bind(&s.state)
+        .bind(&s.esl)
+        .bind(&s.es_id)
+        .bind(&s.reason)
+        .bind(s.created)
+        .bind(s.updated)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Update a seal's state (and its bytes once made).
+pub async fn update_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
+    sqlx::query("UPDATE seals SET state = $1, esl = $2, es_id = $3, reason = $4, updated = $5 WHERE id = $6")
+        .bind(&s.state)
+        .bind(&s.esl)
+        .bind(&s.es_id)
+        .bind(&s.reason)
+        .bind(s.updated)
+        .bind(&s.id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A seal by id, inside a transaction.
+pub async fn seal_tx(tx: &mut Tx, id: &str) -> Result<Option<SealRecord>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1"))).bind(id).fetch_optional(tx.conn()).await?;
+    r.as_ref().map(seal).transpose()
+}
+
+/// A seal by id.
+pub async fn seal_by_id(db: &Db, id: &str) -> Result<Option<SealRecord>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1"))).bind(id).fetch_optional(db.pool()).await?;
+    r.as_ref().map(seal).transpose()
+}
+
+/// Seals, optionally of one owner, by id after `after`.
+pub async fn seals(db: &Db, owner: Option<&str>, after: &str, limit: i64) -> Result<Vec<SealRecord>> {
+    let rows = match owner {
+        Some(o) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE owner_code = $1 AND id > $2 ORDER BY id LIMIT $3")))
+                .bind(o)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(db.pool())
+                .await?
+        }
+        None => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id > $1 ORDER BY id LIMIT $2")))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?,
+    };
+    rows.iter().map(seal).collect()
+}
+
+/// The department's official seal most recently put in use (the one licences are sealed with).
+pub async fn issuing_seal(db: &Db, owner: &str) -> Result<Option<SealRecord>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SEAL_COLS} FROM seals WHERE owner_code = $1 AND kind = 'official' AND esl IS NOT NULL \
+         AND state IN ('in_use', 'suspended') ORDER BY updated DESC, id DESC LIMIT 1"
+    )))
+    .bind(owner)
+    .fetch_optional(db.pool())
+    .await?;
+    r.as_ref().map(seal).transpose()
+}
+
+/// A sealed or signed material.
+#[derive(Debug, Clone, Serialize)]
+pub struct Material {
+    /// Its id.
+    pub id: String,
+    /// The client that had it sealed or signed.
+    pub owner: String,
+    /// Its file name.
+    pub name: String,
+    /// `pdf`, `ofd`, or `p7s` (detached signature).
+    pub format: String,
+    /// SM3 of the sealed or signed bytes.
+    pub sm3: String,
+    /// SM3 of the bytes handed in.
+    pub source_sm3: String,
+    /// The seal or signer used.
+    pub signed_by: String,
+    /// When.
+    pub created: i64,
+}
+
+const MATERIAL_COLS: &str = "id, owner, name, format, sm3, source_sm3, signed_by, created";
+
+fn material(r: &AnyRow) -> Result<Material> {
+    Ok(Material {
+        id: get!(r, "id"),
+        owner: get!(r, "owner"),
+        name: get!(r, "name"),
+        format: get!(r, "format"),
+        sm3: get!(r, "sm3"),
+        source_sm3: get!(r, "source_sm3"),
+        signed_by: get!(r, "signed_by"),
+        created: get!(r, "created"),
+    })
+}
+
+/// Insert a material.
+pub async fn insert_material(tx: &mut Tx, m: &Material) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO materials ({MATERIAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")))
+        .bind(&m.id)
+        .bind(&m.owner)
+        .bind(&m.name)
+        .bind(&m.format)
+        .bind(&m.sm3)
+        .bind(&m.source_sm3)
+        .bind(&m.signed_by)
+        .bind(m.created)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A material by id.
+pub async fn material_by_id(db: &Db, id: &str) -> Result<Option<Material>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {MATERIAL_COLS} FROM materials WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(material).transpose()
+}
+
+/// A person's signing certificate record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signer {
+    /// Its id.
+    pub id: String,
+    /// The person's citizen ID (the holder code).
+    pub holder_code: String,
+    /// The person's name.
+    pub name: String,
+    /// `applied`, `issued`, `cancelled`.
+    pub state: String,
+    /// The certificate (DER) once issued.
+    #[serde(skip)]
+    pub cert: Option<Vec<u8>>,
+    /// The key, wrapped.
+    #[serde(skip)]
+    pub key_wrapped: Option<Vec<u8>>,
+    /// Certificate serial (hex).
+    pub serial: Option<String>,
+    /// Applied.
+    pub created: i64,
+    /// Cancelled (注销).
+    pub cancelled: Option<i64>,
+}
+
+const SIGNER_COLS: &str = "id, holder_code, name, state, cert, key_wrapped, serial, created, cancelled";
+
+fn signer(r: &AnyRow) -> Result<Signer> {
+    Ok(Signer {
+        id: get!(r, "id"),
+        holder_code: get!(r, "holder_code"),
+        name: get!(r, "name"),
+        state: get!(r, "state"),
+        cert: get!(r, "cert"),
+        key_wrapped: get!(r, "key_wrapped"),
+        serial: get!(r, "serial"),
+        created: get!(r, "created"),
+        cancelled: get!(r, "cancelled"),
+    })
+}
+
+/// Insert a signer.
+pub async fn insert_signer(tx: &mut Tx, s: &Signer) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO signers ({SIGNER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
+        .bind(&s.id)
+        .bind(&s.holder_code)
+        .bind(&s.name)
+        .bind(&s.state)
+        .bind(&s.cert)
+        .bind(&s.key_wrapped)
+        .bind(&s.serial)
+        .bind(s.created)
+        .bind(s.cancelled)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Update a signer.
+pub async fn update_signer(tx: &mut Tx, s: &Signer) -> Result<()> {
+    sqlx::query("UPDATE signers SET state = $1, cert = $2, key_wrapped = $3, serial = $4, cancelled = $5 WHERE id = $6")
+        .bind(&s.state)
+        .bind(&s.cert)
+        .bind(&s.key_wrapped)
+        .bind(&s.serial)
+        .bind(s.cancelled)
+        .bind(&s.id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A signer by id, inside a transaction.
+pub async fn signer_tx(tx: &mut Tx, id: &str) -> Result<Option<Signer>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNER_COLS} FROM signers WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    r.as_ref().map(signer).transpose()
+}
+
+/// A signer by id.
+pub async fn signer_by_id(db: &Db, id: &str) -> Result<Option<Signer>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNER_COLS} FROM signers WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    r.as_ref().map(signer).transpose()
+}
+
+/// Signers, optionally of one holder.
+pub async fn signers(db: &Db, holder: Option<&str>, after: &str, limit: i64) -> Result<Vec<Signer>> {
+    let rows = match holder {
+        Some(h) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SIGNER_COLS} FROM signers WHERE holder_code = $1 AND id > $2 ORDER BY id LIMIT $3"
+        )))
+        .bind(h)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?,
+        None => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNER_COLS} FROM signers WHERE id > $1 ORDER BY id LIMIT $2")))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?,
+    };
+    rows.iter().map(signer).collect()
+}
+
+/// Certificates cancelled (注销): serial (hex) and when, for the CRL.
+pub async fn cancelled_serials(db: &Db) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT serial, cancelled FROM signers WHERE state = 'cancelled' AND serial IS NOT NULL")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|r| Ok((get!(r, "serial"), r.try_get::<Option<i64>, _>("cancelled")?.unwrap_or(0)))).collect()
+}
+
+/// A consent (用证授权).
+#[derive(Debug, Clone, Serialize)]
+pub struct Consent {
+    /// Its id.
+    pub id: String,
+    /// The holder.
+    pub holder_code: String,
+    /// The department allowed.
+    pub department_code: String,
+    /// The licence type.
+    pub type_code: String,
+    /// The use-cause.
+    pub use_cause: String,
+    /// Until (Unix seconds).
+    pub until_ts: i64,
+    /// Given.
+    pub created: i64,
+    /// Revoked, when.
+    pub revoked: Option<i64>,
+}
+
+const CONSENT_COLS: &str = "id, holder_code, department_code, type_code, use_cause, until_ts, created, revoked";
+
+fn consent(r: &AnyRow) -> Result<Consent> {
+    Ok(Consent {
+        id: get!(r, "id"),
+        holder_code: get!(r, "holder_code"),
+        department_code: get!(r, "department_code"),
+        type_code: get!(r, "type_code"),
+        use_cause: get!(r, "use_cause"),
+        until_ts: get!(r, "until_ts"),
+        created: get!(r, "created"),
+        revoked: get!(r, "revoked"),
+    })
+}
+
+/// Insert a consent.
+pub async fn insert_consent(tx: &mut Tx, c: &Consent) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO consents ({CONSENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")))
+        .bind(&c.id)
+        .bind(&c.holder_code)
+        .bind(&c.department_code)
+        .bind(&c.type_code)
+        .bind(&c.use_cause)
+        .bind(c.until_ts)
+        .bind(c.created)
+        .bind(c.revoked)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// A holder's consents.
+pub async fn consents(db: &Db, holder: &str, after: &str, limit: i64) -> Result<Vec<Consent>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONSENT_COLS} FROM consents WHERE holder_code = $1 AND id > $2 ORDER BY id LIMIT $3"
+    )))
+    .bind(holder)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(consent).collect()
+}
+
+/// Revoke a holder's consent; false when it is not theirs or already revoked.
+pub async fn revoke_consent(tx: &mut Tx, holder: &str, id: &str, at: i64) -> Result<bool> {
+    let r = sqlx::query("UPDATE consents SET revoked = $1 WHERE id = $2 AND holder_code = $3 AND revoked IS NULL")
+        .bind(at)
+        .bind(id)
+        .bind(holder)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// A live consent for this department, holder and type at `now`.
+pub async fn live_consent(db: &Db, department: &str, holder: &str, type_code: &str, now: i64) -> Result<Option<Consent>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONSENT_COLS} FROM consents WHERE department_code = $1 AND holder_code = $2 AND type_code = $3 \
+         AND revoked IS NULL AND until_ts > $4 ORDER BY until_ts DESC LIMIT 1"
+    )))
+    .bind(department)
+    .bind(holder)
+    .bind(type_code)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    r.as_ref().map(consent).transpose()
+}
+
+/// Every document digest a row refers to (the live references of the document store).
+pub async fn referenced_digests(db: &Db) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for sql in [
+        "SELECT ofd_sm3 AS d FROM licences",
+        "SELECT pdf_sm3 AS d FROM licences",
+        "SELECT ofd_sm3 AS d FROM annotations",
+        "SELECT pdf_sm3 AS d FROM annotations",
+        "SELECT sm3 AS d FROM materials",
+    ] {
+        for r in sqlx::query(sql).fetch_all(db.pool()).await? {
+            out.insert(r.try_get::<String, _>("d")?);
+        }
+    }
+    Ok(out)
+}
