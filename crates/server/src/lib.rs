@@ -43,8 +43,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/licences"),
     ("GET", "/v1/licences"),
     ("GET", "/v1/licences/{id}"),
-    ("GET", "/v1/licences/{id}/{format}"),
-    ("POST", "/v1/licences/{id}/{action}"),
+    ("GET", "/v1/licences/{id}/ofd"),
+    ("GET", "/v1/licences/{id}/pdf"),
+    ("POST", "/v1/licences/{id}/suspend"),
+    ("POST", "/v1/licences/{id}/resume"),
+    ("POST", "/v1/licences/{id}/revoke"),
     ("GET", "/v1/licences/{id}/versions"),
     ("POST", "/v1/licences/{id}/reissue"),
     ("POST", "/v1/licences/{id}/annotations"),
@@ -98,7 +101,11 @@ pub fn router(app: App) -> Router {
         .route("/v1/licences/{id}/versions", get(licences::versions))
         .route("/v1/licences/{id}/reissue", post(licences::reissue))
         .route("/v1/licences/{id}/annotations", post(licences::annotate))
-        .route("/v1/licences/{id}/{format}", get(licences::download).post(licences::change_status))
+        .route("/v1/licences/{id}/ofd", get(licences::download_ofd))
+        .route("/v1/licences/{id}/pdf", get(licences::download_pdf))
+        .route("/v1/licences/{id}/suspend", post(licences::suspend))
+        .route("/v1/licences/{id}/resume", post(licences::resume))
+        .route("/v1/licences/{id}/revoke", post(licences::revoke))
         .route("/v1/annotations/{id}/{format}", get(licences::annotation_download))
         .route("/v1/status/{id}", get(licences::status))
         .route("/v1/seals", post(seals::apply).get(seals::list))
@@ -240,8 +247,8 @@ async fn dev_clients(app: &App) -> Result<(), String> {
     add("officer".into(), serde_json::json!({"id": c.id, "token": t}));
     let (c, t) = mk(app::role::HOLDER, "云南某某科技有限公司".into(), "91530100MA6K0X123J".into()).await?;
     add("holder".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "91530100MA6K0X123J"}));
-    let (c, t) = mk(app::role::HOLDER, "张三".into(), "530102199001011234".into()).await?;
-    add("person".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "530102199001011234"}));
+    let (c, t) = mk(app::role::HOLDER, "张三".into(), "530102199001011231".into()).await?;
+    add("person".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "530102199001011231"}));
     let file = app.cfg.data_dir.join("dev-credentials.json");
     let text = serde_json::to_string_pretty(&serde_json::Value::Object(out)).map_err(|e| e.to_string())?;
     keys::write_private(&file, text.as_bytes())?;

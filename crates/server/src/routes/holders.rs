@@ -159,7 +159,7 @@ pub async fn lookup(State(app): State<App>, caller: Caller, Query(q): Query<Look
             let t = app.catalogue.get(t).map(|t| t.type_code.clone()).unwrap_or_else(|| t.clone());
             let f = LicenceFilter { holder_code: Some(h), type_code: Some(&t), ..Default::default() };
             let all = repo::licences(&app.db, &f, "", 1000).await?;
-            all.into_iter().filter(|l| l.status != "superseded").max_by_key(|l| l.version)
+            all.into_iter().filter(|l| l.status != "superseded").max_by_key(|l| (l.status == "valid", l.issued_at, l.version))
         }
         _ => return Err(Problem::bad_request("bad_lookup", "give identifier, or holder_code and type_code")),
     };

@@ -223,14 +223,19 @@ pub fn file_response(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response
         .into_response()
 }
 
-/// GET /v1/licences/{id}/ofd and /pdf
-pub async fn download(State(app): State<App>, caller: Caller, Path((id, format)): Path<(String, String)>) -> ApiResult<Response> {
+/// GET /v1/licences/{id}/ofd
+pub async fn download_ofd(state: State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    download(state, caller, id, "ofd").await
+}
+
+/// GET /v1/licences/{id}/pdf
+pub async fn download_pdf(state: State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    download(state, caller, id, "pdf").await
+}
+
+async fn download(State(app): State<App>, caller: Caller, id: String, format: &str) -> ApiResult<Response> {
     let l = readable(&app, &caller, &id).await?;
-    let (digest, mime) = match format.as_str() {
-        "ofd" => (&l.ofd_sm3, "application/ofd"),
-        "pdf" => (&l.pdf_sm3, "application/pdf"),
-        _ => return Err(Problem::not_found("no such format: ofd or pdf")),
-    };
+    let (digest, mime) = if format == "ofd" { (&l.ofd_sm3, "application/ofd") } else { (&l.pdf_sm3, "application/pdf") };
     let bytes = app.blobs.get(digest).await?;
     Ok(file_response(bytes, mime, &format!("{id}.{format}")))
 }
@@ -241,12 +246,27 @@ pub struct ReasonBody {
     reason: String,
 }
 
-/// POST /v1/licences/{id}/{suspend|resume|revoke}
-pub async fn change_status(
+/// POST /v1/licences/{id}/suspend
+pub async fn suspend(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+    change_status(state, caller, headers, id, "suspend", body).await
+}
+
+/// POST /v1/licences/{id}/resume
+pub async fn resume(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+    change_status(state, caller, headers, id, "resume", body).await
+}
+
+/// POST /v1/licences/{id}/revoke
+pub async fn revoke(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+    change_status(state, caller, headers, id, "revoke", body).await
+}
+
+async fn change_status(
     State(app): State<App>,
     caller: Caller,
     headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
+    id: String,
+    action: &str,
     JsonBody(body, raw): JsonBody<ReasonBody>,
 ) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT])?;
@@ -254,7 +274,7 @@ pub async fn change_status(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(Problem::invalid("bad_reason", "a reason is required (at most 500 characters)", vec![]));
     }
-    let (from, to): (&[&str], &str) = match action.as_str() {
+    let (from, to): (&[&str], &str) = match action {
         "suspend" => (&["valid"], "suspended"),
         "resume" => (&["suspended"], "valid"),
         "revoke" => (&["valid", "suspended"], "revoked"),
