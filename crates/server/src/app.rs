@@ -357,6 +357,15 @@ async fn body_bytes(req: Request, limit: usize) -> ApiResult<Bytes> {
     })
 }
 
+/// An optional query parameter: when present, 1..=max characters.
+pub fn param<'a>(name: &str, v: &'a Option<String>, max: usize) -> ApiResult<Option<&'a str>> {
+    match v.as_deref() {
+        None => Ok(None),
+        Some(x) if !x.is_empty() && x.chars().count() <= max => Ok(Some(x)),
+        Some(_) => Err(Problem::bad_request("bad_query", format!("{name}: 1–{max} characters"))),
+    }
+}
+
 /// A file name given by a client: a plain name, no paths, no control characters.
 pub fn safe_name(name: Option<&str>, default: &str) -> ApiResult<String> {
     let Some(n) = name else { return Ok(default.to_string()) };
@@ -460,8 +469,9 @@ pub struct Page<T> {
 }
 
 impl PageQuery {
-    /// The limit, checked.
+    /// The limit, checked (and the cursor's length).
     pub fn limit(&self, app: &App) -> ApiResult<i64> {
+        self.check_cursor()?;
         let l = self.limit.unwrap_or(50);
         if !(1..=app.cfg.limits.page_max).contains(&l) {
             return Err(Problem::bad_request("bad_limit", format!("limit must be 1–{}", app.cfg.limits.page_max)));
@@ -470,7 +480,15 @@ impl PageQuery {
     }
     /// The cursor ("" for the first page).
     pub fn cursor(&self) -> &str {
-        self.cursor.as_deref().unwrap_or("")
+        self.cursor.as_deref().filter(|c| c.len() <= 200).unwrap_or("")
+    }
+
+    /// Check the cursor's length (part of [`PageQuery::limit`]'s checks for lists).
+    pub fn check_cursor(&self) -> ApiResult<()> {
+        if self.cursor.as_ref().is_some_and(|c| c.len() > 200) {
+            return Err(Problem::bad_request("bad_cursor", "cursor: at most 200 characters"));
+        }
+        Ok(())
     }
 }
 

@@ -146,7 +146,10 @@ pub struct AuditQuery {
 pub async fn audit_log(State(app): State<App>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
     caller.require(&[role::ADMIN])?;
     let limit = PageQuery { limit: q.limit, cursor: None }.limit(&app)?;
-    let after = q.after.unwrap_or(0).max(0);
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(Problem::bad_request("bad_query", "after: a sequence number (0 or more)"));
+    }
     let items = audit::list(&app.db, after, limit, None).await?;
     let next = (items.len() as i64 == limit).then(|| items.last().map(|c| c.entry.seq)).flatten();
     Ok(axum::Json(json!({"items": items, "next_after": next})).into_response())

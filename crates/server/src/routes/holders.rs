@@ -1,7 +1,7 @@
 //! Holders (持证主体): my licences, my usage log (用证记录), my consents (用证授权); and the
 //! cross-department lookup (用证) that those consents allow.
 
-use crate::app::{App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, audit_in, random_hex, role};
+use crate::app::{App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, audit_in, param, random_hex, role};
 use crate::problem::{ApiResult, Problem};
 use crate::routes::licences::LicenceView;
 use axum::extract::State;
@@ -25,7 +25,7 @@ pub async fn licences(State(app): State<App>, caller: Caller, Query(q): Query<Ho
     caller.require(&[role::HOLDER])?;
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
-    let f = LicenceFilter { holder_code: Some(caller.principal()), type_code: q.type_code.as_deref(), ..Default::default() };
+    let f = LicenceFilter { holder_code: Some(caller.principal()), type_code: param("type_code", &q.type_code, 40)?, ..Default::default() };
     let items: Vec<LicenceView> = repo::licences(&app.db, &f, page.cursor(), limit).await?.into_iter().map(LicenceView::from).collect();
     Ok(axum::Json(Page::of(items, limit, |l| l.identifier().to_string())).into_response())
 }
@@ -43,6 +43,7 @@ pub async fn usage(State(app): State<App>, caller: Caller, Query(q): Query<Usage
     caller.require(&[role::HOLDER])?;
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
+    page.check_cursor()?;
     let after: i64 = if page.cursor().is_empty() { 0 } else { page.cursor().parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))? };
     let items = audit::list(&app.db, after, limit, Some(caller.principal())).await?;
     let items: Vec<serde_json::Value> = items
@@ -153,6 +154,9 @@ pub async fn lookup(State(app): State<App>, caller: Caller, Query(q): Query<Look
     {
         return Err(Problem::bad_request("bad_legal_basis", "legal_basis: at most 200 characters"));
     }
+    param("identifier", &q.identifier, 200)?;
+    param("holder_code", &q.holder_code, 40)?;
+    param("type_code", &q.type_code, 40)?;
     let licence = match (&q.identifier, &q.holder_code, &q.type_code) {
         (Some(id), None, None) => repo::licence(&app.db, id).await?,
         (None, Some(h), Some(t)) => {
@@ -161,7 +165,7 @@ pub async fn lookup(State(app): State<App>, caller: Caller, Query(q): Query<Look
             let all = repo::licences(&app.db, &f, "", 1000).await?;
             all.into_iter().filter(|l| l.status != "superseded").max_by_key(|l| (l.status == "valid", l.issued_at, l.version))
         }
-        _ => return Err(Problem::bad_request("bad_lookup", "give identifier, or holder_code and type_code")),
+        _ => return Err(Problem::invalid("bad_lookup", "give identifier, or holder_code and type_code", vec![])),
     };
     let Some(l) = licence else {
         // Nothing to log against a holder; the refusal is logged as the caller's.

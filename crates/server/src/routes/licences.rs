@@ -1,6 +1,6 @@
 //! Licences: issue, read, download, suspend / resume / revoke, re-issue, versions, 加注件.
 
-use crate::app::{App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, audit_in, role};
+use crate::app::{App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, audit_in, param, role};
 use crate::problem::{ApiResult, Problem};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -194,9 +194,9 @@ pub async fn list(State(app): State<App>, caller: Caller, Query(q): Query<ListQu
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
     let f = LicenceFilter {
-        holder_code: q.holder_code.as_deref(),
+        holder_code: param("holder_code", &q.holder_code, 40)?,
         issuer_code: caller.is(role::DEPARTMENT).then(|| caller.principal()),
-        type_code: q.type_code.as_deref(),
+        type_code: param("type_code", &q.type_code, 40)?,
         number: None,
     };
     let items = repo::licences(&app.db, &f, page.cursor(), limit).await?;
