@@ -13,6 +13,9 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # PDF checks: poppler (pdfsig, pdftotext, pdftoppm) and qpdf.
 command -v pdfsig >/dev/null 2>&1 || need_apt+=(poppler-utils)
 command -v qpdf >/dev/null 2>&1 || need_apt+=(qpdf)
+# The service's tests run against PostgreSQL as well as SQLite.
+command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   apt-get update -qq
@@ -25,8 +28,28 @@ fi
 # OpenSSL 3 is the independent oracle of the interop tests.
 openssl version | grep -q '^OpenSSL 3' || { echo "the interop tests need the OpenSSL 3 CLI" >&2; exit 1; }
 
+# PostgreSQL on 127.0.0.1:5432 (trust auth for local connections), started when stopped.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  for v in $(ls /etc/postgresql); do pg_ctlcluster --skip-systemctl-redirect "$v" main start || true; done
+  for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null || {
+  echo "the service tests need PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres" >&2; exit 1; }
+
 cargo test --workspace --locked
+# schemathesis (PyPI) against the running service's /openapi.json, every check.
+bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
-YINXIN_SM2_BACKEND=software cargo test --workspace --locked
+YINXIN_SM2_BACKEND=software # PostgreSQL on 127.0.0.1:5432 (trust auth for local connections), started when stopped.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  for v in $(ls /etc/postgresql); do pg_ctlcluster --skip-systemctl-redirect "$v" main start || true; done
+  for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null || {
+  echo "the service tests need PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres" >&2; exit 1; }
+
+cargo test --workspace --locked
+# schemathesis (PyPI) against the running service's /openapi.json, every check.
+bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.
 cargo test --release --locked -p yinxin-gm --test vectors -- --ignored
