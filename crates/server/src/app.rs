@@ -46,8 +46,10 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Token buckets per client.
     pub buckets: Mutex<HashMap<String, (f64, Instant)>>,
-    /// The issuing CA's CRL: (cancelled count it was made for, CRL).
-    pub crl: RwLock<Option<(usize, Arc<Crl>, i64)>>,
+    /// The CRLs verification uses, cached.
+    pub crl: RwLock<Option<CrlCache>>,
+    /// Clients by token digest, cached for a few seconds.
+    pub clients: Mutex<HashMap<String, (Client, Instant)>>,
     /// Group-committed audit appends (verifications, lookups).
     pub audit_tx: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
     /// Set when shutting down: `/readyz` fails so load balancers drain the node.
@@ -128,7 +130,7 @@ where
                 .map(str::trim)
                 .filter(|t| !t.is_empty() && t.len() <= 200)
                 .ok_or_else(|| Problem::unauthenticated("use Authorization: Bearer TOKEN"))?;
-            repo_client_by_token(&app, token).await?
+            app.client_for_token(token).await?
         } else if let Some(PeerCert(Some(fp))) = parts.extensions.get::<PeerCert>() {
             yinxin_store::repo::client_by_cert(&app.db, fp).await?
         } else {
@@ -139,10 +141,6 @@ where
         parts.extensions.insert(Caller(client.clone()));
         Ok(Caller(client))
     }
-}
-
-async fn repo_client_by_token(app: &App, token: &str) -> ApiResult<Option<Client>> {
-    Ok(yinxin_store::repo::client_by_token(&app.db, &token_digest(token)).await?)
 }
 
 /// How tokens are stored: their SM3 digest (tokens are 256-bit random, so no salt is needed).
@@ -190,14 +188,26 @@ impl App {
         rx.await.map_err(|_| Problem::internal("the audit writer has stopped"))?.map_err(Problem::internal)
     }
 
-    /// The issuing CA's current CRL (persons' cancelled certificates), remade when one changes.
-    pub async fn issuing_crl(&self) -> ApiResult<Arc<Crl>> {
-        let cancelled = yinxin_store::repo::cancelled_serials(&self.db).await?;
-        if let Some((n, crl, made)) = self.crl.read().unwrap_or_else(|p| p.into_inner()).as_ref()
-            && *n == cancelled.len()
-            && now_ts() - made < 3600
+    /// The CRLs verification uses: the root's (from the key directory) and the issuing CA's,
+    /// made here from the cancelled (注销) signing certificates. The database is asked at most
+    /// every 15 s (a cancellation on this node clears the cache at once); the CRL is remade when
+    /// the list changes, and hourly.
+    pub async fn crls(&self) -> ApiResult<Arc<Vec<Crl>>> {
+        if let Some(c) = self.crl.read().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && c.checked.elapsed() < std::time::Duration::from_secs(15)
         {
-            return Ok(crl.clone());
+            return Ok(c.crls.clone());
+        }
+        let cancelled = yinxin_store::repo::cancelled_serials(&self.db).await?;
+        {
+            let mut guard = self.crl.write().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = guard.as_mut()
+                && c.cancelled == cancelled.len()
+                && now_ts() - c.made < 3600
+            {
+                c.checked = Instant::now();
+                return Ok(c.crls.clone());
+            }
         }
         let now = time::OffsetDateTime::now_utc();
         let revoked = cancelled
@@ -217,17 +227,57 @@ impl App {
             revoked,
         };
         let (ca, signer) = &self.keys.issuing_ca;
-        let crl = Arc::new(yinxin_pki::crl::issue_crl(&req, ca, signer.as_ref()).map_err(Problem::internal)?);
-        *self.crl.write().unwrap_or_else(|p| p.into_inner()) = Some((cancelled.len(), crl.clone(), now_ts()));
-        Ok(crl)
+        let crl = yinxin_pki::crl::issue_crl(&req, ca, signer.as_ref()).map_err(Problem::internal)?;
+        let mut all = self.keys.static_crls.clone();
+        all.push(crl);
+        let crls = Arc::new(all);
+        *self.crl.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(CrlCache { crls: crls.clone(), cancelled: cancelled.len(), made: now_ts(), checked: Instant::now() });
+        Ok(crls)
     }
 
-    /// The CRLs verification uses.
-    pub async fn crls(&self) -> ApiResult<Vec<Crl>> {
-        let mut v = self.keys.static_crls.clone();
-        v.push((*self.issuing_crl().await?).clone());
-        Ok(v)
+    /// The issuing CA's current CRL.
+    pub async fn issuing_crl(&self) -> ApiResult<Crl> {
+        let crls = self.crls().await?;
+        crls.last().cloned().ok_or_else(|| Problem::internal("no CRL"))
     }
+
+    /// Forget the cached CRLs (a certificate was just cancelled).
+    pub fn crl_changed(&self) {
+        *self.crl.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The client holding this token, from a 10-second cache or the database.
+    pub async fn client_for_token(&self, token: &str) -> ApiResult<Option<Client>> {
+        let digest = token_digest(token);
+        if let Some((c, at)) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(&digest)
+            && at.elapsed() < std::time::Duration::from_secs(10)
+        {
+            return Ok(Some(c.clone()));
+        }
+        let c = yinxin_store::repo::client_by_token(&self.db, &digest).await?;
+        let mut cache = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        if let Some(c) = &c {
+            cache.insert(digest, (c.clone(), Instant::now()));
+        }
+        Ok(c)
+    }
+
+    /// Forget cached clients (one was disabled).
+    pub fn clients_changed(&self) {
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The cached CRLs.
+pub struct CrlCache {
+    crls: Arc<Vec<Crl>>,
+    cancelled: usize,
+    made: i64,
+    checked: Instant,
 }
 
 /// An audit entry for `caller`.

@@ -94,6 +94,8 @@ pub struct Keys {
     pub issuing_ca: (Cert, Box<dyn Sm2Signer>),
     /// The service's own signer (verification receipts, audit checkpoints).
     pub service: (Cert, Box<dyn Sm2Signer>),
+    /// Its certificate as PEM (sent with every receipt).
+    pub service_pem: String,
     /// The time-stamp authority.
     pub tsa: TimeStampAuthority,
     /// Trust anchors.
@@ -225,11 +227,13 @@ pub async fn load(db: &Db, kek: &Kek, key_dir: &Path) -> Result<Keys, String> {
     if let Ok(b) = std::fs::read(key_dir.join("crl").join("root-ca.crl.pem")) {
         static_crls.push(Crl::from_pem_or_der(&b).map_err(|e| e.to_string())?);
     }
+    let service = take("service")?;
     Ok(Keys {
         departments,
         seal_maker: take("seal-maker")?,
         issuing_ca,
-        service: take("service")?,
+        service_pem: service.0.to_pem(),
+        service,
         tsa,
         trust,
         chain,

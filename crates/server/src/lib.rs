@@ -191,6 +191,7 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         metrics: metrics::Metrics::new(),
         buckets: Default::default(),
         crl: Default::default(),
+        clients: Default::default(),
         audit_tx,
         draining: Default::default(),
     }));

@@ -132,6 +132,7 @@ pub async fn disable_client(State(app): State<App>, caller: Caller, Path(id): Pa
     }
     audit_in(&mut tx, &caller, "client.disable", &id, None, json!({})).await?;
     tx.commit().await?;
+    app.clients_changed();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

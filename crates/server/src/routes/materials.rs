@@ -256,7 +256,9 @@ pub async fn cancel(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     s.key_wrapped = None;
     repo::update_signer(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, "signer.cancel", &id, Some(&s.holder_code), json!({"serial": s.serial})).await?;
-    idem.finish(&app, tx, StatusCode::OK, &s).await
+    let r = idem.finish(&app, tx, StatusCode::OK, &s).await;
+    app.crl_changed();
+    r
 }
 
 /// POST /v1/signers/{id}/sign: the person signs a material: a PDF gets an SM2 signature (GB/T

@@ -35,6 +35,7 @@ pub async fn trust(State(app): State<App>) -> Response {
 /// GET /v1/crl/issuing-ca (DER)
 pub async fn crl(State(app): State<App>) -> ApiResult<Response> {
     let crl = app.issuing_crl().await?;
+    let crl = &crl;
     Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], crl.der().to_vec()).into_response())
 }
 

@@ -114,18 +114,20 @@ async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<S
     let licence_json = licence.map(|l| {
         json!({"identifier": l.identifier, "status": l.status, "reason": l.status_reason, "superseded_by": l.superseded_by})
     });
-    let payload = serde_json::to_vec(&json!({
+    // The report is serialised once and placed, as is, in the signed payload and in the answer.
+    let report_json = serde_json::to_string(&report).map_err(Problem::internal)?;
+    let head = json!({
         "receipt_id": receipt_id,
         "verified_at": verified_at,
         "subject": subject,
         "subject_sm3": subject_sm3,
         "indication": indication,
         "licence": licence_json,
-        "report": report,
-    }))
-    .map_err(Problem::internal)?;
-    let (cert, signer) = &app.keys.service;
-    let sig = signer.sign(&payload).map_err(Problem::internal)?;
+    })
+    .to_string();
+    let payload = format!("{},\"report\":{report_json}}}", &head[..head.len() - 1]);
+    let (_, signer) = &app.keys.service;
+    let sig = signer.sign(payload.as_bytes()).map_err(Problem::internal)?;
     app.metrics.signed("receipt", 1);
     app.audit_now(
         caller,
@@ -135,13 +137,17 @@ async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<S
         json!({"indication": indication, "receipt": receipt_id, "kind": report.kind}),
     )
     .await?;
-    Ok(axum::Json(json!({
-        "indication": indication,
-        "report": report,
-        "licence": licence_json,
-        "receipt": Receipt { payload: B64.encode(&payload), signature: B64.encode(sig.to_der()), certificate: cert.to_pem() },
-    }))
-    .into_response())
+    let receipt = serde_json::to_string(&Receipt {
+        payload: B64.encode(payload.as_bytes()),
+        signature: B64.encode(sig.to_der()),
+        certificate: app.keys.service_pem.clone(),
+    })
+    .map_err(Problem::internal)?;
+    let body = format!(
+        "{{\"indication\":\"{indication}\",\"licence\":{},\"receipt\":{receipt},\"report\":{report_json}}}",
+        licence_json.map(|v| v.to_string()).unwrap_or_else(|| "null".into())
+    );
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// POST /v1/verify: the file as the body.
