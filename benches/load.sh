@@ -3,7 +3,7 @@
 # verifications per second of an uploaded sealed PDF and by identifier, issuances per second, with
 # p50 and p99 latency (wrk, from Debian), beside the in-process verification rate of the same PDF
 # measured in the same run (benches/examples/verify_rate.rs, 2 threads). Release builds.
-# Usage: bash benches/load.sh [SECONDS per measurement, default 10]
+# Usage: bash benches/load.sh [SECONDS per measurement, default 10]  (LOAD_ONLY=sqlite skips PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
@@ -65,6 +65,7 @@ run_one() { # label database-url
 }
 
 run_one sqlite ""
+[ "${LOAD_ONLY:-}" = sqlite ] && exit 0
 DB=yinxin_bench_$$
 psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $DB"
 run_one postgres "postgres://postgres@127.0.0.1:5432/$DB"

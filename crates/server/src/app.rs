@@ -242,6 +242,12 @@ impl App {
         crls.last().cloned().ok_or_else(|| Problem::internal("no CRL"))
     }
 
+    /// Run CPU-bound work (signing, verification) on the blocking pool, off the async threads.
+    /// (Limiting it to a few jobs per core was measured: slower under load, so it is not done.)
+    pub async fn cpu_work<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+        tokio::task::spawn_blocking(f).await.map_err(Problem::internal)
+    }
+
     /// Forget the cached CRLs (a certificate was just cancelled).
     pub fn crl_changed(&self) {
         *self.crl.write().unwrap_or_else(|p| p.into_inner()) = None;

@@ -76,7 +76,7 @@ async fn with_sealing<T: Send + 'static>(
     let seal = yinxin_seal::Seal::parse(seal_row.esl.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
     let app2 = app.clone();
     let code = dept_code.to_string();
-    tokio::task::spawn_blocking(move || {
+    app.cpu_work(move || {
         let d = app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
         let sealing = Sealing {
             seal: &seal,
@@ -87,8 +87,7 @@ async fn with_sealing<T: Send + 'static>(
         };
         work(&sealing).map_err(Problem::from)
     })
-    .await
-    .map_err(Problem::internal)?
+    .await?
 }
 
 fn verify_url(app: &App) -> String {

@@ -78,14 +78,13 @@ pub async fn seal(State(app): State<App>, caller: Caller, headers: HeaderMap, Qu
     let app2 = app.clone();
     let code = caller.principal().to_string();
     let input = bytes.clone();
-    let out = tokio::task::spawn_blocking(move || {
+    let out = app.cpu_work(move || {
         let d = app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
         let st = Stamper { seal: &seal, cert: &d.cert, chain: &app2.keys.chain, signer: d.signer.as_ref(), tsa: Some(&app2.keys.tsa) };
         st.seal(&input, &place, time::OffsetDateTime::now_utc())
             .map_err(|e| Problem::invalid("material.unsealable", format!("the material cannot be sealed: {e}"), vec![]))
     })
-    .await
-    .map_err(Problem::internal)??;
+    .await??;
     app.metrics.signed("material", 1);
     let f = if format == Format::Pdf { "pdf" } else { "ofd" };
     save_material(&app, &caller, idem, name, f, &bytes, out, seal_row.id, "material.seal").await
@@ -278,7 +277,7 @@ pub async fn sign(State(app): State<App>, caller: Caller, headers: HeaderMap, Pa
     let key = app_kek(&app)?.unwrap(&format!("signer:{}", s.id), s.key_wrapped.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
     let app2 = app.clone();
     let input = bytes.clone();
-    let (format, out) = tokio::task::spawn_blocking(move || -> ApiResult<(&'static str, Vec<u8>)> {
+    let (format, out) = app.cpu_work(move || -> ApiResult<(&'static str, Vec<u8>)> {
         let signer = default_provider().sm2_signer(&key, UserId::DEFAULT).map_err(Problem::internal)?;
         let now = time::OffsetDateTime::now_utc();
         let make = |data: &[u8]| {
@@ -294,8 +293,7 @@ pub async fn sign(State(app): State<App>, caller: Caller, headers: HeaderMap, Pa
             Ok(("p7s", make(&input).map_err(Problem::internal)?))
         }
     })
-    .await
-    .map_err(Problem::internal)??;
+    .await??;
     app.metrics.signed("person", 1);
     save_material(&app, &caller, idem, name, format, &bytes, out, id, "signer.sign").await
 }

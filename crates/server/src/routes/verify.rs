@@ -85,11 +85,11 @@ fn annotation_check(a: &repo::Annotation) -> Check {
     }
 }
 
-/// Verify bytes with the service's trust, intermediates and current CRLs.
-pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<Option<Report>> {
+/// Verify bytes with the service's trust, intermediates and current CRLs; with their SM3 digest.
+pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<(Option<Report>, String)> {
     let crls = app.crls().await?;
     let app2 = app.clone();
-    tokio::task::spawn_blocking(move || {
+    app.cpu_work(move || {
         let opts = VerifyOptions {
             trust: &app2.keys.trust,
             seal_authorities: None,
@@ -99,10 +99,9 @@ pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<Opti
             at: At::Now,
             now: time::OffsetDateTime::now_utc(),
         };
-        yinxin_doc::stamp::verify_any(&bytes, None, &opts)
+        (yinxin_doc::stamp::verify_any(&bytes, None, &opts), sm3(&bytes).to_hex())
     })
     .await
-    .map_err(Problem::internal)
 }
 
 async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<String>, mut report: Report, licence: Option<&repo::Licence>) -> ApiResult<Response> {
@@ -153,10 +152,8 @@ async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<S
 /// POST /v1/verify: the file as the body.
 pub async fn verify_upload(State(app): State<App>, caller: Caller, Query(q): Query<VerifyQuery>, Upload(bytes): Upload) -> ApiResult<Response> {
     let name = safe_name(q.name.as_deref(), "upload")?;
-    let digest = sm3(&bytes).to_hex();
-    let mut report = verify_bytes(&app, bytes)
-        .await?
-        .ok_or_else(|| Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![]))?;
+    let (report, digest) = verify_bytes(&app, bytes).await?;
+    let mut report = report.ok_or_else(|| Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![]))?;
     report.location = Some(name);
     // A licence or 加注件 this service issued: fold in its live status.
     let mut licence = repo::licence_by_digest(&app.db, &digest).await?;
@@ -187,7 +184,7 @@ pub async fn verify_licence(State(app): State<App>, caller: Caller, Path(id): Pa
         _ => return Err(Problem::bad_request("bad_format", "format is ofd or pdf")),
     };
     let bytes = app.blobs.get(digest).await?;
-    let mut report = verify_bytes(&app, bytes.into()).await?.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
+    let mut report = verify_bytes(&app, bytes.into()).await?.0.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
     report.location = Some(id.clone());
     report.checks.push(status_check(&l));
     answer(&app, &caller, &id, Some(digest.clone()), report, Some(&l)).await
