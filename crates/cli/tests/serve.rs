@@ -49,7 +49,8 @@ fn uscc(i: u32) -> String {
 }
 
 fn request(i: u32) -> Value {
-    let mut f: Value = serde_json::from_slice(&std::fs::read(workspace().join("examples/营业执照.json")).unwrap()).unwrap();
+    let mut f: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("examples/营业执照.json")).unwrap()).unwrap();
     f["uscc"] = json!(uscc(i));
     json!({"type_code": "营业执照", "fields": f})
 }
@@ -135,13 +136,8 @@ fn killed_mid_stream_then_retried_issues_each_licence_once() {
     assert_eq!(distinct.len(), N as usize, "every request is its own licence");
 
     // Exactly N licences; each row's documents are in the store, and nothing else is.
-    let list: Value = http
-        .get(format!("{}/v1/licences?limit=500", p.base))
-        .bearer_auth(&token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let list: Value =
+        http.get(format!("{}/v1/licences?limit=500", p.base)).bearer_auth(&token).send().unwrap().json().unwrap();
     let rows = list["items"].as_array().unwrap();
     assert_eq!(rows.len(), N as usize, "each licence issued exactly once");
     let mut digests = std::collections::BTreeSet::new();
@@ -160,18 +156,14 @@ fn killed_mid_stream_then_retried_issues_each_licence_once() {
     let check: Value =
         http.get(format!("{}/v1/audit/verify", p.base)).bearer_auth(&admin).send().unwrap().json().unwrap();
     assert_eq!(check["ok"], true, "{check}");
-    let issues = http
-        .get(format!("{}/v1/audit?limit=500", p.base))
-        .bearer_auth(&admin)
-        .send()
-        .unwrap()
-        .json::<Value>()
-        .unwrap()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "licence.issue")
-        .count();
+    let issues =
+        http.get(format!("{}/v1/audit?limit=500", p.base)).bearer_auth(&admin).send().unwrap().json::<Value>().unwrap()
+            ["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "licence.issue")
+            .count();
     assert_eq!(issues, N as usize, "one audit entry per licence");
 
     // SIGTERM: the node drains and exits cleanly.

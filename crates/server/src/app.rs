@@ -93,11 +93,7 @@ impl Caller {
         if roles.contains(&self.0.role.as_str()) {
             Ok(())
         } else {
-            Err(Problem::forbidden(format!(
-                "this operation is for {}; you are {}",
-                roles.join(" or "),
-                self.0.role
-            )))
+            Err(Problem::forbidden(format!("this operation is for {}; you are {}", roles.join(" or "), self.0.role)))
         }
     }
     /// The caller's role.
@@ -134,7 +130,9 @@ where
         } else if let Some(PeerCert(Some(fp))) = parts.extensions.get::<PeerCert>() {
             yinxin_store::repo::client_by_cert(&app.db, fp).await?
         } else {
-            return Err(Problem::unauthenticated("no credentials: send Authorization: Bearer TOKEN or a client certificate"));
+            return Err(Problem::unauthenticated(
+                "no credentials: send Authorization: Bearer TOKEN or a client certificate",
+            ));
         };
         let client = client.ok_or_else(|| Problem::unauthenticated("unknown or disabled credentials"))?;
         app.take_token(&client.id)?;
@@ -179,7 +177,14 @@ impl App {
     }
 
     /// Append an audit entry through the group committer and wait until it is durable.
-    pub async fn audit_now(&self, caller: &Caller, action: &str, subject: &str, holder: Option<&str>, detail: serde_json::Value) -> ApiResult<()> {
+    pub async fn audit_now(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: &str,
+        holder: Option<&str>,
+        detail: serde_json::Value,
+    ) -> ApiResult<()> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.audit_tx
             .send((entry(caller, action, subject, holder, detail), tx))
@@ -301,13 +306,23 @@ pub fn entry(caller: &Caller, action: &str, subject: &str, holder: Option<&str>,
 }
 
 /// Append to the audit log inside `tx`.
-pub async fn audit_in(tx: &mut Tx, caller: &Caller, action: &str, subject: &str, holder: Option<&str>, detail: serde_json::Value) -> ApiResult<()> {
+pub async fn audit_in(
+    tx: &mut Tx,
+    caller: &Caller,
+    action: &str,
+    subject: &str,
+    holder: Option<&str>,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
     audit::append(tx, entry(caller, action, subject, holder, detail)).await?;
     Ok(())
 }
 
 /// The group committer: appends waiting entries in one transaction.
-pub async fn audit_writer(db: Db, mut rx: tokio::sync::mpsc::Receiver<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>) {
+pub async fn audit_writer(
+    db: Db,
+    mut rx: tokio::sync::mpsc::Receiver<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < 512 {
@@ -354,8 +369,9 @@ where
             ));
         }
         let bytes = body_bytes(req, app.cfg.limits.body_bytes).await?;
-        let v = serde_json::from_slice(&bytes)
-            .map_err(|e| Problem::invalid("invalid_json", format!("the JSON body does not match the schema: {e}"), vec![]))?;
+        let v = serde_json::from_slice(&bytes).map_err(|e| {
+            Problem::invalid("invalid_json", format!("the JSON body does not match the schema: {e}"), vec![])
+        })?;
         Ok(JsonBody(v, bytes))
     }
 }
@@ -364,7 +380,8 @@ where
 pub struct Upload(pub Bytes);
 
 /// Content types accepted for uploads.
-pub const UPLOAD_TYPES: [&str; 4] = ["application/octet-stream", "application/pdf", "application/ofd", "application/zip"];
+pub const UPLOAD_TYPES: [&str; 4] =
+    ["application/octet-stream", "application/pdf", "application/ofd", "application/zip"];
 
 impl<S> FromRequest<S> for Upload
 where
@@ -394,7 +411,11 @@ where
 
 async fn body_bytes(req: Request, limit: usize) -> ApiResult<Bytes> {
     let too_big = || {
-        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the request body is larger than {limit} bytes"))
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is larger than {limit} bytes"),
+        )
     };
     if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
         && len > limit as u64
@@ -449,14 +470,27 @@ pub struct Idem {
 
 impl Idem {
     /// Read the key; when a response is stored for it, that response (replayed).
-    pub async fn begin(app: &App, caller: &Caller, headers: &HeaderMap, what: &str, body: &[u8]) -> ApiResult<(Self, Option<Response>)> {
+    pub async fn begin(
+        app: &App,
+        caller: &Caller,
+        headers: &HeaderMap,
+        what: &str,
+        body: &[u8],
+    ) -> ApiResult<(Self, Option<Response>)> {
         let key = match headers.get("idempotency-key") {
             None => None,
             Some(v) => {
-                let k = v.to_str().ok().filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
-                Some(k.ok_or_else(|| {
-                    Problem::bad_request("bad_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters")
-                })?.to_string())
+                let k =
+                    v.to_str().ok().filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()));
+                Some(
+                    k.ok_or_else(|| {
+                        Problem::bad_request(
+                            "bad_idempotency_key",
+                            "Idempotency-Key must be 1–200 visible ASCII characters",
+                        )
+                    })?
+                    .to_string(),
+                )
             }
         };
         let mut d = yinxin_gm::sm3::Sm3Hasher::new();
@@ -485,18 +519,24 @@ impl Idem {
 
     /// Record the response with the key in `tx`, commit, and answer. When a concurrent request
     /// with the same key committed first, its response is answered instead.
-    pub async fn finish<T: Serialize>(self, app: &App, mut tx: Tx, status: StatusCode, value: &T) -> ApiResult<Response> {
+    pub async fn finish<T: Serialize>(
+        self,
+        app: &App,
+        mut tx: Tx,
+        status: StatusCode,
+        value: &T,
+    ) -> ApiResult<Response> {
         let body = serde_json::to_string(value).map_err(Problem::internal)?;
-        if let Some(key) = &self.key {
-            if let Err(e) = idem::record(&mut tx, &self.client, key, &self.request, status.as_u16(), &body).await {
-                drop(tx);
-                if yinxin_store::is_unique_violation(&e)
-                    && let Some(r) = self.replay(app).await?
-                {
-                    return Ok(r);
-                }
-                return Err(e.into());
+        if let Some(key) = &self.key
+            && let Err(e) = idem::record(&mut tx, &self.client, key, &self.request, status.as_u16(), &body).await
+        {
+            drop(tx);
+            if yinxin_store::is_unique_violation(&e)
+                && let Some(r) = self.replay(app).await?
+            {
+                return Ok(r);
             }
+            return Err(e.into());
         }
         tx.commit().await?;
         let mut r = (status, body).into_response();
@@ -572,9 +612,11 @@ where
 }
 
 fn serde_urlencoded_from<T: DeserializeOwned>(q: &str) -> ApiResult<T> {
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{q}").parse().map_err(|_| Problem::bad_request("bad_query", "the query string is malformed"))?)
-        .map(|axum::extract::Query(v)| v)
-        .map_err(|e| Problem::bad_request("bad_query", e.body_text()))
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}").parse().map_err(|_| Problem::bad_request("bad_query", "the query string is malformed"))?,
+    )
+    .map(|axum::extract::Query(v)| v)
+    .map_err(|e| Problem::bad_request("bad_query", e.body_text()))
 }
 
 /// Path parameters parsed with a problem document on failure.

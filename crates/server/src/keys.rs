@@ -156,7 +156,13 @@ pub async fn bootstrap(db: &Db, kek: &Kek, cfg: &crate::config::Config) -> Resul
         let wrapped = kek.wrap(&format!("department:{code}"), &key)?;
         repo::put_department(
             &mut tx,
-            &repo::Department { code: code.clone(), name: name.clone(), cert: cert.der().to_vec(), key_wrapped: wrapped, types: d.types.clone() },
+            &repo::Department {
+                code: code.clone(),
+                name: name.clone(),
+                cert: cert.der().to_vec(),
+                key_wrapped: wrapped,
+                types: d.types.clone(),
+            },
         )
         .await
         .map_err(|e| e.to_string())?;

@@ -146,14 +146,19 @@ async fn no_route() -> Problem {
 }
 
 async fn no_method() -> Problem {
-    Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method; see /openapi.json")
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; see /openapi.json",
+    )
 }
 
 /// Log and count every request.
 async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
@@ -177,7 +182,8 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         tracing::info!(key_dir = %cfg.key_dir.display(), "first start: imported departments, seals and service keys");
     }
     let keys = keys::load(&db, &kek, &cfg.key_dir).await?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobs::open(&cfg.data_dir.join("documents")).map_err(|e| e.to_string())?);
+    let blobs: Arc<dyn BlobStore> =
+        Arc::new(LocalBlobs::open(&cfg.data_dir.join("documents")).map_err(|e| e.to_string())?);
     let catalogue = yinxin_licence::catalogue::Catalogue::built_in().map_err(|e| e.to_string())?;
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4096);
     tokio::spawn(app::audit_writer(db.clone(), audit_rx));
@@ -240,7 +246,10 @@ async fn dev_clients(app: &App) -> Result<(), String> {
     depts.sort_by(|a, b| a.code.cmp(&b.code));
     for d in depts {
         let (c, t) = mk(app::role::DEPARTMENT, d.name.clone(), d.code.clone()).await?;
-        add(format!("department:{}", d.code), serde_json::json!({"id": c.id, "token": t, "name": d.name, "types": d.types}));
+        add(
+            format!("department:{}", d.code),
+            serde_json::json!({"id": c.id, "token": t, "name": d.name, "types": d.types}),
+        );
     }
     let (c, t) = mk(app::role::SEAL_AUTHORITY, "某市电子印章制作中心".into(), "12530100MB04567890".into()).await?;
     add("seal_authority".into(), serde_json::json!({"id": c.id, "token": t}));
@@ -293,11 +302,13 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     tracing::info!(address = %format!("{scheme}://{local}"), database = %redact(&app.cfg.database_url()), "yinxin is serving");
     println!("yinxin serving on {scheme}://{local}  (API: {scheme}://{local}/openapi.json)");
     let result = match tls {
-        None => axum_server::from_tcp(listener)
-            .map_err(|e| e.to_string())?
-            .handle(handle)
-            .serve(router.into_make_service())
-            .await,
+        None => {
+            axum_server::from_tcp(listener)
+                .map_err(|e| e.to_string())?
+                .handle(handle)
+                .serve(router.into_make_service())
+                .await
+        }
         Some(t) => {
             let acceptor = tls::acceptor(&t)?;
             axum_server::from_tcp(listener)

@@ -4,14 +4,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// A problem document.
+/// A problem document. Its `type` is `https://yinxin.invalid/problems/{code}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
-    /// `https://yinxin.invalid/problems/{code}`.
-    #[serde(rename = "type")]
-    pub kind: String,
     /// Short summary.
-    pub title: String,
+    pub title: &'static str,
     /// HTTP status.
     pub status: u16,
     /// What happened, for people.
@@ -31,8 +28,7 @@ impl Problem {
     /// A problem.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            kind: format!("https://yinxin.invalid/problems/{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: Some(detail.into()),
             code,
@@ -76,7 +72,15 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(flatten)]
+            problem: &'a Problem,
+        }
+        let doc = Doc { kind: format!("https://yinxin.invalid/problems/{}", self.code), problem: &self };
+        let body = serde_json::to_vec(&doc).unwrap_or_default();
         let mut r = (status, body).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(s) = self.retry_after {
@@ -104,7 +108,9 @@ impl From<yinxin_licence::Error> for Problem {
             e @ (yinxin_licence::Error::Uscc { .. }
             | yinxin_licence::Error::CitizenId(_)
             | yinxin_licence::Error::Identifier { .. }
-            | yinxin_licence::Error::IdentifierCheck { .. }) => Problem::invalid("licence.invalid", e.to_string(), vec![]),
+            | yinxin_licence::Error::IdentifierCheck { .. }) => {
+                Problem::invalid("licence.invalid", e.to_string(), vec![])
+            }
             // Rendering, sealing, time-stamping, the catalogue: the service's own trouble.
             e => Problem::internal(e),
         }

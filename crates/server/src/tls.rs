@@ -30,7 +30,9 @@ pub fn acceptor(tls: &Tls) -> Result<PeerCertAcceptor, String> {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for c in rustls_pemfile::certs(&mut read_pem(ca)?.as_slice()) {
-                roots.add(c.map_err(|e| format!("{}: {e}", ca.display()))?).map_err(|e| format!("{}: {e}", ca.display()))?;
+                roots
+                    .add(c.map_err(|e| format!("{}: {e}", ca.display()))?)
+                    .map_err(|e| format!("{}: {e}", ca.display()))?;
             }
             let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .allow_unauthenticated()

@@ -46,13 +46,15 @@ async fn scenario(s: &Server) {
 
     // Issue, with an idempotency key; the retry replays; the key with another body is refused.
     let req = business(Some(HOLDER));
-    let first = s.call(Method::POST, "/v1/licences", Some(&market), Some(req.clone()), &[("Idempotency-Key", "issue-1")]).await;
+    let first =
+        s.call(Method::POST, "/v1/licences", Some(&market), Some(req.clone()), &[("Idempotency-Key", "issue-1")]).await;
     let lic = first.ok(201);
     let id = lic["identifier"].as_str().unwrap().to_string();
     assert_eq!(lic["status"], "valid");
     assert_eq!(lic["holder_code"], HOLDER);
     assert_eq!(lic["metadata"]["name"], "营业执照");
-    let again = s.call(Method::POST, "/v1/licences", Some(&market), Some(req.clone()), &[("Idempotency-Key", "issue-1")]).await;
+    let again =
+        s.call(Method::POST, "/v1/licences", Some(&market), Some(req.clone()), &[("Idempotency-Key", "issue-1")]).await;
     assert_eq!(again.ok(201)["identifier"], id.as_str());
     assert_eq!(again.headers.get("idempotency-replayed").unwrap(), "true");
     s.call(Method::POST, "/v1/licences", Some(&market), Some(business(None)), &[("Idempotency-Key", "issue-1")])
@@ -60,8 +62,11 @@ async fn scenario(s: &Server) {
         .problem(422, "idempotency_key_reused");
 
     // Authorisation: types a department may not issue; roles that may not issue.
-    let road: Value = serde_json::from_slice(&std::fs::read(workspace().join("examples/道路运输经营许可证.json")).unwrap()).unwrap();
-    s.post("/v1/licences", &market, json!({"type_code": "道路运输经营许可证", "fields": road})).await.problem(403, "forbidden");
+    let road: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("examples/道路运输经营许可证.json")).unwrap()).unwrap();
+    s.post("/v1/licences", &market, json!({"type_code": "道路运输经营许可证", "fields": road}))
+        .await
+        .problem(403, "forbidden");
     s.post("/v1/licences", &transport, business(None)).await.problem(403, "forbidden");
     for t in [&holder, &officer, &admin, &authority] {
         s.post("/v1/licences", t, business(None)).await.problem(403, "forbidden");
@@ -75,7 +80,9 @@ async fn scenario(s: &Server) {
     let p = s.post("/v1/licences", &market, bad).await;
     p.problem(422, "licence.fields");
     assert!(p.json()["errors"].as_array().unwrap().len() >= 2, "{}", p.json());
-    s.post("/v1/licences", &market, json!({"type_code": "no such type", "fields": {}})).await.problem(422, "unknown_type");
+    s.post("/v1/licences", &market, json!({"type_code": "no such type", "fields": {}}))
+        .await
+        .problem(422, "unknown_type");
 
     // Reading: the issuer and the holder, not others (a holder learns nothing of others').
     s.get(&format!("/v1/licences/{id}"), Some(&market)).await.ok(200);
@@ -123,31 +130,49 @@ async fn scenario(s: &Server) {
     s.post(&format!("/v1/licences/{id}/suspend"), &holder, reason.clone()).await.problem(403, "forbidden");
     s.post(&format!("/v1/licences/{id}/suspend"), &market, json!({"reason": "  "})).await.problem(422, "bad_reason");
     s.post(&format!("/v1/licences/{id}/resume"), &market, reason.clone()).await.problem(409, "bad_state");
-    assert_eq!(s.post(&format!("/v1/licences/{id}/suspend"), &market, reason.clone()).await.ok(200)["status"], "suspended");
+    assert_eq!(
+        s.post(&format!("/v1/licences/{id}/suspend"), &market, reason.clone()).await.ok(200)["status"],
+        "suspended"
+    );
     let v = s.upload("/v1/verify", &officer, pdf.bytes.clone(), "application/pdf").await.ok(200);
     assert_eq!(v["indication"], "INDETERMINATE", "{}", brief(&v));
-    assert_eq!(s.post(&format!("/v1/licences/{id}/resume"), &market, json!({"reason": "核查完毕"})).await.ok(200)["status"], "valid");
+    assert_eq!(
+        s.post(&format!("/v1/licences/{id}/resume"), &market, json!({"reason": "核查完毕"})).await.ok(200)["status"],
+        "valid"
+    );
 
     // 加注件: asked by the holder, sealed by the issuer; its use and expiry checked on verification.
     let ann = s
-        .post(&format!("/v1/licences/{id}/annotations"), &holder, json!({"use_cause": "申请招投标资格", "user": "某市公共资源交易中心", "expires": "2099-01-01"}))
+        .post(
+            &format!("/v1/licences/{id}/annotations"),
+            &holder,
+            json!({"use_cause": "申请招投标资格", "user": "某市公共资源交易中心", "expires": "2099-01-01"}),
+        )
         .await;
     // The expiry may not pass the licence's own: 营业执照 with 长期 term has none, so 2099 is fine.
     let ann = ann.ok(201);
     let ann_pdf = s.get(&format!("/v1/annotations/{}/pdf", ann["id"].as_str().unwrap()), Some(&holder)).await;
     assert_eq!(ann_pdf.status.as_u16(), 200);
-    s.get(&format!("/v1/annotations/{}/pdf", ann["id"].as_str().unwrap()), Some(&person)).await.problem(404, "not_found");
+    s.get(&format!("/v1/annotations/{}/pdf", ann["id"].as_str().unwrap()), Some(&person))
+        .await
+        .problem(404, "not_found");
     let v = s.upload("/v1/verify", &officer, ann_pdf.bytes.clone(), "application/pdf").await.ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
     assert!(v["report"]["checks"].as_array().unwrap().iter().any(|c| c["id"] == "licence.annotation"));
-    s.post(&format!("/v1/licences/{id}/annotations"), &holder, json!({"use_cause": "x", "user": "y", "expires": "2001-01-01"}))
-        .await
-        .problem(422, "licence.fields");
+    s.post(
+        &format!("/v1/licences/{id}/annotations"),
+        &holder,
+        json!({"use_cause": "x", "user": "y", "expires": "2001-01-01"}),
+    )
+    .await
+    .problem(422, "licence.fields");
 
     // Re-issue: a new version; the old one is superseded and fails verification.
     let mut fields = req["fields"].clone();
     fields["address"] = json!("云南省昆明市五华区某某路99号");
-    s.post(&format!("/v1/licences/{id}/reissue"), &transport, json!({"fields": fields})).await.problem(403, "forbidden");
+    s.post(&format!("/v1/licences/{id}/reissue"), &transport, json!({"fields": fields}))
+        .await
+        .problem(403, "forbidden");
     let v2 = s.post(&format!("/v1/licences/{id}/reissue"), &market, json!({"fields": fields})).await.ok(201);
     let id2 = v2["identifier"].as_str().unwrap().to_string();
     assert_eq!(v2["version"], 2);
@@ -170,9 +195,12 @@ async fn scenario(s: &Server) {
     let fresh_id = fresh["identifier"].as_str().unwrap().to_string();
     let q = format!("/v1/lookup?holder_code={HOLDER}&type_code=11530100MB0123456A001");
     s.get(&q, Some(&transport)).await.problem(400, "use_cause_required");
-    s.get(&format!("{q}&use_cause=%E5%8A%9E%E7%90%86%E9%81%93%E8%B7%AF%E8%BF%90%E8%BE%93%E8%AE%B8%E5%8F%AF"), Some(&transport))
-        .await
-        .problem(403, "forbidden");
+    s.get(
+        &format!("{q}&use_cause=%E5%8A%9E%E7%90%86%E9%81%93%E8%B7%AF%E8%BF%90%E8%BE%93%E8%AE%B8%E5%8F%AF"),
+        Some(&transport),
+    )
+    .await
+    .problem(403, "forbidden");
     s.get(&format!("{q}&use_cause=x"), Some(&holder)).await.problem(403, "forbidden");
     s.get(&format!("{q}&use_cause=x"), Some(&officer)).await.problem(403, "forbidden");
     let c = s
@@ -182,9 +210,13 @@ async fn scenario(s: &Server) {
     s.post("/v1/holder/consents", &market, json!({"department_code": "11530100MB0234567M", "type_code": "营业执照", "use_cause": "x", "until": "2099-12-31"}))
         .await
         .problem(403, "forbidden");
-    s.post("/v1/holder/consents", &holder, json!({"department_code": "123", "type_code": "营业执照", "use_cause": "", "until": "2000-01-01"}))
-        .await
-        .problem(422, "consent.invalid");
+    s.post(
+        "/v1/holder/consents",
+        &holder,
+        json!({"department_code": "123", "type_code": "营业执照", "use_cause": "", "until": "2000-01-01"}),
+    )
+    .await
+    .problem(422, "consent.invalid");
     let found = s.get(&format!("{q}&use_cause=%E5%8A%9E%E7%90%86"), Some(&transport)).await.ok(200);
     assert_eq!(found["licence"]["identifier"], fresh_id.as_str());
     assert_eq!(found["authorised_by"]["consent"], c["id"]);
@@ -202,9 +234,20 @@ async fn scenario(s: &Server) {
     s.call(Method::DELETE, &format!("/v1/holder/consents/{}", c["id"].as_str().unwrap()), Some(&person), None, &[])
         .await
         .problem(404, "not_found");
-    assert_eq!(s.call(Method::DELETE, &format!("/v1/holder/consents/{}", c["id"].as_str().unwrap()), Some(&holder), None, &[]).await.status, 204);
+    assert_eq!(
+        s.call(Method::DELETE, &format!("/v1/holder/consents/{}", c["id"].as_str().unwrap()), Some(&holder), None, &[])
+            .await
+            .status,
+        204
+    );
     s.get(&format!("{q}&use_cause=again"), Some(&transport)).await.problem(403, "forbidden");
-    let by_law = s.get(&format!("{q}&use_cause=inspect&legal_basis=%E8%A1%8C%E6%94%BF%E8%AE%B8%E5%8F%AF%E6%B3%95"), Some(&transport)).await.ok(200);
+    let by_law = s
+        .get(
+            &format!("{q}&use_cause=inspect&legal_basis=%E8%A1%8C%E6%94%BF%E8%AE%B8%E5%8F%AF%E6%B3%95"),
+            Some(&transport),
+        )
+        .await
+        .ok(200);
     assert!(by_law["authorised_by"]["legal_basis"].is_string());
 
     // Seals along their lifecycle.
@@ -225,20 +268,35 @@ async fn scenario(s: &Server) {
     let v = s.upload("/v1/verify", &officer, esl.bytes.clone(), "application/octet-stream").await.ok(200);
     assert_eq!(v["report"]["kind"], "seal");
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
-    assert!(s.get("/v1/seals", Some(&market)).await.ok(200)["items"].as_array().unwrap().iter().all(|x| x["owner_code"] == "11530100MB0123456A"));
+    assert!(
+        s.get("/v1/seals", Some(&market)).await.ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["owner_code"] == "11530100MB0123456A")
+    );
     assert!(!s.get("/v1/seals", Some(&authority)).await.ok(200)["items"].as_array().unwrap().is_empty());
     // The newest official seal in use seals licences; suspended, it seals nothing.
     let with_new = s.post("/v1/licences", &market, business(None)).await.ok(201);
-    let v = s.get(&format!("/v1/verify/licences/{}", with_new["identifier"].as_str().unwrap()), Some(&officer)).await.ok(200);
+    let v = s
+        .get(&format!("/v1/verify/licences/{}", with_new["identifier"].as_str().unwrap()), Some(&officer))
+        .await
+        .ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
-    assert_eq!(s.post(&format!("/v1/seals/{sid}/suspend"), &market, json!({"reason": "印章保管人变更"})).await.ok(200)["state"], "suspended");
+    assert_eq!(
+        s.post(&format!("/v1/seals/{sid}/suspend"), &market, json!({"reason": "印章保管人变更"})).await.ok(200)["state"],
+        "suspended"
+    );
     s.post("/v1/licences", &market, business(None)).await.problem(409, "seal_unavailable");
     s.post(&format!("/v1/seals/{sid}/resume"), &market, json!({})).await.ok(200);
     s.post("/v1/licences", &market, business(None)).await.ok(201);
 
     // Materials: the department seals an upload (PDF and OFD); the maker only reads it back.
     let docs = s.documents();
-    let m = s.upload("/v1/materials?name=application.pdf&page=1&x=120&y=200", &market, pdf.bytes.clone(), "application/pdf").await.ok(201);
+    let m = s
+        .upload("/v1/materials?name=application.pdf&page=1&x=120&y=200", &market, pdf.bytes.clone(), "application/pdf")
+        .await
+        .ok(201);
     assert_eq!(m["format"], "pdf");
     assert_eq!(s.documents(), docs + 1);
     let mf = s.get(&format!("/v1/materials/{}/file", m["id"].as_str().unwrap()), Some(&market)).await;
@@ -250,7 +308,15 @@ async fn scenario(s: &Server) {
     let mf = s.get(&format!("/v1/materials/{}/file", m["id"].as_str().unwrap()), Some(&market)).await;
     let v = s.upload("/v1/verify", &officer, mf.bytes.clone(), "application/pdf").await.ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
-    let m = s.upload("/v1/materials?name=form.ofd&keyword=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7", &market, ofd.bytes.clone(), "application/ofd").await.ok(201);
+    let m = s
+        .upload(
+            "/v1/materials?name=form.ofd&keyword=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7",
+            &market,
+            ofd.bytes.clone(),
+            "application/ofd",
+        )
+        .await
+        .ok(201);
     assert_eq!(m["format"], "ofd");
     s.get(&format!("/v1/materials/{}", m["id"].as_str().unwrap()), Some(&transport)).await.problem(404, "not_found");
     s.get(&format!("/v1/materials/{}", m["id"].as_str().unwrap()), Some(&market)).await.ok(200);
@@ -261,25 +327,45 @@ async fn scenario(s: &Server) {
     let sg = s.post("/v1/signers", &person, json!({"name": "张三"})).await.ok(201);
     let gid = sg["id"].as_str().unwrap().to_string();
     s.post(&format!("/v1/signers/{gid}/sign"), &person, json!({})).await.problem(415, "unsupported_media_type");
-    s.upload(&format!("/v1/signers/{gid}/sign"), &person, fresh_pdf.bytes.clone(), "application/pdf").await.problem(409, "signer_unavailable");
+    s.upload(&format!("/v1/signers/{gid}/sign"), &person, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(409, "signer_unavailable");
     s.post(&format!("/v1/signers/{gid}/issue"), &person, json!({})).await.problem(403, "forbidden");
     let issued = s.post(&format!("/v1/signers/{gid}/issue"), &admin, json!({})).await.ok(200);
     assert_eq!(issued["state"], "issued");
     let pem = s.get(&format!("/v1/signers/{gid}/certificate"), Some(&person)).await;
     assert!(String::from_utf8_lossy(&pem.bytes).contains("BEGIN CERTIFICATE"));
     s.get(&format!("/v1/signers/{gid}"), Some(&holder)).await.problem(404, "not_found");
-    let signed = s.upload(&format!("/v1/signers/{gid}/sign?name=contract.pdf"), &person, fresh_pdf.bytes.clone(), "application/pdf").await.ok(201);
+    let signed = s
+        .upload(
+            &format!("/v1/signers/{gid}/sign?name=contract.pdf"),
+            &person,
+            fresh_pdf.bytes.clone(),
+            "application/pdf",
+        )
+        .await
+        .ok(201);
     let signed_pdf = s.get(&format!("/v1/materials/{}/file", signed["id"].as_str().unwrap()), Some(&person)).await;
     let v = s.upload("/v1/verify", &officer, signed_pdf.bytes.clone(), "application/pdf").await.ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
-    let p7s = s.upload(&format!("/v1/signers/{gid}/sign?name=note.txt"), &person, b"hello".to_vec(), "application/octet-stream").await.ok(201);
+    let p7s = s
+        .upload(
+            &format!("/v1/signers/{gid}/sign?name=note.txt"),
+            &person,
+            b"hello".to_vec(),
+            "application/octet-stream",
+        )
+        .await
+        .ok(201);
     assert_eq!(p7s["format"], "p7s");
     s.post(&format!("/v1/signers/{gid}/cancel"), &holder, json!({})).await.problem(404, "not_found");
     // Time stamps and CRLs count in whole seconds: a cancellation in the very second of a
     // signature cannot be proven to come after it (and is judged revoked). Cancel a second later.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(s.post(&format!("/v1/signers/{gid}/cancel"), &person, json!({})).await.ok(200)["state"], "cancelled");
-    s.upload(&format!("/v1/signers/{gid}/sign"), &person, fresh_pdf.bytes.clone(), "application/pdf").await.problem(409, "signer_unavailable");
+    s.upload(&format!("/v1/signers/{gid}/sign"), &person, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(409, "signer_unavailable");
     let crl = s.get("/v1/crl/issuing-ca", None).await;
     let crl = yinxin_pki::Crl::from_pem_or_der(&crl.bytes).unwrap();
     let serial = hex::decode(issued["serial"].as_str().unwrap()).unwrap();
@@ -289,13 +375,35 @@ async fn scenario(s: &Server) {
     assert_eq!(s.get("/v1/signers", Some(&person)).await.ok(200)["items"].as_array().unwrap().len(), 1);
 
     // Admin: clients.
-    s.post("/v1/admin/clients", &market, json!({"role": "officer", "name": "x", "principal": "o-2"})).await.problem(403, "forbidden");
-    s.post("/v1/admin/clients", &admin, json!({"role": "department", "name": "x", "principal": "not-a-uscc"})).await.problem(422, "client.invalid");
-    let made = s.post("/v1/admin/clients", &admin, json!({"role": "officer", "name": "执法人员 002", "principal": "officer-002"})).await.ok(201);
+    s.post("/v1/admin/clients", &market, json!({"role": "officer", "name": "x", "principal": "o-2"}))
+        .await
+        .problem(403, "forbidden");
+    s.post("/v1/admin/clients", &admin, json!({"role": "department", "name": "x", "principal": "not-a-uscc"}))
+        .await
+        .problem(422, "client.invalid");
+    let made = s
+        .post(
+            "/v1/admin/clients",
+            &admin,
+            json!({"role": "officer", "name": "执法人员 002", "principal": "officer-002"}),
+        )
+        .await
+        .ok(201);
     let t2 = made["token"].as_str().unwrap().to_string();
     s.get(&format!("/v1/status/{fresh_id}"), Some(&t2)).await.ok(200);
     assert!(s.get("/v1/admin/clients?limit=100", Some(&admin)).await.ok(200)["items"].as_array().unwrap().len() >= 8);
-    assert_eq!(s.call(Method::DELETE, &format!("/v1/admin/clients/{}", made["client"]["id"].as_str().unwrap()), Some(&admin), None, &[]).await.status, 204);
+    assert_eq!(
+        s.call(
+            Method::DELETE,
+            &format!("/v1/admin/clients/{}", made["client"]["id"].as_str().unwrap()),
+            Some(&admin),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        204
+    );
     s.get(&format!("/v1/status/{fresh_id}"), Some(&t2)).await.problem(401, "unauthenticated");
 
     // Bad input: a clear problem each, nothing stored.
@@ -304,24 +412,57 @@ async fn scenario(s: &Server) {
     let (status, body) = declare_oversize(s, &market).await;
     assert_eq!(status, 413, "{body}");
     assert!(body.contains("\"code\":\"too_large\""), "{body}");
-    s.upload("/v1/materials", &market, fresh_pdf.bytes[..fresh_pdf.bytes.len() / 2].to_vec(), "application/pdf").await.problem(422, "material.unsealable");
-    s.upload("/v1/materials", &market, b"\x00\x01garbage".to_vec(), "application/pdf").await.problem(422, "unrecognised_file");
+    s.upload("/v1/materials", &market, fresh_pdf.bytes[..fresh_pdf.bytes.len() / 2].to_vec(), "application/pdf")
+        .await
+        .problem(422, "material.unsealable");
+    s.upload("/v1/materials", &market, b"\x00\x01garbage".to_vec(), "application/pdf")
+        .await
+        .problem(422, "unrecognised_file");
     s.upload("/v1/materials", &market, Vec::new(), "application/pdf").await.problem(400, "empty_upload");
-    s.upload("/v1/materials", &market, fresh_pdf.bytes.clone(), "text/plain").await.problem(415, "unsupported_media_type");
-    s.upload("/v1/materials?name=..%2F..%2Fetc%2Fpasswd", &market, fresh_pdf.bytes.clone(), "application/pdf").await.problem(400, "bad_name");
-    s.upload("/v1/materials?name=a%00b", &market, fresh_pdf.bytes.clone(), "application/pdf").await.problem(400, "bad_name");
-    s.upload("/v1/materials?page=0", &market, fresh_pdf.bytes.clone(), "application/pdf").await.problem(400, "bad_position");
-    s.upload("/v1/materials?page=abc", &market, fresh_pdf.bytes.clone(), "application/pdf").await.problem(400, "bad_query");
-    s.upload("/v1/verify", &officer, b"garbage".to_vec(), "application/octet-stream").await.problem(422, "unrecognised_file");
+    s.upload("/v1/materials", &market, fresh_pdf.bytes.clone(), "text/plain")
+        .await
+        .problem(415, "unsupported_media_type");
+    s.upload("/v1/materials?name=..%2F..%2Fetc%2Fpasswd", &market, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(400, "bad_name");
+    s.upload("/v1/materials?name=a%00b", &market, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(400, "bad_name");
+    s.upload("/v1/materials?page=0", &market, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(400, "bad_position");
+    s.upload("/v1/materials?page=abc", &market, fresh_pdf.bytes.clone(), "application/pdf")
+        .await
+        .problem(400, "bad_query");
+    s.upload("/v1/verify", &officer, b"garbage".to_vec(), "application/octet-stream")
+        .await
+        .problem(422, "unrecognised_file");
     s.upload("/v1/licences", &market, b"{}".to_vec(), "text/plain").await.problem(415, "unsupported_media_type");
-    s.upload("/v1/licences", &market, b"{\"type_code\": ".to_vec(), "application/json").await.problem(422, "invalid_json");
-    s.upload("/v1/licences", &market, b"{\"type_code\": \"x\", \"fields\": {}, \"extra\": 1}".to_vec(), "application/json").await.problem(422, "invalid_json");
+    s.upload("/v1/licences", &market, b"{\"type_code\": ".to_vec(), "application/json")
+        .await
+        .problem(422, "invalid_json");
+    s.upload(
+        "/v1/licences",
+        &market,
+        b"{\"type_code\": \"x\", \"fields\": {}, \"extra\": 1}".to_vec(),
+        "application/json",
+    )
+    .await
+    .problem(422, "invalid_json");
     let mut inj = business(None);
     inj["type_code"] = json!("营业执照'; DROP TABLE licences; --");
     s.post("/v1/licences", &market, inj).await.problem(422, "unknown_type");
     s.get("/v1/lookup?identifier=%27%20OR%201%3D1%20--&use_cause=x", Some(&transport)).await.problem(404, "not_found");
     s.get("/v1/licences/..%2F..%2Fetc%2Fpasswd", Some(&market)).await.problem(404, "not_found");
-    s.call(Method::POST, "/v1/licences", Some(&market), Some(business(None)), &[("Idempotency-Key", "bad key with spaces")]).await.problem(400, "bad_idempotency_key");
+    s.call(
+        Method::POST,
+        "/v1/licences",
+        Some(&market),
+        Some(business(None)),
+        &[("Idempotency-Key", "bad key with spaces")],
+    )
+    .await
+    .problem(400, "bad_idempotency_key");
     s.get("/v1/nothing", Some(&market)).await.problem(404, "no_route");
     s.call(Method::PUT, "/v1/licences", Some(&market), None, &[]).await.problem(405, "method_not_allowed");
     assert_eq!(s.documents(), docs, "nothing stored");
@@ -336,7 +477,26 @@ async fn scenario(s: &Server) {
     s.get("/v1/audit", Some(&market)).await.problem(403, "forbidden");
     let log = s.get("/v1/audit?limit=500", Some(&admin)).await.ok(200);
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for a in ["licence.issue", "licence.suspend", "licence.resume", "licence.revoke", "licence.reissue", "licence.annotate", "verify", "lookup", "consent.give", "consent.revoke", "seal.make", "seal.file", "material.seal", "signer.issue", "signer.sign", "signer.cancel", "client.create", "client.disable"] {
+    for a in [
+        "licence.issue",
+        "licence.suspend",
+        "licence.resume",
+        "licence.revoke",
+        "licence.reissue",
+        "licence.annotate",
+        "verify",
+        "lookup",
+        "consent.give",
+        "consent.revoke",
+        "seal.make",
+        "seal.file",
+        "material.seal",
+        "signer.issue",
+        "signer.sign",
+        "signer.cancel",
+        "client.create",
+        "client.disable",
+    ] {
         assert!(actions.contains(&a), "{a} is not logged: {actions:?}");
     }
     let cp = s.call(Method::POST, "/v1/audit/checkpoints", Some(&admin), None, &[]).await.ok(201);
@@ -368,13 +528,43 @@ fn check_receipt(_s: &Server, v: &Value) {
         assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     };
     run(&["x509", "-in", "cert.pem", "-pubkey", "-noout", "-out", "pub.pem"]);
-    run(&["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-digest", "sm3", "-in", "payload", "-sigfile", "sig", "-pkeyopt", "distid:1234567812345678"]);
+    run(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "pub.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-in",
+        "payload",
+        "-sigfile",
+        "sig",
+        "-pkeyopt",
+        "distid:1234567812345678",
+    ]);
     // One changed byte and OpenSSL refuses.
     let mut bad = payload.clone();
     bad[10] ^= 1;
     std::fs::write(d.path().join("payload"), &bad).unwrap();
     let o = std::process::Command::new("openssl")
-        .args(["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-digest", "sm3", "-in", "payload", "-sigfile", "sig", "-pkeyopt", "distid:1234567812345678"])
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-in",
+            "payload",
+            "-sigfile",
+            "sig",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ])
         .current_dir(d.path())
         .output()
         .unwrap();

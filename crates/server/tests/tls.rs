@@ -58,7 +58,8 @@ async fn https_and_client_certificates() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(up, "the HTTPS service answers");
-    let creds: Value = serde_json::from_slice(&std::fs::read(dir.path().join("data/dev-credentials.json")).unwrap()).unwrap();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("data/dev-credentials.json")).unwrap()).unwrap();
     let admin = creds["admin"]["token"].as_str().unwrap();
 
     // Register the client certificate to the market regulator.

@@ -115,11 +115,13 @@ pub async fn list(db: &crate::Db, after: i64, limit: i64, holder: Option<&str>) 
             .await?
         }
         None => {
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")))
-                .bind(after)
-                .bind(limit)
-                .fetch_all(db.pool())
-                .await?
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+            )))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?
         }
     };
     rows.iter().map(from_row).collect()

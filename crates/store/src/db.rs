@@ -57,18 +57,15 @@ impl Db {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(Error::Config(format!(
-                "database URL {url:?}: expected sqlite://PATH or postgres://…"
-            )));
+            return Err(Error::Config(format!("database URL {url:?}: expected sqlite://PATH or postgres://…")));
         };
         let url = if backend == Backend::Sqlite && !url.contains("mode=") {
             format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
         } else {
             url.to_string()
         };
-        let mut opts = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30));
+        let mut opts =
+            AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {

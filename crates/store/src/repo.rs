@@ -66,29 +66,35 @@ pub async fn insert_client(tx: &mut Tx, c: &Client, token_sm3: Option<&str>) -> 
 
 /// The live client whose token has this SM3 digest.
 pub async fn client_by_token(db: &Db, token_sm3: &str) -> Result<Option<Client>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE token_sm3 = $1 AND disabled = 0")))
-        .bind(token_sm3)
-        .fetch_optional(db.pool())
-        .await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLIENT_COLS} FROM clients WHERE token_sm3 = $1 AND disabled = 0"
+    )))
+    .bind(token_sm3)
+    .fetch_optional(db.pool())
+    .await?;
     r.as_ref().map(client).transpose()
 }
 
 /// The live client whose TLS certificate has this SHA-256 digest.
 pub async fn client_by_cert(db: &Db, cert_sha256: &str) -> Result<Option<Client>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE cert_sha256 = $1 AND disabled = 0")))
-        .bind(cert_sha256)
-        .fetch_optional(db.pool())
-        .await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLIENT_COLS} FROM clients WHERE cert_sha256 = $1 AND disabled = 0"
+    )))
+    .bind(cert_sha256)
+    .fetch_optional(db.pool())
+    .await?;
     r.as_ref().map(client).transpose()
 }
 
 /// Clients after `after` (by id).
 pub async fn list_clients(db: &Db, after: &str, limit: i64) -> Result<Vec<Client>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CLIENT_COLS} FROM clients WHERE id > $1 ORDER BY id LIMIT $2")))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CLIENT_COLS} FROM clients WHERE id > $1 ORDER BY id LIMIT $2"
+    )))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(client).collect()
 }
 
@@ -298,9 +304,12 @@ pub struct LicenceFilter<'a> {
 pub async fn licences(db: &Db, f: &LicenceFilter<'_>, after: &str, limit: i64) -> Result<Vec<Licence>> {
     let mut sql = format!("SELECT {LICENCE_COLS} FROM licences WHERE identifier > $1");
     let mut binds: Vec<&str> = vec![after];
-    for (col, v) in
-        [("holder_code", f.holder_code), ("issuer_code", f.issuer_code), ("type_code", f.type_code), ("number", f.number)]
-    {
+    for (col, v) in [
+        ("holder_code", f.holder_code),
+        ("issuer_code", f.issuer_code),
+        ("type_code", f.type_code),
+        ("number", f.number),
+    ] {
         if let Some(v) = v {
             binds.push(v);
             sql.push_str(&format!(" AND {col} = ${}", binds.len()));
@@ -344,10 +353,12 @@ pub async fn set_superseded(tx: &mut Tx, id: &str, by: &str, at: i64) -> Result<
 
 /// The licence whose OFD or PDF has this digest.
 pub async fn licence_by_digest(db: &Db, sm3: &str) -> Result<Option<Licence>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LICENCE_COLS} FROM licences WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1")))
-        .bind(sm3)
-        .fetch_optional(db.pool())
-        .await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {LICENCE_COLS} FROM licences WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1"
+    )))
+    .bind(sm3)
+    .fetch_optional(db.pool())
+    .await?;
     r.as_ref().map(licence_row).transpose()
 }
 
@@ -393,18 +404,20 @@ fn annotation(r: &AnyRow) -> Result<Annotation> {
 
 /// Insert a 加注件.
 pub async fn insert_annotation(tx: &mut Tx, a: &Annotation) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO annotations ({ANNOTATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
-        .bind(&a.id)
-        .bind(&a.identifier)
-        .bind(&a.use_cause)
-        .bind(&a.user_name)
-        .bind(&a.expires)
-        .bind(&a.metadata)
-        .bind(&a.ofd_sm3)
-        .bind(&a.pdf_sm3)
-        .bind(a.created)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO annotations ({ANNOTATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )))
+    .bind(&a.id)
+    .bind(&a.identifier)
+    .bind(&a.use_cause)
+    .bind(&a.user_name)
+    .bind(&a.expires)
+    .bind(&a.metadata)
+    .bind(&a.ofd_sm3)
+    .bind(&a.pdf_sm3)
+    .bind(a.created)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -419,10 +432,12 @@ pub async fn annotation_by_id(db: &Db, id: &str) -> Result<Option<Annotation>> {
 
 /// The 加注件 whose OFD or PDF has this digest.
 pub async fn annotation_by_digest(db: &Db, sm3: &str) -> Result<Option<Annotation>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ANNOTATION_COLS} FROM annotations WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1")))
-        .bind(sm3)
-        .fetch_optional(db.pool())
-        .await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANNOTATION_COLS} FROM annotations WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1"
+    )))
+    .bind(sm3)
+    .fetch_optional(db.pool())
+    .await?;
     r.as_ref().map(annotation).transpose()
 }
 
@@ -471,19 +486,21 @@ fn seal(r: &AnyRow) -> Result<SealRecord> {
 
 /// Insert a seal record.
 pub async fn insert_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO seals ({SEAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")))
-        .bind(&s.id)
-        .bind(&s.owner_code)
-        .bind(&s.name)
-        .bind(&s.kind)
-        .bind(&s.state)
-        .bind(&s.esl)
-        .bind(&s.es_id)
-        .bind(&s.reason)
-        .bind(s.created)
-        .bind(s.updated)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO seals ({SEAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    )))
+    .bind(&s.id)
+    .bind(&s.owner_code)
+    .bind(&s.name)
+    .bind(&s.kind)
+    .bind(&s.state)
+    .bind(&s.esl)
+    .bind(&s.es_id)
+    .bind(&s.reason)
+    .bind(s.created)
+    .bind(s.updated)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -503,13 +520,19 @@ pub async fn update_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
 
 /// A seal by id, inside a transaction.
 pub async fn seal_tx(tx: &mut Tx, id: &str) -> Result<Option<SealRecord>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1"))).bind(id).fetch_optional(tx.conn()).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
     r.as_ref().map(seal).transpose()
 }
 
 /// A seal by id.
 pub async fn seal_by_id(db: &Db, id: &str) -> Result<Option<SealRecord>> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1"))).bind(id).fetch_optional(db.pool()).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
     r.as_ref().map(seal).transpose()
 }
 
@@ -517,18 +540,24 @@ pub async fn seal_by_id(db: &Db, id: &str) -> Result<Option<SealRecord>> {
 pub async fn seals(db: &Db, owner: Option<&str>, after: &str, limit: i64) -> Result<Vec<SealRecord>> {
     let rows = match owner {
         Some(o) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE owner_code = $1 AND id > $2 ORDER BY id LIMIT $3")))
-                .bind(o)
-                .bind(after)
-                .bind(limit)
-                .fetch_all(db.pool())
-                .await?
-        }
-        None => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SEAL_COLS} FROM seals WHERE id > $1 ORDER BY id LIMIT $2")))
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SEAL_COLS} FROM seals WHERE owner_code = $1 AND id > $2 ORDER BY id LIMIT $3"
+            )))
+            .bind(o)
             .bind(after)
             .bind(limit)
             .fetch_all(db.pool())
-            .await?,
+            .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SEAL_COLS} FROM seals WHERE id > $1 ORDER BY id LIMIT $2"
+            )))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?
+        }
     };
     rows.iter().map(seal).collect()
 }
@@ -583,17 +612,19 @@ fn material(r: &AnyRow) -> Result<Material> {
 
 /// Insert a material.
 pub async fn insert_material(tx: &mut Tx, m: &Material) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO materials ({MATERIAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")))
-        .bind(&m.id)
-        .bind(&m.owner)
-        .bind(&m.name)
-        .bind(&m.format)
-        .bind(&m.sm3)
-        .bind(&m.source_sm3)
-        .bind(&m.signed_by)
-        .bind(m.created)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO materials ({MATERIAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )))
+    .bind(&m.id)
+    .bind(&m.owner)
+    .bind(&m.name)
+    .bind(&m.format)
+    .bind(&m.sm3)
+    .bind(&m.source_sm3)
+    .bind(&m.signed_by)
+    .bind(m.created)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -649,32 +680,36 @@ fn signer(r: &AnyRow) -> Result<Signer> {
 
 /// Insert a signer.
 pub async fn insert_signer(tx: &mut Tx, s: &Signer) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO signers ({SIGNER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
-        .bind(&s.id)
-        .bind(&s.holder_code)
-        .bind(&s.name)
-        .bind(&s.state)
-        .bind(&s.cert)
-        .bind(&s.key_wrapped)
-        .bind(&s.serial)
-        .bind(s.created)
-        .bind(s.cancelled)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO signers ({SIGNER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )))
+    .bind(&s.id)
+    .bind(&s.holder_code)
+    .bind(&s.name)
+    .bind(&s.state)
+    .bind(&s.cert)
+    .bind(&s.key_wrapped)
+    .bind(&s.serial)
+    .bind(s.created)
+    .bind(s.cancelled)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
 /// Update a signer.
 pub async fn update_signer(tx: &mut Tx, s: &Signer) -> Result<()> {
-    sqlx::query("UPDATE signers SET state = $1, cert = $2, key_wrapped = $3, serial = $4, cancelled = $5 WHERE id = $6")
-        .bind(&s.state)
-        .bind(&s.cert)
-        .bind(&s.key_wrapped)
-        .bind(&s.serial)
-        .bind(s.cancelled)
-        .bind(&s.id)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE signers SET state = $1, cert = $2, key_wrapped = $3, serial = $4, cancelled = $5 WHERE id = $6",
+    )
+    .bind(&s.state)
+    .bind(&s.cert)
+    .bind(&s.key_wrapped)
+    .bind(&s.serial)
+    .bind(s.cancelled)
+    .bind(&s.id)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -699,19 +734,25 @@ pub async fn signer_by_id(db: &Db, id: &str) -> Result<Option<Signer>> {
 /// Signers, optionally of one holder.
 pub async fn signers(db: &Db, holder: Option<&str>, after: &str, limit: i64) -> Result<Vec<Signer>> {
     let rows = match holder {
-        Some(h) => sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SIGNER_COLS} FROM signers WHERE holder_code = $1 AND id > $2 ORDER BY id LIMIT $3"
-        )))
-        .bind(h)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?,
-        None => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SIGNER_COLS} FROM signers WHERE id > $1 ORDER BY id LIMIT $2")))
+        Some(h) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNER_COLS} FROM signers WHERE holder_code = $1 AND id > $2 ORDER BY id LIMIT $3"
+            )))
+            .bind(h)
             .bind(after)
             .bind(limit)
             .fetch_all(db.pool())
-            .await?,
+            .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SIGNER_COLS} FROM signers WHERE id > $1 ORDER BY id LIMIT $2"
+            )))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?
+        }
     };
     rows.iter().map(signer).collect()
 }
@@ -762,17 +803,19 @@ fn consent(r: &AnyRow) -> Result<Consent> {
 
 /// Insert a consent.
 pub async fn insert_consent(tx: &mut Tx, c: &Consent) -> Result<()> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO consents ({CONSENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")))
-        .bind(&c.id)
-        .bind(&c.holder_code)
-        .bind(&c.department_code)
-        .bind(&c.type_code)
-        .bind(&c.use_cause)
-        .bind(c.until_ts)
-        .bind(c.created)
-        .bind(c.revoked)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO consents ({CONSENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    )))
+    .bind(&c.id)
+    .bind(&c.holder_code)
+    .bind(&c.department_code)
+    .bind(&c.type_code)
+    .bind(&c.use_cause)
+    .bind(c.until_ts)
+    .bind(c.created)
+    .bind(c.revoked)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -801,7 +844,13 @@ pub async fn revoke_consent(tx: &mut Tx, holder: &str, id: &str, at: i64) -> Res
 }
 
 /// A live consent for this department, holder and type at `now`.
-pub async fn live_consent(db: &Db, department: &str, holder: &str, type_code: &str, now: i64) -> Result<Option<Consent>> {
+pub async fn live_consent(
+    db: &Db,
+    department: &str,
+    holder: &str,
+    type_code: &str,
+    now: i64,
+) -> Result<Option<Consent>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CONSENT_COLS} FROM consents WHERE department_code = $1 AND holder_code = $2 AND type_code = $3 \
          AND revoked IS NULL AND until_ts > $4 ORDER BY until_ts DESC LIMIT 1"

@@ -7,10 +7,10 @@ use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
+use yinxin_doc::stamp::{Placement, Stamper};
 use yinxin_gm::{UserId, default_provider};
 use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_pki::{Cert, load_certs};
-use yinxin_doc::stamp::{Placement, Stamper};
 use yinxin_seal::Seal;
 
 #[derive(Subcommand)]

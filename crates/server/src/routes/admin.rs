@@ -24,7 +24,13 @@ pub struct ClientBody {
 }
 
 /// Create a client and its token (shown once).
-pub async fn create_client_row(db: &Db, role: &str, name: &str, principal: &str, cert: Option<String>) -> yinxin_store::Result<(Client, String)> {
+pub async fn create_client_row(
+    db: &Db,
+    role: &str,
+    name: &str,
+    principal: &str,
+    cert: Option<String>,
+) -> yinxin_store::Result<(Client, String)> {
     let token = format!("yx_{}", random_hex(32));
     let c = Client {
         id: format!("cli-{}", random_hex(8)),
@@ -56,7 +62,12 @@ pub async fn create_client_row(db: &Db, role: &str, name: &str, principal: &str,
 }
 
 /// POST /v1/admin/clients
-pub async fn create_client(State(app): State<App>, caller: Caller, headers: HeaderMap, JsonBody(b, raw): JsonBody<ClientBody>) -> ApiResult<Response> {
+pub async fn create_client(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(b, raw): JsonBody<ClientBody>,
+) -> ApiResult<Response> {
     caller.require(&[role::ADMIN])?;
     let mut errors = Vec::new();
     if !role::ALL.contains(&b.role.as_str()) {
@@ -76,7 +87,9 @@ pub async fn create_client(State(app): State<App>, caller: Caller, headers: Head
         {
             errors.push("principal: a holder is a unified social credit code or a citizen ID number".into())
         }
-        _ if principal.is_empty() || principal.chars().count() > 100 => errors.push("principal: 1–100 characters".into()),
+        _ if principal.is_empty() || principal.chars().count() > 100 => {
+            errors.push("principal: 1–100 characters".into())
+        }
         _ => {}
     }
     if let Some(fp) = &b.cert_sha256
@@ -169,7 +182,8 @@ pub async fn make_checkpoint(app: &App) -> ApiResult<Option<Checkpoint>> {
     let imprint = yinxin_pki::tsp::Imprint::sm3_of(payload.as_bytes());
     let token = app.keys.tsa.stamp(&imprint, None, true, time::OffsetDateTime::now_utc()).map_err(Problem::internal)?;
     app.metrics.signed("checkpoint", 2);
-    let c = Checkpoint { seq, hash, at, payload, signature: B64.encode(sig.to_der()), time_stamp: Some(B64.encode(token)) };
+    let c =
+        Checkpoint { seq, hash, at, payload, signature: B64.encode(sig.to_der()), time_stamp: Some(B64.encode(token)) };
     audit::save_checkpoint(&app.db, &c).await?;
     Ok(Some(c))
 }
@@ -200,11 +214,10 @@ pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Respons
     let mut problems = Vec::new();
     let cps = audit::checkpoints(&app.db, 100_000).await?;
     for c in &cps {
-        let sig_ok = B64
-            .decode(&c.signature)
-            .ok()
-            .and_then(|d| yinxin_gm::Sm2Signature::from_der(&d).ok())
-            .is_some_and(|s| yinxin_gm::provider::verify(pk, yinxin_gm::UserId::DEFAULT, c.payload.as_bytes(), &s).is_ok());
+        let sig_ok =
+            B64.decode(&c.signature).ok().and_then(|d| yinxin_gm::Sm2Signature::from_der(&d).ok()).is_some_and(|s| {
+                yinxin_gm::provider::verify(pk, yinxin_gm::UserId::DEFAULT, c.payload.as_bytes(), &s).is_ok()
+            });
         if !sig_ok {
             problems.push(format!("checkpoint {}: the signature does not verify", c.seq));
         }
@@ -218,5 +231,6 @@ pub async fn verify(State(app): State<App>, caller: Caller) -> ApiResult<Respons
         }
     }
     let ok = chain.ok && problems.is_empty();
-    Ok(axum::Json(json!({"ok": ok, "chain": chain, "checkpoints": cps.len(), "checkpoint_problems": problems})).into_response())
+    Ok(axum::Json(json!({"ok": ok, "chain": chain, "checkpoints": cps.len(), "checkpoint_problems": problems}))
+        .into_response())
 }

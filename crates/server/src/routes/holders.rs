@@ -21,12 +21,21 @@ pub struct HolderLicencesQuery {
 }
 
 /// GET /v1/holder/licences
-pub async fn licences(State(app): State<App>, caller: Caller, Query(q): Query<HolderLicencesQuery>) -> ApiResult<Response> {
+pub async fn licences(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<HolderLicencesQuery>,
+) -> ApiResult<Response> {
     caller.require(&[role::HOLDER])?;
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
-    let f = LicenceFilter { holder_code: Some(caller.principal()), type_code: param("type_code", &q.type_code, 40)?, ..Default::default() };
-    let items: Vec<LicenceView> = repo::licences(&app.db, &f, page.cursor(), limit).await?.into_iter().map(LicenceView::from).collect();
+    let f = LicenceFilter {
+        holder_code: Some(caller.principal()),
+        type_code: param("type_code", &q.type_code, 40)?,
+        ..Default::default()
+    };
+    let items: Vec<LicenceView> =
+        repo::licences(&app.db, &f, page.cursor(), limit).await?.into_iter().map(LicenceView::from).collect();
     Ok(axum::Json(Page::of(items, limit, |l| l.identifier().to_string())).into_response())
 }
 
@@ -44,7 +53,11 @@ pub async fn usage(State(app): State<App>, caller: Caller, Query(q): Query<Usage
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
     page.check_cursor()?;
-    let after: i64 = if page.cursor().is_empty() { 0 } else { page.cursor().parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))? };
+    let after: i64 = if page.cursor().is_empty() {
+        0
+    } else {
+        page.cursor().parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))?
+    };
     let items = audit::list(&app.db, after, limit, Some(caller.principal())).await?;
     let items: Vec<serde_json::Value> = items
         .into_iter()
@@ -66,10 +79,17 @@ pub struct ConsentBody {
 }
 
 /// POST /v1/holder/consents
-pub async fn consent(State(app): State<App>, caller: Caller, headers: HeaderMap, JsonBody(body, raw): JsonBody<ConsentBody>) -> ApiResult<Response> {
+pub async fn consent(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body, raw): JsonBody<ConsentBody>,
+) -> ApiResult<Response> {
     caller.require(&[role::HOLDER])?;
     let mut errors = Vec::new();
-    if !app.keys.departments.contains_key(&body.department_code) && yinxin_licence::codes::validate_uscc(&body.department_code).is_err() {
+    if !app.keys.departments.contains_key(&body.department_code)
+        && yinxin_licence::codes::validate_uscc(&body.department_code).is_err()
+    {
         errors.push("department_code: not a valid unified social credit code".to_string());
     }
     if app.catalogue.get(&body.type_code).is_none() {
@@ -105,7 +125,15 @@ pub async fn consent(State(app): State<App>, caller: Caller, headers: HeaderMap,
     };
     let mut tx = app.db.begin().await?;
     repo::insert_consent(&mut tx, &c).await?;
-    audit_in(&mut tx, &caller, "consent.give", &c.id, Some(&c.holder_code), json!({"department": c.department_code, "type": c.type_code, "use_cause": c.use_cause, "until": c.until_ts})).await?;
+    audit_in(
+        &mut tx,
+        &caller,
+        "consent.give",
+        &c.id,
+        Some(&c.holder_code),
+        json!({"department": c.department_code, "type": c.type_code, "use_cause": c.use_cause, "until": c.until_ts}),
+    )
+    .await?;
     idem.finish(&app, tx, StatusCode::CREATED, &c).await
 }
 
@@ -163,19 +191,31 @@ pub async fn lookup(State(app): State<App>, caller: Caller, Query(q): Query<Look
             let t = app.catalogue.get(t).map(|t| t.type_code.clone()).unwrap_or_else(|| t.clone());
             let f = LicenceFilter { holder_code: Some(h), type_code: Some(&t), ..Default::default() };
             let all = repo::licences(&app.db, &f, "", 1000).await?;
-            all.into_iter().filter(|l| l.status != "superseded").max_by_key(|l| (l.status == "valid", l.issued_at, l.version))
+            all.into_iter()
+                .filter(|l| l.status != "superseded")
+                .max_by_key(|l| (l.status == "valid", l.issued_at, l.version))
         }
         _ => return Err(Problem::invalid("bad_lookup", "give identifier, or holder_code and type_code", vec![])),
     };
     let Some(l) = licence else {
         // Nothing to log against a holder; the refusal is logged as the caller's.
-        app.audit_now(&caller, "lookup.miss", q.identifier.as_deref().unwrap_or(""), None, json!({"use_cause": cause})).await?;
+        app.audit_now(&caller, "lookup.miss", q.identifier.as_deref().unwrap_or(""), None, json!({"use_cause": cause}))
+            .await?;
         return Err(Problem::not_found("no such licence"));
     };
     let consent = repo::live_consent(&app.db, caller.principal(), &l.holder_code, &l.type_code, now_ts()).await?;
     if consent.is_none() && basis.is_none() {
-        app.audit_now(&caller, "lookup.refused", &l.identifier, Some(&l.holder_code), json!({"use_cause": cause, "why": "no consent"})).await?;
-        return Err(Problem::forbidden("no live consent from the holder for this department and type, and no legal basis declared"));
+        app.audit_now(
+            &caller,
+            "lookup.refused",
+            &l.identifier,
+            Some(&l.holder_code),
+            json!({"use_cause": cause, "why": "no consent"}),
+        )
+        .await?;
+        return Err(Problem::forbidden(
+            "no live consent from the holder for this department and type, and no legal basis declared",
+        ));
     }
     app.audit_now(
         &caller,

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use yinxin_licence::issue::{AnnotationRequest, IssueRequest, Issued, Metadata, Sealing};
-use yinxin_store::repo::{self, Licence, LicenceFilter};
 use yinxin_store::now_ts;
+use yinxin_store::repo::{self, Licence, LicenceFilter};
 
 /// A licence as the API shows it.
 #[derive(Serialize)]
@@ -77,7 +77,8 @@ async fn with_sealing<T: Send + 'static>(
     let app2 = app.clone();
     let code = dept_code.to_string();
     app.cpu_work(move || {
-        let d = app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
+        let d =
+            app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
         let sealing = Sealing {
             seal: &seal,
             cert: &d.cert,
@@ -130,18 +131,25 @@ fn row_for(m: &Metadata, ofd: String, pdf: String) -> ApiResult<Licence> {
 }
 
 /// POST /v1/licences
-pub async fn issue(State(app): State<App>, caller: Caller, headers: HeaderMap, JsonBody(body, raw): JsonBody<IssueBody>) -> ApiResult<Response> {
+pub async fn issue(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body, raw): JsonBody<IssueBody>,
+) -> ApiResult<Response> {
     let dept = department_of(&app, &caller)?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, "POST /v1/licences", &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
-    let t = app
-        .catalogue
-        .get(&body.type_code)
-        .ok_or_else(|| Problem::invalid("unknown_type", format!("licence type {} is not in the catalogue", body.type_code), vec![]))?;
+    let t = app.catalogue.get(&body.type_code).ok_or_else(|| {
+        Problem::invalid("unknown_type", format!("licence type {} is not in the catalogue", body.type_code), vec![])
+    })?;
     if !dept.types.contains(&t.type_code) {
-        return Err(Problem::forbidden(format!("{} is not authorised to issue {} ({})", dept.name, t.name, t.type_code)));
+        return Err(Problem::forbidden(format!(
+            "{} is not authorised to issue {} ({})",
+            dept.name, t.name, t.type_code
+        )));
     }
     if let Some(s) = &body.serial
         && (s.is_empty() || s.len() > 32 || !s.chars().all(|c| c.is_ascii_alphanumeric()))
@@ -174,7 +182,15 @@ pub async fn issue(State(app): State<App>, caller: Caller, headers: HeaderMap, J
         ));
     }
     repo::insert_licence(&mut tx, &row).await?;
-    audit_in(&mut tx, &caller, "licence.issue", &row.identifier, Some(&row.holder_code), json!({"type": row.type_code})).await?;
+    audit_in(
+        &mut tx,
+        &caller,
+        "licence.issue",
+        &row.identifier,
+        Some(&row.holder_code),
+        json!({"type": row.type_code}),
+    )
+    .await?;
     idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await
 }
 
@@ -211,7 +227,8 @@ pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>)
 
 /// A document download.
 pub fn file_response(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
     (
         [
             (header::CONTENT_TYPE, mime.to_string()),
@@ -234,7 +251,8 @@ pub async fn download_pdf(state: State<App>, caller: Caller, Path(id): Path<Stri
 
 async fn download(State(app): State<App>, caller: Caller, id: String, format: &str) -> ApiResult<Response> {
     let l = readable(&app, &caller, &id).await?;
-    let (digest, mime) = if format == "ofd" { (&l.ofd_sm3, "application/ofd") } else { (&l.pdf_sm3, "application/pdf") };
+    let (digest, mime) =
+        if format == "ofd" { (&l.ofd_sm3, "application/ofd") } else { (&l.pdf_sm3, "application/pdf") };
     let bytes = app.blobs.get(digest).await?;
     Ok(file_response(bytes, mime, &format!("{id}.{format}")))
 }
@@ -246,17 +264,35 @@ pub struct ReasonBody {
 }
 
 /// POST /v1/licences/{id}/suspend
-pub async fn suspend(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+pub async fn suspend(
+    state: State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<Response> {
     change_status(state, caller, headers, id, "suspend", body).await
 }
 
 /// POST /v1/licences/{id}/resume
-pub async fn resume(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+pub async fn resume(
+    state: State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<Response> {
     change_status(state, caller, headers, id, "resume", body).await
 }
 
 /// POST /v1/licences/{id}/revoke
-pub async fn revoke(state: State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, body: JsonBody<ReasonBody>) -> ApiResult<Response> {
+pub async fn revoke(
+    state: State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<Response> {
     change_status(state, caller, headers, id, "revoke", body).await
 }
 
@@ -279,12 +315,14 @@ async fn change_status(
         "revoke" => (&["valid", "suspended"], "revoked"),
         _ => return Err(Problem::not_found("no such action: suspend, resume or revoke")),
     };
-    let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/licences/{id}/{action}"), &raw).await?;
+    let (idem, replay) =
+        Idem::begin(&app, &caller, &headers, &format!("POST /v1/licences/{id}/{action}"), &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
     let mut tx = app.db.begin().await?;
-    let l = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
+    let l =
+        repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
     if l.issuer_code != caller.principal() {
         return Err(Problem::forbidden("only the issuing department may change a licence's status"));
     }
@@ -293,7 +331,8 @@ async fn change_status(
     }
     let now = now_ts();
     repo::set_licence_status(&mut tx, &id, to, Some(reason), now).await?;
-    audit_in(&mut tx, &caller, &format!("licence.{action}"), &id, Some(&l.holder_code), json!({"reason": reason})).await?;
+    audit_in(&mut tx, &caller, &format!("licence.{action}"), &id, Some(&l.holder_code), json!({"reason": reason}))
+        .await?;
     let l = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
     idem.finish(&app, tx, StatusCode::OK, &LicenceView::from(l)).await
 }
@@ -340,7 +379,8 @@ pub async fn reissue(
     }
     repo::insert_licence(&mut tx, &row).await?;
     repo::set_superseded(&mut tx, &id, &row.identifier, now_ts()).await?;
-    audit_in(&mut tx, &caller, "licence.reissue", &row.identifier, Some(&row.holder_code), json!({"supersedes": id})).await?;
+    audit_in(&mut tx, &caller, "licence.reissue", &row.identifier, Some(&row.holder_code), json!({"supersedes": id}))
+        .await?;
     idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await
 }
 
@@ -394,7 +434,8 @@ pub async fn annotate(
     if l.status != "valid" {
         return Err(Problem::conflict("bad_state", format!("the licence is {}: no 加注件 can be made", l.status)));
     }
-    let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/licences/{id}/annotations"), &raw).await?;
+    let (idem, replay) =
+        Idem::begin(&app, &caller, &headers, &format!("POST /v1/licences/{id}/annotations"), &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
@@ -422,13 +463,26 @@ pub async fn annotate(
     };
     let mut tx = app.db.begin().await?;
     repo::insert_annotation(&mut tx, &row).await?;
-    audit_in(&mut tx, &caller, "licence.annotate", &id, Some(&l.holder_code), json!({"annotation": row.id, "use_cause": row.use_cause, "user": row.user_name})).await?;
+    audit_in(
+        &mut tx,
+        &caller,
+        "licence.annotate",
+        &id,
+        Some(&l.holder_code),
+        json!({"annotation": row.id, "use_cause": row.use_cause, "user": row.user_name}),
+    )
+    .await?;
     idem.finish(&app, tx, StatusCode::CREATED, &row).await
 }
 
 /// GET /v1/annotations/{id}/{ofd|pdf}
-pub async fn annotation_download(State(app): State<App>, caller: Caller, Path((aid, format)): Path<(String, String)>) -> ApiResult<Response> {
-    let a = repo::annotation_by_id(&app.db, &aid).await?.ok_or_else(|| Problem::not_found(format!("{aid} not found")))?;
+pub async fn annotation_download(
+    State(app): State<App>,
+    caller: Caller,
+    Path((aid, format)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let a =
+        repo::annotation_by_id(&app.db, &aid).await?.ok_or_else(|| Problem::not_found(format!("{aid} not found")))?;
     readable(&app, &caller, &a.identifier).await.map_err(|_| Problem::not_found(format!("{aid} not found")))?;
     let (digest, mime) = match format.as_str() {
         "ofd" => (&a.ofd_sm3, "application/ofd"),
@@ -452,4 +506,3 @@ pub async fn status(State(app): State<App>, _caller: Caller, Path(id): Path<Stri
     }))
     .into_response())
 }
-

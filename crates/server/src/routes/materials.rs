@@ -1,7 +1,9 @@
 //! Materials: a department seals an uploaded PDF or OFD with its seal; a person signs a material
 //! with their signing certificate (电子签名). Signers: apply, issue, use, cancel (注销).
 
-use crate::app::{App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, Upload, audit_in, random_hex, role, safe_name};
+use crate::app::{
+    App, Caller, Idem, JsonBody, Page, PageQuery, Path, Query, Upload, audit_in, random_hex, role, safe_name,
+};
 use crate::problem::{ApiResult, Problem};
 use crate::routes::licences::file_response;
 use axum::extract::State;
@@ -41,7 +43,18 @@ fn placement(q: &SealQuery) -> ApiResult<Placement> {
     Ok(Placement::At { page: page - 1, x, y })
 }
 
-async fn save_material(app: &App, caller: &Caller, idem: Idem, name: String, format: &str, source: &[u8], out: Vec<u8>, signed_by: String, action: &str) -> ApiResult<Response> {
+/// A sealed or signed material about to be stored.
+struct Made<'a> {
+    name: String,
+    format: &'a str,
+    source: &'a [u8],
+    out: Vec<u8>,
+    signed_by: String,
+    action: &'a str,
+}
+
+async fn save_material(app: &App, caller: &Caller, idem: Idem, made: Made<'_>) -> ApiResult<Response> {
+    let Made { name, format, source, out, signed_by, action } = made;
     let digest = app.blobs.put(&out).await?;
     let m = Material {
         id: format!("mat-{}", random_hex(12)),
@@ -56,17 +69,26 @@ async fn save_material(app: &App, caller: &Caller, idem: Idem, name: String, for
     let mut tx = app.db.begin().await?;
     repo::insert_material(&mut tx, &m).await?;
     let holder = caller.is(role::HOLDER).then(|| caller.principal());
-    audit_in(&mut tx, caller, action, &m.id, holder, json!({"sm3": m.sm3, "signed_by": m.signed_by, "name": m.name})).await?;
+    audit_in(&mut tx, caller, action, &m.id, holder, json!({"sm3": m.sm3, "signed_by": m.signed_by, "name": m.name}))
+        .await?;
     idem.finish(app, tx, StatusCode::CREATED, &m).await
 }
 
 /// POST /v1/materials: seal an uploaded PDF or OFD with the department's seal.
-pub async fn seal(State(app): State<App>, caller: Caller, headers: HeaderMap, Query(q): Query<SealQuery>, Upload(bytes): Upload) -> ApiResult<Response> {
+pub async fn seal(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(q): Query<SealQuery>,
+    Upload(bytes): Upload,
+) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT])?;
     let name = safe_name(q.name.as_deref(), "material")?;
     let place = placement(&q)?;
-    let format = format_of(&bytes).ok_or_else(|| Problem::invalid("unrecognised_file", "the material is neither a PDF nor an OFD", vec![]))?;
-    let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/materials?{}", headers_query(&q)), &bytes).await?;
+    let format = format_of(&bytes)
+        .ok_or_else(|| Problem::invalid("unrecognised_file", "the material is neither a PDF nor an OFD", vec![]))?;
+    let (idem, replay) =
+        Idem::begin(&app, &caller, &headers, &format!("POST /v1/materials?{}", headers_query(&q)), &bytes).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
@@ -78,16 +100,29 @@ pub async fn seal(State(app): State<App>, caller: Caller, headers: HeaderMap, Qu
     let app2 = app.clone();
     let code = caller.principal().to_string();
     let input = bytes.clone();
-    let out = app.cpu_work(move || {
-        let d = app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
-        let st = Stamper { seal: &seal, cert: &d.cert, chain: &app2.keys.chain, signer: d.signer.as_ref(), tsa: Some(&app2.keys.tsa) };
-        st.seal(&input, &place, time::OffsetDateTime::now_utc())
-            .map_err(|e| Problem::invalid("material.unsealable", format!("the material cannot be sealed: {e}"), vec![]))
-    })
-    .await??;
+    let out = app
+        .cpu_work(move || {
+            let d = app2
+                .keys
+                .departments
+                .get(&code)
+                .ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
+            let st = Stamper {
+                seal: &seal,
+                cert: &d.cert,
+                chain: &app2.keys.chain,
+                signer: d.signer.as_ref(),
+                tsa: Some(&app2.keys.tsa),
+            };
+            st.seal(&input, &place, time::OffsetDateTime::now_utc()).map_err(|e| {
+                Problem::invalid("material.unsealable", format!("the material cannot be sealed: {e}"), vec![])
+            })
+        })
+        .await??;
     app.metrics.signed("material", 1);
     let f = if format == Format::Pdf { "pdf" } else { "ofd" };
-    save_material(&app, &caller, idem, name, f, &bytes, out, seal_row.id, "material.seal").await
+    let made = Made { name, format: f, source: &bytes, out, signed_by: seal_row.id, action: "material.seal" };
+    save_material(&app, &caller, idem, made).await
 }
 
 fn headers_query(q: &SealQuery) -> String {
@@ -126,14 +161,21 @@ pub struct ApplyBody {
 }
 
 /// POST /v1/signers: a person (holder) applies for a signing certificate.
-pub async fn apply(State(app): State<App>, caller: Caller, headers: HeaderMap, JsonBody(body, raw): JsonBody<ApplyBody>) -> ApiResult<Response> {
+pub async fn apply(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body, raw): JsonBody<ApplyBody>,
+) -> ApiResult<Response> {
     caller.require(&[role::HOLDER])?;
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 50 {
         return Err(Problem::invalid("signer.invalid", "name: 1–50 characters", vec![]));
     }
     if yinxin_licence::codes::validate_citizen_id(caller.principal()).is_err() {
-        return Err(Problem::forbidden("personal signing certificates are for persons (a holder identified by a citizen ID number)"));
+        return Err(Problem::forbidden(
+            "personal signing certificates are for persons (a holder identified by a citizen ID number)",
+        ));
     }
     let (idem, replay) = Idem::begin(&app, &caller, &headers, "POST /v1/signers", &raw).await?;
     if let Some(r) = replay {
@@ -189,16 +231,26 @@ pub async fn certificate(State(app): State<App>, caller: Caller, Path(id): Path<
 
 /// POST /v1/signers/{id}/issue: the operator (as registration authority) issues the certificate;
 /// the key is generated here and kept wrapped under the KEK (a 云签名 key).
-pub async fn issue(State(app): State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>) -> ApiResult<Response> {
+pub async fn issue(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<Response> {
     caller.require(&[role::ADMIN])?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/issue"), &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
     }
     let mut tx = app.db.begin().await?;
-    let mut s = repo::signer_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("signer {id} not found")))?;
+    let mut s =
+        repo::signer_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("signer {id} not found")))?;
     if s.state != "applied" {
-        return Err(Problem::conflict("bad_state", format!("the signer is {}: only an application can be issued", s.state)));
+        return Err(Problem::conflict(
+            "bad_state",
+            format!("the signer is {}: only an application can be issued", s.state),
+        ));
     }
     let p = default_provider();
     let key = p.generate_sm2().map_err(Problem::internal)?;
@@ -225,7 +277,8 @@ pub async fn issue(State(app): State<App>, caller: Caller, headers: HeaderMap, P
     app.metrics.signed("certificate", 1);
     s.serial = Some(cert.serial_hex());
     s.cert = Some(cert.der().to_vec());
-    s.key_wrapped = Some(crate::keys::Kek::wrap(app_kek(&app)?, &format!("signer:{}", s.id), &key).map_err(Problem::internal)?);
+    s.key_wrapped =
+        Some(crate::keys::Kek::wrap(app_kek(&app)?, &format!("signer:{}", s.id), &key).map_err(Problem::internal)?);
     s.state = "issued".into();
     repo::update_signer(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, "signer.issue", &id, Some(&s.holder_code), json!({"serial": s.serial})).await?;
@@ -238,7 +291,13 @@ fn app_kek(app: &App) -> ApiResult<&crate::keys::Kek> {
 
 /// POST /v1/signers/{id}/cancel: 注销. The certificate goes on the CRL; it signs nothing more,
 /// and what it signed earlier stays verifiable through the time stamps.
-pub async fn cancel(State(app): State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>) -> ApiResult<Response> {
+pub async fn cancel(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<Response> {
     caller.require(&[role::HOLDER, role::ADMIN])?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/cancel"), &raw).await?;
     if let Some(r) = replay {
@@ -246,7 +305,8 @@ pub async fn cancel(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     }
     signer_of(&app, &caller, &id).await?;
     let mut tx = app.db.begin().await?;
-    let mut s = repo::signer_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("signer {id} not found")))?;
+    let mut s =
+        repo::signer_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("signer {id} not found")))?;
     if s.state == "cancelled" {
         return Err(Problem::conflict("bad_state", "the signer is already cancelled"));
     }
@@ -262,39 +322,59 @@ pub async fn cancel(State(app): State<App>, caller: Caller, headers: HeaderMap, 
 
 /// POST /v1/signers/{id}/sign: the person signs a material: a PDF gets an SM2 signature (GB/T
 /// 35275 in the PDF, time-stamped); any other file a detached GM/T 0010 signature (.p7s).
-pub async fn sign(State(app): State<App>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<SealQuery>, Upload(bytes): Upload) -> ApiResult<Response> {
+pub async fn sign(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<SealQuery>,
+    Upload(bytes): Upload,
+) -> ApiResult<Response> {
     caller.require(&[role::HOLDER])?;
     let name = safe_name(q.name.as_deref(), "material")?;
     let s = signer_of(&app, &caller, &id).await?;
     if s.state != "issued" {
         return Err(Problem::conflict("signer_unavailable", format!("the signer is {}: it cannot sign", s.state)));
     }
-    let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/sign?{}", headers_query(&q)), &bytes).await?;
+    let (idem, replay) =
+        Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/sign?{}", headers_query(&q)), &bytes)
+            .await?;
     if let Some(r) = replay {
         return Ok(r);
     }
     let cert = yinxin_pki::Cert::from_der(s.cert.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
-    let key = app_kek(&app)?.unwrap(&format!("signer:{}", s.id), s.key_wrapped.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
+    let key = app_kek(&app)?
+        .unwrap(&format!("signer:{}", s.id), s.key_wrapped.as_deref().unwrap_or_default())
+        .map_err(Problem::internal)?;
     let app2 = app.clone();
     let input = bytes.clone();
-    let (format, out) = app.cpu_work(move || -> ApiResult<(&'static str, Vec<u8>)> {
-        let signer = default_provider().sm2_signer(&key, UserId::DEFAULT).map_err(Problem::internal)?;
-        let now = time::OffsetDateTime::now_utc();
-        let make = |data: &[u8]| {
-            yinxin_seal::gmt0010::sign_detached(data, &cert, &app2.keys.chain, signer.as_ref(), now, Some(&app2.keys.tsa))
-        };
-        if format_of(&input) == Some(Format::Pdf) {
-            let ap = yinxin_doc::pdf::sign::Appearance { page: 0, rect_mm: (0.0, 0.0, 0.0, 0.0), png: None };
-            let cms = |d: &[u8]| make(d).map_err(|e| yinxin_doc::Error::Package(e.to_string()));
-            let out = yinxin_doc::pdf::sign::sign(&input, &ap, &cert.subject(), now, &cms)
-                .map_err(|e| Problem::invalid("material.unsignable", format!("the PDF cannot be signed: {e}"), vec![]))?;
-            Ok(("pdf", out))
-        } else {
-            Ok(("p7s", make(&input).map_err(Problem::internal)?))
-        }
-    })
-    .await??;
+    let (format, out) = app
+        .cpu_work(move || -> ApiResult<(&'static str, Vec<u8>)> {
+            let signer = default_provider().sm2_signer(&key, UserId::DEFAULT).map_err(Problem::internal)?;
+            let now = time::OffsetDateTime::now_utc();
+            let make = |data: &[u8]| {
+                yinxin_seal::gmt0010::sign_detached(
+                    data,
+                    &cert,
+                    &app2.keys.chain,
+                    signer.as_ref(),
+                    now,
+                    Some(&app2.keys.tsa),
+                )
+            };
+            if format_of(&input) == Some(Format::Pdf) {
+                let ap = yinxin_doc::pdf::sign::Appearance { page: 0, rect_mm: (0.0, 0.0, 0.0, 0.0), png: None };
+                let cms = |d: &[u8]| make(d).map_err(|e| yinxin_doc::Error::Package(e.to_string()));
+                let out = yinxin_doc::pdf::sign::sign(&input, &ap, &cert.subject(), now, &cms).map_err(|e| {
+                    Problem::invalid("material.unsignable", format!("the PDF cannot be signed: {e}"), vec![])
+                })?;
+                Ok(("pdf", out))
+            } else {
+                Ok(("p7s", make(&input).map_err(Problem::internal)?))
+            }
+        })
+        .await??;
     app.metrics.signed("person", 1);
-    save_material(&app, &caller, idem, name, format, &bytes, out, id, "signer.sign").await
+    let made = Made { name, format, source: &bytes, out, signed_by: id, action: "signer.sign" };
+    save_material(&app, &caller, idem, made).await
 }
-

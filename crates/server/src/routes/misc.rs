@@ -50,21 +50,24 @@ pub async fn readyz(State(app): State<App>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "draining"}))).into_response();
     }
     if !app.db.ping().await {
-        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unavailable"}))).into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unavailable"})))
+            .into_response();
     }
     axum::Json(json!({"status": "ready"})).into_response()
 }
 
 /// GET /metrics
 pub async fn metrics(State(app): State<App>) -> Response {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.metrics.render())
+        .into_response()
 }
 
 /// The OpenAPI document (api-spec/openapi.yaml) as JSON.
 pub fn openapi_json() -> &'static serde_json::Value {
     static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        serde_norway::from_str(include_str!("../../../../api-spec/openapi.yaml")).expect("api-spec/openapi.yaml does not parse")
+        serde_norway::from_str(include_str!("../../../../api-spec/openapi.yaml"))
+            .expect("api-spec/openapi.yaml does not parse")
     })
 }
 

@@ -27,7 +27,11 @@ const STATES: [(SealState, &str); 7] = [
 ];
 
 fn state_of(s: &str) -> ApiResult<SealState> {
-    STATES.iter().find(|(_, n)| *n == s).map(|(st, _)| *st).ok_or_else(|| Problem::internal(format!("unknown seal state {s}")))
+    STATES
+        .iter()
+        .find(|(_, n)| *n == s)
+        .map(|(st, _)| *st)
+        .ok_or_else(|| Problem::internal(format!("unknown seal state {s}")))
 }
 
 fn state_name(s: SealState) -> &'static str {
@@ -50,7 +54,12 @@ const KINDS: [(&str, SealKind); 5] = [
 ];
 
 /// POST /v1/seals: a department applies for a seal.
-pub async fn apply(State(app): State<App>, caller: Caller, headers: HeaderMap, JsonBody(body, raw): JsonBody<ApplyBody>) -> ApiResult<Response> {
+pub async fn apply(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body, raw): JsonBody<ApplyBody>,
+) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT])?;
     let name = body.name.trim();
     let mut errors = Vec::new();
@@ -128,9 +137,9 @@ pub struct ActionBody {
 
 fn seal_font() -> ApiResult<&'static yinxin_seal::picture::SealFont> {
     static FONT: OnceLock<Result<yinxin_seal::picture::SealFont, String>> = OnceLock::new();
-    FONT.get_or_init(|| yinxin_seal::picture::SealFont::find().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, "font_missing", format!("no CJK font to draw the seal: {e}")))
+    FONT.get_or_init(|| yinxin_seal::picture::SealFont::find().map_err(|e| e.to_string())).as_ref().map_err(|e| {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "font_missing", format!("no CJK font to draw the seal: {e}"))
+    })
 }
 
 /// POST /v1/seals/{id}/{action}: make, reject, file, activate, suspend, resume, cancel.
@@ -167,7 +176,11 @@ pub async fn act(
         role::DEPARTMENT => return Err(Problem::not_found(format!("seal {id} not found"))),
         role::SEAL_AUTHORITY => Role::SealAuthority,
         role::ADMIN => Role::FilingAuthority,
-        _ => return Err(Problem::forbidden("seal actions are for departments, the seal authority and the filing authority")),
+        _ => {
+            return Err(Problem::forbidden(
+                "seal actions are for departments, the seal authority and the filing authority",
+            ));
+        }
     };
     let next = transition(state_of(&s.state)?, action_kind, lifecycle_role).map_err(|e| {
         if matches!(lifecycle_role, Role::Holder | Role::SealAuthority | Role::FilingAuthority)
@@ -192,7 +205,8 @@ pub async fn act(
             purpose: if kind == SealKind::Official { "" } else { kind.name_zh() },
             size_mm: 42.0,
         };
-        let png = yinxin_seal::picture::render(&spec, font).map_err(|e| Problem::invalid("seal.picture", e.to_string(), vec![]))?;
+        let png = yinxin_seal::picture::render(&spec, font)
+            .map_err(|e| Problem::invalid("seal.picture", e.to_string(), vec![]))?;
         let now = time::OffsetDateTime::now_utc();
         let req = SealRequest {
             es_id: String::new(),
@@ -208,7 +222,8 @@ pub async fn act(
             vid: "yinxin".into(),
         };
         let (maker_cert, maker) = &app.keys.seal_maker;
-        let seal = make_seal(&req, maker_cert, maker.as_ref(), now).map_err(|e| Problem::invalid("seal.make", e.to_string(), vec![]))?;
+        let seal = make_seal(&req, maker_cert, maker.as_ref(), now)
+            .map_err(|e| Problem::invalid("seal.make", e.to_string(), vec![]))?;
         app.metrics.signed("seal", 1);
         s.es_id = Some(seal.es_id.clone());
         s.esl = Some(seal.raw.clone());
@@ -217,6 +232,7 @@ pub async fn act(
     s.reason = body.reason.clone();
     s.updated = now_ts();
     repo::update_seal(&mut tx, &s).await?;
-    audit_in(&mut tx, &caller, &format!("seal.{action}"), &id, None, json!({"state": s.state, "reason": body.reason})).await?;
+    audit_in(&mut tx, &caller, &format!("seal.{action}"), &id, None, json!({"state": s.state, "reason": body.reason}))
+        .await?;
     idem.finish(&app, tx, StatusCode::OK, &s).await
 }

@@ -46,7 +46,11 @@ fn indication_name(i: Indication) -> &'static str {
 fn status_check(l: &repo::Licence) -> Check {
     let reason = l.status_reason.clone().unwrap_or_default();
     match l.status.as_str() {
-        "valid" => Check::pass("licence.status", format!("证照 {} 状态有效", l.identifier), format!("licence {} is valid", l.identifier)),
+        "valid" => Check::pass(
+            "licence.status",
+            format!("证照 {} 状态有效", l.identifier),
+            format!("licence {} is valid", l.identifier),
+        ),
         "revoked" => Check::fail(
             "licence.status",
             SubIndication::Revoked,
@@ -104,7 +108,14 @@ pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<(Opt
     .await
 }
 
-async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<String>, mut report: Report, licence: Option<&repo::Licence>) -> ApiResult<Response> {
+async fn answer(
+    app: &App,
+    caller: &Caller,
+    subject: &str,
+    subject_sm3: Option<String>,
+    mut report: Report,
+    licence: Option<&repo::Licence>,
+) -> ApiResult<Response> {
     report.conclude();
     let indication = indication_name(report.indication);
     app.metrics.verification(report.kind, indication);
@@ -150,10 +161,17 @@ async fn answer(app: &App, caller: &Caller, subject: &str, subject_sm3: Option<S
 }
 
 /// POST /v1/verify: the file as the body.
-pub async fn verify_upload(State(app): State<App>, caller: Caller, Query(q): Query<VerifyQuery>, Upload(bytes): Upload) -> ApiResult<Response> {
+pub async fn verify_upload(
+    State(app): State<App>,
+    caller: Caller,
+    Query(q): Query<VerifyQuery>,
+    Upload(bytes): Upload,
+) -> ApiResult<Response> {
     let name = safe_name(q.name.as_deref(), "upload")?;
     let (report, digest) = verify_bytes(&app, bytes).await?;
-    let mut report = report.ok_or_else(|| Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![]))?;
+    let mut report = report.ok_or_else(|| {
+        Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![])
+    })?;
     report.location = Some(name);
     // A licence or 加注件 this service issued: fold in its live status.
     let mut licence = repo::licence_by_digest(&app.db, &digest).await?;
@@ -176,7 +194,12 @@ pub struct ByIdQuery {
 }
 
 /// GET /v1/verify/licences/{id}: verify the stored licence (OFD by default) and its status.
-pub async fn verify_licence(State(app): State<App>, caller: Caller, Path(id): Path<String>, Query(q): Query<ByIdQuery>) -> ApiResult<Response> {
+pub async fn verify_licence(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ByIdQuery>,
+) -> ApiResult<Response> {
     let l = repo::licence(&app.db, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
     let digest = match q.format.as_deref().unwrap_or("ofd") {
         "ofd" => &l.ofd_sm3,
@@ -184,7 +207,8 @@ pub async fn verify_licence(State(app): State<App>, caller: Caller, Path(id): Pa
         _ => return Err(Problem::bad_request("bad_format", "format is ofd or pdf")),
     };
     let bytes = app.blobs.get(digest).await?;
-    let mut report = verify_bytes(&app, bytes.into()).await?.0.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
+    let mut report =
+        verify_bytes(&app, bytes.into()).await?.0.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
     report.location = Some(id.clone());
     report.checks.push(status_check(&l));
     answer(&app, &caller, &id, Some(digest.clone()), report, Some(&l)).await

@@ -27,7 +27,8 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.bytes)))
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.bytes)))
     }
     /// Assert a problem document with this status and code.
     pub fn problem(&self, status: u16, code: &str) {
@@ -62,15 +63,19 @@ pub async fn create_pg() -> (String, String) {
 pub async fn drop_pg(name: &str) {
     use sqlx::Connection;
     if let Ok(mut c) = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut c).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut c)
+            .await;
     }
 }
 
 pub fn config(dir: &std::path::Path, database_url: Option<String>) -> yinxin_server::Config {
-    let mut cfg = yinxin_server::Config::default();
-    cfg.data_dir = dir.to_path_buf();
-    cfg.key_dir = workspace().join("keys-dev");
-    cfg.database_url = database_url;
+    let mut cfg = yinxin_server::Config {
+        data_dir: dir.to_path_buf(),
+        key_dir: workspace().join("keys-dev"),
+        database_url,
+        ..Default::default()
+    };
     cfg.limits.rate_per_second = 100_000.0;
     cfg.limits.burst = 100_000.0;
     cfg.limits.body_bytes = 4 << 20;
@@ -85,7 +90,8 @@ pub async fn start_with(cfg: yinxin_server::Config, dir: tempfile::TempDir, pg_d
     let addr = listener.local_addr().unwrap();
     let router = yinxin_server::router(app.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let creds: Value = serde_json::from_slice(&std::fs::read(dir.path().join("dev-credentials.json")).unwrap()).unwrap();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("dev-credentials.json")).unwrap()).unwrap();
     Server { base: format!("http://{addr}"), creds, dir, http: reqwest::Client::new(), app, pg_db }
 }
 
@@ -110,7 +116,14 @@ impl Server {
     pub fn transport(&self) -> String {
         self.token("department:11530100MB0234567M")
     }
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut r = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             r = r.bearer_auth(t);
@@ -172,7 +185,8 @@ fn walk(p: &std::path::Path) -> usize {
 /// A business-licence request for a firm with a fresh valid USCC (or the given one).
 pub fn business(uscc: Option<&str>) -> Value {
     let uscc = uscc.map(str::to_string).unwrap_or_else(fresh_uscc);
-    let mut f: Value = serde_json::from_slice(&std::fs::read(workspace().join("examples/营业执照.json")).unwrap()).unwrap();
+    let mut f: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("examples/营业执照.json")).unwrap()).unwrap();
     f["uscc"] = json!(uscc);
     json!({"type_code": "营业执照", "fields": f})
 }
