@@ -14,6 +14,8 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, bytes: &[u8]) -> Result<String>;
     /// Read bytes by digest, verifying them.
     async fn get(&self, digest: &str) -> Result<Vec<u8>>;
+    /// Whether the stored blob `digest` holds exactly `bytes` (a byte comparison: no hashing).
+    async fn same_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool>;
     /// Delete a blob (absent is fine).
     async fn delete(&self, digest: &str) -> Result<()>;
     /// Every stored digest with its modification time.
@@ -85,6 +87,16 @@ impl BlobStore for LocalBlobs {
         Ok(bytes)
     }
 
+    async fn same_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool> {
+        let path = self.path(digest)?;
+        match tokio::fs::metadata(&path).await {
+            Ok(m) if m.len() == bytes.len() as u64 => Ok(tokio::fs::read(&path).await? == bytes),
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn delete(&self, digest: &str) -> Result<()> {
         match tokio::fs::remove_file(self.path(digest)?).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
@@ -129,6 +141,8 @@ mod tests {
         assert_eq!(a, s.put(b"hello").await.unwrap());
         assert_eq!(s.list().await.unwrap().len(), 1);
         assert_eq!(s.get(&a).await.unwrap(), b"hello");
+        assert!(s.same_bytes(&a, b"hello").await.unwrap());
+        assert!(!s.same_bytes(&a, b"hellO").await.unwrap());
         std::fs::write(d.path().join(&a[..2]).join(&a), b"hellO").unwrap();
         assert!(matches!(s.get(&a).await, Err(Error::Corrupt(_))));
         assert!(matches!(s.get("../../etc/passwd").await, Err(Error::NotFound(_))));

@@ -219,10 +219,13 @@ pub struct Licence {
     pub pdf_sm3: String,
     /// Issued (Unix seconds).
     pub issued_at: i64,
+    /// Fast lookup keys (xxh3-64 hex) of the OFD and the PDF.
+    #[serde(skip)]
+    pub fast: Option<(String, String)>,
 }
 
 const LICENCE_COLS: &str = "identifier, type_code, issuer_code, holder_code, number, version, status, status_reason, \
-     status_changed, supersedes, superseded_by, metadata, ofd_sm3, pdf_sm3, issued_at";
+     status_changed, supersedes, superseded_by, metadata, ofd_sm3, pdf_sm3, issued_at, ofd_fast, pdf_fast";
 
 fn licence_row(r: &AnyRow) -> Result<Licence> {
     Ok(Licence {
@@ -241,13 +244,20 @@ fn licence_row(r: &AnyRow) -> Result<Licence> {
         ofd_sm3: get!(r, "ofd_sm3"),
         pdf_sm3: get!(r, "pdf_sm3"),
         issued_at: get!(r, "issued_at"),
+        fast: fast_pair(r)?,
     })
+}
+
+fn fast_pair(r: &AnyRow) -> Result<Option<(String, String)>> {
+    let o: Option<String> = r.try_get("ofd_fast")?;
+    let p: Option<String> = r.try_get("pdf_fast")?;
+    Ok(o.zip(p))
 }
 
 /// Insert a licence.
 pub async fn insert_licence(tx: &mut Tx, l: &Licence) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO licences ({LICENCE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        "INSERT INTO licences ({LICENCE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     )))
     .bind(&l.identifier)
     .bind(&l.type_code)
@@ -264,6 +274,8 @@ pub async fn insert_licence(tx: &mut Tx, l: &Licence) -> Result<()> {
     .bind(&l.ofd_sm3)
     .bind(&l.pdf_sm3)
     .bind(l.issued_at)
+    .bind(l.fast.as_ref().map(|f| f.0.clone()))
+    .bind(l.fast.as_ref().map(|f| f.1.clone()))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -362,6 +374,17 @@ pub async fn licence_by_digest(db: &Db, sm3: &str) -> Result<Option<Licence>> {
     r.as_ref().map(licence_row).transpose()
 }
 
+/// Licences whose OFD or PDF has this fast key (candidates, to be confirmed by comparing bytes).
+pub async fn licences_by_fast(db: &Db, fast: &str) -> Result<Vec<Licence>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {LICENCE_COLS} FROM licences WHERE ofd_fast = $1 OR pdf_fast = $1 LIMIT 8"
+    )))
+    .bind(fast)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(licence_row).collect()
+}
+
 /// A 加注件.
 #[derive(Debug, Clone, Serialize)]
 pub struct Annotation {
@@ -384,9 +407,13 @@ pub struct Annotation {
     pub pdf_sm3: String,
     /// Made (Unix seconds).
     pub created: i64,
+    /// Fast lookup keys (xxh3-64 hex) of the OFD and the PDF.
+    #[serde(skip)]
+    pub fast: Option<(String, String)>,
 }
 
-const ANNOTATION_COLS: &str = "id, identifier, use_cause, user_name, expires, metadata, ofd_sm3, pdf_sm3, created";
+const ANNOTATION_COLS: &str =
+    "id, identifier, use_cause, user_name, expires, metadata, ofd_sm3, pdf_sm3, created, ofd_fast, pdf_fast";
 
 fn annotation(r: &AnyRow) -> Result<Annotation> {
     Ok(Annotation {
@@ -399,13 +426,14 @@ fn annotation(r: &AnyRow) -> Result<Annotation> {
         ofd_sm3: get!(r, "ofd_sm3"),
         pdf_sm3: get!(r, "pdf_sm3"),
         created: get!(r, "created"),
+        fast: fast_pair(r)?,
     })
 }
 
 /// Insert a 加注件.
 pub async fn insert_annotation(tx: &mut Tx, a: &Annotation) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO annotations ({ANNOTATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO annotations ({ANNOTATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     )))
     .bind(&a.id)
     .bind(&a.identifier)
@@ -416,6 +444,8 @@ pub async fn insert_annotation(tx: &mut Tx, a: &Annotation) -> Result<()> {
     .bind(&a.ofd_sm3)
     .bind(&a.pdf_sm3)
     .bind(a.created)
+    .bind(a.fast.as_ref().map(|f| f.0.clone()))
+    .bind(a.fast.as_ref().map(|f| f.1.clone()))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -439,6 +469,17 @@ pub async fn annotation_by_digest(db: &Db, sm3: &str) -> Result<Option<Annotatio
     .fetch_optional(db.pool())
     .await?;
     r.as_ref().map(annotation).transpose()
+}
+
+/// 加注件 whose OFD or PDF has this fast key (candidates).
+pub async fn annotations_by_fast(db: &Db, fast: &str) -> Result<Vec<Annotation>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANNOTATION_COLS} FROM annotations WHERE ofd_fast = $1 OR pdf_fast = $1 LIMIT 8"
+    )))
+    .bind(fast)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(annotation).collect()
 }
 
 /// An e-seal record.

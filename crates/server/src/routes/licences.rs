@@ -103,14 +103,23 @@ fn department_of<'a>(app: &'a App, caller: &Caller) -> ApiResult<&'a crate::keys
         .ok_or_else(|| Problem::forbidden("this department has no signing key here: it cannot issue"))
 }
 
-async fn store_issued(app: &App, lic: &Issued) -> ApiResult<(String, String)> {
+/// The fast lookup key of a document (xxh3-64, hex): finds "a document we issued" without SM3;
+/// a hit is always confirmed by comparing bytes.
+pub fn fast_key(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// Stored documents: (OFD SM3, PDF SM3, (OFD fast key, PDF fast key)).
+type Stored = (String, String, (String, String));
+
+async fn store_issued(app: &App, lic: &Issued) -> ApiResult<Stored> {
     let ofd = app.blobs.put(&lic.ofd).await?;
     let pdf = app.blobs.put(&lic.pdf).await?;
     app.metrics.signed("licence", 2);
-    Ok((ofd, pdf))
+    Ok((ofd, pdf, (fast_key(&lic.ofd), fast_key(&lic.pdf))))
 }
 
-fn row_for(m: &Metadata, ofd: String, pdf: String) -> ApiResult<Licence> {
+fn row_for(m: &Metadata, (ofd, pdf, fast): Stored) -> ApiResult<Licence> {
     Ok(Licence {
         identifier: m.identifier.clone(),
         type_code: m.type_code.clone(),
@@ -127,6 +136,7 @@ fn row_for(m: &Metadata, ofd: String, pdf: String) -> ApiResult<Licence> {
         ofd_sm3: ofd,
         pdf_sm3: pdf,
         issued_at: now_ts(),
+        fast: Some(fast),
     })
 }
 
@@ -172,8 +182,8 @@ pub async fn issue(
         yinxin_licence::issue::issue(&req, s, time::OffsetDateTime::now_utc())
     })
     .await?;
-    let (ofd, pdf) = store_issued(&app, &issued).await?;
-    let row = row_for(&issued.metadata, ofd, pdf)?;
+    let stored = store_issued(&app, &issued).await?;
+    let row = row_for(&issued.metadata, stored)?;
     let mut tx = app.db.begin().await?;
     if repo::licence_tx(&mut tx, &row.identifier).await?.is_some() {
         return Err(Problem::conflict(
@@ -370,8 +380,8 @@ pub async fn reissue(
         yinxin_licence::issue::reissue(&previous, &t, body.fields, &url, s, time::OffsetDateTime::now_utc())
     })
     .await?;
-    let (ofd, pdf) = store_issued(&app, &issued).await?;
-    let row = row_for(&issued.metadata, ofd, pdf)?;
+    let stored = store_issued(&app, &issued).await?;
+    let row = row_for(&issued.metadata, stored)?;
     let mut tx = app.db.begin().await?;
     let current = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
     if current.superseded_by.is_some() || repo::licence_tx(&mut tx, &row.identifier).await?.is_some() {
@@ -448,7 +458,7 @@ pub async fn annotate(
         yinxin_licence::issue::annotate(&metadata, &t, &ask, &url, s, time::OffsetDateTime::now_utc())
     })
     .await?;
-    let (ofd, pdf) = store_issued(&app, &copy).await?;
+    let (ofd, pdf, fast) = store_issued(&app, &copy).await?;
     let a = copy.metadata.annotation.clone().ok_or_else(|| Problem::internal("no annotation"))?;
     let row = repo::Annotation {
         id: format!("ann-{}", crate::app::random_hex(12)),
@@ -460,6 +470,7 @@ pub async fn annotate(
         ofd_sm3: ofd,
         pdf_sm3: pdf,
         created: now_ts(),
+        fast: Some(fast),
     };
     let mut tx = app.db.begin().await?;
     repo::insert_annotation(&mut tx, &row).await?;
