@@ -55,9 +55,9 @@ run_one() { # label database-url
   fi
   printf '%-44s ' "POST /v1/verify (sealed PDF upload)"
   BODY_FILE="$WORK/licence.pdf" BODY_TYPE=application/pdf TOKEN=$OFFICER \
-    wrk -t2 -c16 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify" | summary
+    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify" | summary
   printf '%-44s ' "GET /v1/verify/licences/{id}?format=pdf"
-  TOKEN=$OFFICER wrk -t2 -c16 -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf" | summary
+  TOKEN=$OFFICER wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf" | summary
   printf '%-44s ' "POST /v1/licences (issue OFD + PDF)"
   BODY_FILE="$WORK/issue.json" BODY_TYPE=application/json TOKEN=$DEPT \
     wrk -t2 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/licences" | summary
