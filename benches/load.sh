@@ -29,6 +29,19 @@ LUA
 
 # wrk's summary → "req/s p50 p99"
 summary() { awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$5} END {printf "%8.0f  %8s  %8s  %s\n", r, p50, p99, (bad? "non-2xx: " bad : "")}'; }
+# This machine's speed drifts within minutes, so every HTTP verification measurement is bracketed
+# by in-process measurements of the same PDF (2 threads, half as long each) and compared with
+# their mean: "in-process" and "ratio" columns.
+inproc() { "$CARGO_TARGET_DIR/release/examples/verify_rate" "$1" keys-dev 2 "$2" | sed 's/.*=\([0-9]*\) .*/\1/'; }
+bracketed() { # label pdf wrk-args...
+  local label=$1 pdf=$2; shift 2
+  local a b line r
+  a=$(inproc "$pdf" $(( (SECS + 1) / 2 )))
+  line=$("$@" | summary)
+  b=$(inproc "$pdf" $(( (SECS + 1) / 2 )))
+  r=$(echo "$line" | awk '{print $1}')
+  printf '%-44s %s  in-process %5d/s  ratio %3d %%\n' "$label" "$line" $(( (a + b) / 2 )) $(( 200 * r / (a + b) ))
+}
 
 run_one() { # label database-url
   local label=$1 url=$2 data="$WORK/data-$1"
@@ -45,19 +58,12 @@ run_one() { # label database-url
   ID=$(curl -sf -X POST "$U/v1/licences" -H "Authorization: Bearer $DEPT" -H 'Content-Type: application/json' \
         --data @"$WORK/issue.json" | python3 -c "import json,sys;print(json.load(sys.stdin)['identifier'])")
   curl -sf "$U/v1/licences/$ID/pdf" -H "Authorization: Bearer $DEPT" -o "$WORK/licence.pdf"
-  if [ "$label" = sqlite ]; then
-    echo "in-process verification of the same PDF, 2 threads, ${SECS}s:"
-    "$CARGO_TARGET_DIR/release/examples/verify_rate" "$WORK/licence.pdf" keys-dev 2 "$SECS" | tee "$WORK/inproc"
-    echo
-    printf '%-44s %8s  %8s  %8s\n' "operation ($label)" "req/s" "p50" "p99"
-  else
-    printf '%-44s %8s  %8s  %8s\n' "operation ($label)" "req/s" "p50" "p99"
-  fi
-  printf '%-44s ' "POST /v1/verify (sealed PDF upload)"
-  BODY_FILE="$WORK/licence.pdf" BODY_TYPE=application/pdf TOKEN=$OFFICER \
-    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify" | summary
-  printf '%-44s ' "GET /v1/verify/licences/{id}?format=pdf"
-  TOKEN=$OFFICER wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf" | summary
+  printf '%-44s %8s  %8s  %8s\n' "operation ($label)" "req/s" "p50" "p99"
+  BODY_FILE="$WORK/licence.pdf" BODY_TYPE=application/pdf TOKEN=$OFFICER bracketed \
+    "POST /v1/verify (sealed PDF upload)" "$WORK/licence.pdf" \
+    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify"
+  TOKEN=$OFFICER bracketed "GET /v1/verify/licences/{id}?format=pdf" "$WORK/licence.pdf" \
+    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf"
   printf '%-44s ' "POST /v1/licences (issue OFD + PDF)"
   BODY_FILE="$WORK/issue.json" BODY_TYPE=application/json TOKEN=$DEPT \
     wrk -t2 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/licences" | summary

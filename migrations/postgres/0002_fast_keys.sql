@@ -9,3 +9,7 @@ ALTER TABLE annotations ADD COLUMN ofd_fast TEXT;
 ALTER TABLE annotations ADD COLUMN pdf_fast TEXT;
 CREATE INDEX annotations_ofd_fast ON annotations (ofd_fast);
 CREATE INDEX annotations_pdf_fast ON annotations (pdf_fast);
+
+-- When a seal was put in use (milliseconds): the department's official seal put in use last is
+-- the one its licences are sealed with.
+ALTER TABLE seals ADD COLUMN activated BIGINT;

@@ -182,6 +182,7 @@ pub async fn bootstrap(db: &Db, kek: &Kek, cfg: &crate::config::Config) -> Resul
                     reason: Some(format!("imported from {}", esl_path.display())),
                     created: now,
                     updated: now,
+                    activated: Some(yinxin_store::now_ms()),
                 },
             )
             .await

@@ -47,6 +47,11 @@ pub fn now_ts() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 impl Db {
     /// Connect to `url` (`sqlite://PATH` or `postgres://…`), creating a SQLite file when missing,
     /// and apply the migrations.

@@ -18,7 +18,7 @@ mod db;
 pub mod idem;
 pub mod repo;
 
-pub use db::{Backend, Db, Tx, now_ts};
+pub use db::{Backend, Db, Tx, now_ms, now_ts};
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]

@@ -506,9 +506,12 @@ pub struct SealRecord {
     pub created: i64,
     /// Last changed.
     pub updated: i64,
+    /// When it was put in use (Unix milliseconds).
+    #[serde(skip)]
+    pub activated: Option<i64>,
 }
 
-const SEAL_COLS: &str = "id, owner_code, name, kind, state, esl, es_id, reason, created, updated";
+const SEAL_COLS: &str = "id, owner_code, name, kind, state, esl, es_id, reason, created, updated, activated";
 
 fn seal(r: &AnyRow) -> Result<SealRecord> {
     Ok(SealRecord {
@@ -522,13 +525,14 @@ fn seal(r: &AnyRow) -> Result<SealRecord> {
         reason: get!(r, "reason"),
         created: get!(r, "created"),
         updated: get!(r, "updated"),
+        activated: get!(r, "activated"),
     })
 }
 
 /// Insert a seal record.
 pub async fn insert_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO seals ({SEAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO seals ({SEAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     )))
     .bind(&s.id)
     .bind(&s.owner_code)
@@ -540,6 +544,7 @@ pub async fn insert_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
     .bind(&s.reason)
     .bind(s.created)
     .bind(s.updated)
+    .bind(s.activated)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -547,15 +552,18 @@ pub async fn insert_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
 
 /// Update a seal's state (and its bytes once made).
 pub async fn update_seal(tx: &mut Tx, s: &SealRecord) -> Result<()> {
-    sqlx::query("UPDATE seals SET state = $1, esl = $2, es_id = $3, reason = $4, updated = $5 WHERE id = $6")
-        .bind(&s.state)
-        .bind(&s.esl)
-        .bind(&s.es_id)
-        .bind(&s.reason)
-        .bind(s.updated)
-        .bind(&s.id)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE seals SET state = $1, esl = $2, es_id = $3, reason = $4, updated = $5, activated = $6 WHERE id = $7",
+    )
+    .bind(&s.state)
+    .bind(&s.esl)
+    .bind(&s.es_id)
+    .bind(&s.reason)
+    .bind(s.updated)
+    .bind(s.activated)
+    .bind(&s.id)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -603,11 +611,12 @@ pub async fn seals(db: &Db, owner: Option<&str>, after: &str, limit: i64) -> Res
     rows.iter().map(seal).collect()
 }
 
-/// The department's official seal most recently put in use (the one licences are sealed with).
+/// The department's official seal put in use last (the one licences are sealed with), also when
+/// it is now suspended: then nothing is sealed until it is resumed or another is put in use.
 pub async fn issuing_seal(db: &Db, owner: &str) -> Result<Option<SealRecord>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SEAL_COLS} FROM seals WHERE owner_code = $1 AND kind = 'official' AND esl IS NOT NULL \
-         AND state IN ('in_use', 'suspended') ORDER BY updated DESC, id DESC LIMIT 1"
+         AND state IN ('in_use', 'suspended') ORDER BY activated DESC, id DESC LIMIT 1"
     )))
     .bind(owner)
     .fetch_optional(db.pool())

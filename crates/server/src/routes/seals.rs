@@ -88,6 +88,7 @@ pub async fn apply(
         reason: None,
         created: now,
         updated: now,
+        activated: None,
     };
     let mut tx = app.db.begin().await?;
     repo::insert_seal(&mut tx, &s).await?;
@@ -227,6 +228,9 @@ pub async fn act(
         app.metrics.signed("seal", 1);
         s.es_id = Some(seal.es_id.clone());
         s.esl = Some(seal.raw.clone());
+    }
+    if action_kind == Action::Activate {
+        s.activated = Some(yinxin_store::now_ms());
     }
     s.state = state_name(next).to_string();
     s.reason = body.reason.clone();
