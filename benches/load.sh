@@ -32,7 +32,7 @@ summary() { awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non
 # This machine's speed drifts within minutes, so every HTTP verification measurement is bracketed
 # by in-process measurements of the same PDF (2 threads, half as long each) and compared with
 # their mean: "in-process" and "ratio" columns.
-inproc() { "$CARGO_TARGET_DIR/release/examples/verify_rate" "$1" keys-dev 2 "$2" | sed 's/.*=\([0-9]*\) .*/\1/'; }
+inproc() { "$CARGO_TARGET_DIR/release/examples/verify_rate" "$1" keys-dev 2 "$2" | sed 's/^verifications_per_s=\([0-9]*\).*/\1/'; }
 bracketed() { # label pdf wrk-args...
   local label=$1 pdf=$2; shift 2
   local a b line r
