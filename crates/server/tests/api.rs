@@ -520,55 +520,23 @@ fn check_receipt(_s: &Server, v: &Value) {
     let p: Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(p["indication"], v["indication"]);
     assert_eq!(p["report"], v["report"]);
-    std::fs::write(d.path().join("payload"), &payload).unwrap();
     std::fs::write(d.path().join("sig"), B64.decode(v["receipt"]["signature"].as_str().unwrap()).unwrap()).unwrap();
     std::fs::write(d.path().join("cert.pem"), v["receipt"]["certificate"].as_str().unwrap()).unwrap();
-    let run = |args: &[&str]| {
-        let o = std::process::Command::new("openssl").args(args).current_dir(d.path()).output().unwrap();
-        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    let openssl =
+        |args: &[&str]| std::process::Command::new("openssl").args(args).current_dir(d.path()).output().unwrap();
+    let o = openssl(&["x509", "-in", "cert.pem", "-pubkey", "-noout", "-out", "pub.pem"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let verify = |data: &[u8]| {
+        std::fs::write(d.path().join("payload"), data).unwrap();
+        let sm2 = ["-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"];
+        let io = ["-pubin", "-inkey", "pub.pem", "-in", "payload", "-sigfile", "sig"];
+        openssl(&[&["pkeyutl", "-verify"][..], &io, &sm2].concat()).status.success()
     };
-    run(&["x509", "-in", "cert.pem", "-pubkey", "-noout", "-out", "pub.pem"]);
-    run(&[
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        "pub.pem",
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-in",
-        "payload",
-        "-sigfile",
-        "sig",
-        "-pkeyopt",
-        "distid:1234567812345678",
-    ]);
+    assert!(verify(&payload), "OpenSSL verifies the receipt");
     // One changed byte and OpenSSL refuses.
     let mut bad = payload.clone();
     bad[10] ^= 1;
-    std::fs::write(d.path().join("payload"), &bad).unwrap();
-    let o = std::process::Command::new("openssl")
-        .args([
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-inkey",
-            "pub.pem",
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-in",
-            "payload",
-            "-sigfile",
-            "sig",
-            "-pkeyopt",
-            "distid:1234567812345678",
-        ])
-        .current_dir(d.path())
-        .output()
-        .unwrap();
-    assert!(!o.status.success());
+    assert!(!verify(&bad));
 }
 
 /// An altered audit row is found by the chain check (SQLite: edit the file underneath).
