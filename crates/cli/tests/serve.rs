@@ -42,10 +42,7 @@ fn creds(data: &Path) -> Value {
 
 fn uscc(i: u32) -> String {
     let first17 = format!("91530100{:09}", 700_000_000 + i);
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let sum: u32 = first17.chars().zip(W).map(|(c, w)| CHARS.find(c).unwrap() as u32 * w).sum();
-    format!("{first17}{}", CHARS.chars().nth(((31 - sum % 31) % 31) as usize).unwrap())
+    format!("{first17}{}", yinxin_licence::codes::uscc_check_char(&first17).unwrap())
 }
 
 fn request(i: u32) -> Value {

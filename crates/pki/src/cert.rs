@@ -210,6 +210,13 @@ impl Cert {
         display_name(&self.subject_der)
     }
 
+    /// One attribute of the subject by its short name (`O`, `CN`, `organizationIdentifier`), as
+    /// the readable subject shows it.
+    pub fn subject_attr(&self, short: &str) -> Option<String> {
+        let prefix = format!("{short}=");
+        self.subject().split(", ").find_map(|p| p.strip_prefix(prefix.as_str())).map(str::to_string)
+    }
+
     /// Issuer, readable.
     pub fn issuer(&self) -> String {
         display_name(&self.issuer_der)

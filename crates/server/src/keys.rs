@@ -119,10 +119,6 @@ fn key_file(path: &Path) -> Result<Sm2PrivateKey, String> {
     Sm2PrivateKey::from_pem(&text, None).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn attr(subject: &str, key: &str) -> Option<String> {
-    subject.split(", ").find_map(|p| p.strip_prefix(key)).map(str::to_string)
-}
-
 const SERVICE_KEYS: [(&str, &str); 4] =
     [("seal-maker", "seal-maker"), ("issuing-ca", "issuing-ca"), ("tsa", "tsa"), ("service", "status-list")];
 
@@ -149,10 +145,10 @@ pub async fn bootstrap(db: &Db, kek: &Kek, cfg: &crate::config::Config) -> Resul
     for d in &cfg.departments {
         let cert = cert_file(&kd.join(format!("{}.cert.pem", d.stem)))?;
         let key = key_file(&kd.join(format!("{}.key.pem", d.stem)))?;
-        let subject = cert.subject();
-        let code = attr(&subject, "organizationIdentifier=")
+        let code = cert
+            .subject_attr("organizationIdentifier")
             .ok_or_else(|| format!("{}: the certificate has no organizationIdentifier (USCC)", d.stem))?;
-        let name = attr(&subject, "O=").ok_or_else(|| format!("{}: the certificate has no O", d.stem))?;
+        let name = cert.subject_attr("O").ok_or_else(|| format!("{}: the certificate has no O", d.stem))?;
         let wrapped = kek.wrap(&format!("department:{code}"), &key)?;
         repo::put_department(
             &mut tx,

@@ -162,10 +162,6 @@ pub fn run(cmd: LicenceCmd) -> CliResult {
     }
 }
 
-fn attr(subject: &str, key: &str) -> Option<String> {
-    subject.split(", ").find_map(|p| p.strip_prefix(key)).map(str::to_string)
-}
-
 fn issue_cmd(a: IssueArgs) -> CliResult {
     let cat = catalogue(&a.by.catalogue)?;
     let t = cat
@@ -267,10 +263,10 @@ impl Department {
         let ca = kd("issuing-ca.cert.pem".into());
         let chain = vec![Cert::from_pem_or_der(&read(&ca)?)?];
         let tsa = load_tsa(&kd("tsa.cert.pem".into()), &kd("tsa.key.pem".into()), &[ca])?;
-        let subject = cert.subject();
         let name =
-            attr(&subject, "O=").ok_or_else(|| CliError::input("the issuer certificate has no O (organisation)"))?;
-        let code = attr(&subject, "organizationIdentifier=")
+            cert.subject_attr("O").ok_or_else(|| CliError::input("the issuer certificate has no O (organisation)"))?;
+        let code = cert
+            .subject_attr("organizationIdentifier")
             .ok_or_else(|| CliError::input("the issuer certificate has no organizationIdentifier (USCC)"))?;
         Ok(Self { cert, key, seal, chain, tsa, name, code })
     }
