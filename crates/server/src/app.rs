@@ -54,6 +54,8 @@ pub struct Inner {
     pub audit_tx: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
     /// Set when shutting down: `/readyz` fails so load balancers drain the node.
     pub draining: std::sync::atomic::AtomicBool,
+    /// The 亮证 bundle and verifier, cached.
+    pub present: crate::present::PresentCache,
 }
 
 impl std::ops::Deref for App {

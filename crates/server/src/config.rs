@@ -41,6 +41,10 @@ pub struct Config {
     pub dev_clients: bool,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
+    /// How long a signed status list (and so an offline verifier's trust bundle) may be relied
+    /// on, in seconds. A revocation reaches offline verifiers when they next fetch; this bounds
+    /// how long one that cannot fetch keeps saying "valid" before it says "cannot tell".
+    pub status_ttl_seconds: u64,
 }
 
 /// TLS settings.
@@ -115,6 +119,7 @@ impl Default for Config {
             checkpoint_seconds: 300,
             dev_clients: true,
             log_json: false,
+            status_ttl_seconds: 12 * 3600,
         }
     }
 }
@@ -154,6 +159,12 @@ impl Config {
         if let Some(v) = env("YINXIN_RATE_PER_SECOND") {
             c.limits.rate_per_second = v.parse().map_err(|_| "YINXIN_RATE_PER_SECOND: not a number".to_string())?;
             c.limits.burst = c.limits.burst.max(c.limits.rate_per_second * 2.0);
+        }
+        if let Some(v) = env("YINXIN_STATUS_TTL_SECONDS") {
+            c.status_ttl_seconds = v.parse().map_err(|_| "YINXIN_STATUS_TTL_SECONDS: not a number".to_string())?;
+        }
+        if c.status_ttl_seconds < 60 {
+            return Err("status_ttl_seconds: at least 60".into());
         }
         Ok(c)
     }

@@ -9,6 +9,8 @@ pub mod app;
 pub mod config;
 pub mod keys;
 pub mod metrics;
+pub mod pages;
+pub mod present;
 pub mod problem;
 pub mod routes;
 mod tls;
@@ -21,7 +23,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use routes::{admin, holders, licences, materials, misc, seals, verify};
+use routes::{admin, holders, licences, materials, misc, present as presentation, seals, verify};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -83,6 +85,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/audit/verify"),
     ("GET", "/v1/audit/checkpoints"),
     ("POST", "/v1/audit/checkpoints"),
+    ("GET", "/v1/whoami"),
+    ("POST", "/v1/holder/licences/{id}/credential"),
+    ("GET", "/v1/present/bundle"),
+    ("GET", "/v1/status-lists/{issuer}/{list}"),
+    ("POST", "/v1/present/verify"),
+    ("GET", "/wallet"),
+    ("GET", "/verifier"),
+    ("GET", "/assets/{name}"),
 ];
 
 /// The router.
@@ -133,6 +143,14 @@ pub fn router(app: App) -> Router {
         .route("/v1/audit", get(admin::audit_log))
         .route("/v1/audit/verify", get(admin::verify))
         .route("/v1/audit/checkpoints", get(admin::checkpoints).post(admin::checkpoint_now))
+        .route("/v1/whoami", get(misc::whoami))
+        .route("/v1/holder/licences/{id}/credential", post(presentation::credential))
+        .route("/v1/present/bundle", get(presentation::bundle))
+        .route("/v1/status-lists/{issuer}/{list}", get(presentation::status_list))
+        .route("/v1/present/verify", post(presentation::verify))
+        .route("/wallet", get(pages::wallet))
+        .route("/verifier", get(pages::verifier))
+        .route("/assets/{name}", get(pages::asset))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method);
     let limit = app.cfg.limits.body_bytes;
@@ -200,6 +218,7 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         clients: Default::default(),
         audit_tx,
         draining: Default::default(),
+        present: Default::default(),
     }));
     collect_garbage(&app).await?;
     if app.cfg.dev_clients {

@@ -930,3 +930,204 @@ pub async fn referenced_digests(db: &Db) -> Result<std::collections::HashSet<Str
     }
     Ok(out)
 }
+
+/// A status list as stored.
+#[derive(Debug, Clone)]
+pub struct StatusListRow {
+    /// The issuer's USCC.
+    pub issuer_code: String,
+    /// The list's number within the issuer.
+    pub list_id: i64,
+    /// Entries.
+    pub entries: i64,
+    /// Entries handed out.
+    pub used: i64,
+    /// Changes to the bits so far.
+    pub version: i64,
+    /// The uncompressed bits.
+    pub bits: Vec<u8>,
+    /// The signed, compressed list.
+    pub signed: Vec<u8>,
+    /// When `signed` was made.
+    pub issued_at: i64,
+    /// When `signed` expires.
+    pub expires_at: i64,
+}
+
+const STATUS_COLS: &str = "issuer_code, list_id, entries, used, version, bits, signed, issued_at, expires_at";
+
+fn status_row(r: &AnyRow) -> Result<StatusListRow> {
+    Ok(StatusListRow {
+        issuer_code: get!(r, "issuer_code"),
+        list_id: get!(r, "list_id"),
+        entries: get!(r, "entries"),
+        used: get!(r, "used"),
+        version: get!(r, "version"),
+        bits: get!(r, "bits"),
+        signed: get!(r, "signed"),
+        issued_at: get!(r, "issued_at"),
+        expires_at: get!(r, "expires_at"),
+    })
+}
+
+/// A licence's status entry: (issuer, list, index).
+pub async fn status_entry_tx(tx: &mut Tx, licence_id: &str) -> Result<Option<(String, i64, i64)>> {
+    let r = sqlx::query("SELECT issuer_code, list_id, idx FROM status_entries WHERE licence_id = $1")
+        .bind(licence_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(match r {
+        Some(r) => Some((get!(r, "issuer_code"), get!(r, "list_id"), get!(r, "idx"))),
+        None => None,
+    })
+}
+
+/// The issuer's newest list, locked for this transaction (its version is bumped, which takes the
+/// row lock on PostgreSQL; SQLite has one writer anyway).
+pub async fn lock_newest_status_list(tx: &mut Tx, issuer: &str) -> Result<Option<StatusListRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE status_lists SET version = version + 1 WHERE issuer_code = $1 AND list_id = \
+         (SELECT MAX(list_id) FROM status_lists WHERE issuer_code = $1) RETURNING {STATUS_COLS}"
+    )))
+    .bind(issuer)
+    .fetch_optional(tx.conn())
+    .await?;
+    r.as_ref().map(status_row).transpose()
+}
+
+/// One list, locked for this transaction (see [`lock_newest_status_list`]).
+pub async fn lock_status_list(tx: &mut Tx, issuer: &str, list: i64) -> Result<Option<StatusListRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE status_lists SET version = version + 1 WHERE issuer_code = $1 AND list_id = $2 RETURNING {STATUS_COLS}"
+    )))
+    .bind(issuer)
+    .bind(list)
+    .fetch_optional(tx.conn())
+    .await?;
+    r.as_ref().map(status_row).transpose()
+}
+
+/// Insert a new list.
+pub async fn insert_status_list(tx: &mut Tx, l: &StatusListRow) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO status_lists ({STATUS_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )))
+    .bind(&l.issuer_code)
+    .bind(l.list_id)
+    .bind(l.entries)
+    .bind(l.used)
+    .bind(l.version)
+    .bind(&l.bits)
+    .bind(&l.signed)
+    .bind(l.issued_at)
+    .bind(l.expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Write a locked list's bits, signed form and count back.
+pub async fn update_status_list(tx: &mut Tx, l: &StatusListRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE status_lists SET used = $3, bits = $4, signed = $5, issued_at = $6, expires_at = $7 \
+         WHERE issuer_code = $1 AND list_id = $2",
+    )
+    .bind(&l.issuer_code)
+    .bind(l.list_id)
+    .bind(l.used)
+    .bind(&l.bits)
+    .bind(&l.signed)
+    .bind(l.issued_at)
+    .bind(l.expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Replace a list's signed form (a periodic re-signing) unless its bits changed since `version`
+/// was read; false when they did.
+pub async fn resign_status_list(db: &Db, l: &StatusListRow) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE status_lists SET signed = $4, issued_at = $5, expires_at = $6 \
+         WHERE issuer_code = $1 AND list_id = $2 AND version = $3",
+    )
+    .bind(&l.issuer_code)
+    .bind(l.list_id)
+    .bind(l.version)
+    .bind(&l.signed)
+    .bind(l.issued_at)
+    .bind(l.expires_at)
+    .execute(db.pool())
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Claim entry `idx` of a list for a licence; false when the entry (or the licence) is taken.
+pub async fn insert_status_entry(tx: &mut Tx, issuer: &str, list: i64, idx: i64, licence_id: &str) -> Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO status_entries (issuer_code, list_id, idx, licence_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(issuer)
+    .bind(list)
+    .bind(idx)
+    .bind(licence_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Every status list.
+pub async fn status_lists(db: &Db) -> Result<Vec<StatusListRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STATUS_COLS} FROM status_lists ORDER BY issuer_code, list_id"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(status_row).collect()
+}
+
+/// One status list.
+pub async fn status_list(db: &Db, issuer: &str, list: i64) -> Result<Option<StatusListRow>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {STATUS_COLS} FROM status_lists WHERE issuer_code = $1 AND list_id = $2"
+    )))
+    .bind(issuer)
+    .bind(list)
+    .fetch_optional(db.pool())
+    .await?;
+    r.as_ref().map(status_row).transpose()
+}
+
+/// Record a credential made for a holder's device.
+pub async fn insert_credential(
+    tx: &mut Tx,
+    serial: &str,
+    licence_id: &str,
+    holder_code: &str,
+    device_key: &str,
+    created: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO credentials (serial, licence_id, holder_code, device_key, created) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(serial)
+    .bind(licence_id)
+    .bind(holder_code)
+    .bind(device_key)
+    .bind(created)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The licence and holder of a credential.
+pub async fn credential_owner(db: &Db, serial: &str) -> Result<Option<(String, String)>> {
+    let r = sqlx::query("SELECT licence_id, holder_code FROM credentials WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match r {
+        Some(r) => Some((get!(r, "licence_id"), get!(r, "holder_code"))),
+        None => None,
+    })
+}

@@ -341,10 +341,15 @@ async fn change_status(
     }
     let now = now_ts();
     repo::set_licence_status(&mut tx, &id, to, Some(reason), now).await?;
+    let listed = crate::present::status_changed(&app, &mut tx, &id, to).await?;
     audit_in(&mut tx, &caller, &format!("licence.{action}"), &id, Some(&l.holder_code), json!({"reason": reason}))
         .await?;
     let l = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
-    idem.finish(&app, tx, StatusCode::OK, &LicenceView::from(l)).await
+    let r = idem.finish(&app, tx, StatusCode::OK, &LicenceView::from(l)).await;
+    if listed {
+        app.present.changed();
+    }
+    r
 }
 
 #[derive(Deserialize)]
@@ -389,9 +394,14 @@ pub async fn reissue(
     }
     repo::insert_licence(&mut tx, &row).await?;
     repo::set_superseded(&mut tx, &id, &row.identifier, now_ts()).await?;
+    let listed = crate::present::status_changed(&app, &mut tx, &id, "superseded").await?;
     audit_in(&mut tx, &caller, "licence.reissue", &row.identifier, Some(&row.holder_code), json!({"supersedes": id}))
         .await?;
-    idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await
+    let r = idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await;
+    if listed {
+        app.present.changed();
+    }
+    r
 }
 
 /// GET /v1/licences/{id}/versions: every version of the licence, oldest first.

@@ -39,6 +39,12 @@ pub async fn crl(State(app): State<App>) -> ApiResult<Response> {
     Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], crl.der().to_vec()).into_response())
 }
 
+/// GET /v1/whoami: the calling client (pages use it to check a token at sign-in).
+pub async fn whoami(caller: crate::app::Caller) -> Response {
+    axum::Json(json!({"id": caller.0.id, "role": caller.0.role, "name": caller.0.name, "principal": caller.0.principal}))
+        .into_response()
+}
+
 /// GET /healthz: the process answers.
 pub async fn healthz() -> Response {
     axum::Json(json!({"status": "ok"})).into_response()

@@ -5,5 +5,6 @@ pub mod holders;
 pub mod licences;
 pub mod materials;
 pub mod misc;
+pub mod present;
 pub mod seals;
 pub mod verify;

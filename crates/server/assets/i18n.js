@@ -1,0 +1,82 @@
+// Chinese by default, English on request; the choice is remembered.
+'use strict';
+const I18N = {
+  zh: {
+    'wallet.title': '电子证照 · 亮证', 'verifier.title': '电子证照 · 现场核验', 'lang': 'English',
+    'signin.title': '持证人登录', 'signin.hint': '输入管理员发放的持证人令牌（开发环境见 dev-credentials.json）。',
+    'signin.officer': '核验人员登录', 'signin.officer.hint': '输入执法人员令牌。', 'signin.token': '令牌', 'signin.go': '登录', 'signout': '退出',
+    'tab.licences': '我的证照', 'tab.usage': '用证记录', 'tab.consents': '用证授权',
+    'licences.none': '暂无证照。', 'present': '亮证',
+    'choose.title': '选择要出示的信息', 'choose.hint': '只出示勾选的信息；未勾选的信息不会出现在二维码中，核验方无法得知。',
+    'nonce.label': '核验码（核验人员提供，可不填）', 'make': '生成出示码', 'back': '返回',
+    'qr.valid': '秒后刷新', 'qr.shows': '本码出示：', 'qr.toobig': '所选信息太多，二维码放不下，请少选几项。',
+    'qr.note': '出示码每30秒刷新，过期无效；截图无法冒用。',
+    'usage.none': '暂无记录。', 'consents.none': '暂无授权。', 'consent.revoke': '撤销', 'consent.until': '有效至', 'consent.revoked': '已撤销',
+    'status.valid': '正常', 'status.suspended': '暂扣', 'status.revoked': '已吊销', 'status.superseded': '已换发',
+    'action.licence.issue': '签发', 'action.licence.reissue': '换发', 'action.licence.suspend': '暂扣', 'action.licence.resume': '恢复',
+    'action.licence.revoke': '吊销', 'action.lookup': '部门调用', 'action.lookup.refused': '调用被拒绝', 'action.verify': '在线验证',
+    'action.presentation.verify': '亮证核验', 'action.credential.issue': '绑定本设备', 'action.consent.give': '授权', 'action.consent.revoke': '撤销授权',
+    'action.licence.annotate': '加注件',
+    'scan': '扫码', 'upload': '上传图片', 'paste': '粘贴出示码', 'verify': '核验', 'require.nonce': '要求核验码',
+    'nonce.show': '请持证人在亮证页面输入核验码：', 'camera.none': '无法打开摄像头，请上传图片或粘贴。', 'decode.none': '图片中未找到二维码。',
+    'PASSED': '有效', 'FAILED': '无效', 'INDETERMINATE': '无法确认',
+    'PASSED.sub': '证照真实有效，出示信息未被改动', 'FAILED.sub': '请勿采信，原因见下', 'INDETERMINATE.sub': '无法确认当前状态，原因见下',
+    'fields.title': '出示的信息', 'fields.none': '（未出示任何信息）', 'licence.title': '证照', 'reasons.title': '核验依据',
+    'issuer': '签发机关', 'type': '证照类型', 'validity': '有效期', 'long.term': '长期', 'checking': '核验中…',
+  },
+  en: {
+    'wallet.title': 'E-licence wallet', 'verifier.title': 'E-licence check', 'lang': '中文',
+    'signin.title': 'Holder sign-in', 'signin.hint': 'Enter the holder token an administrator gave you (development: dev-credentials.json).',
+    'signin.officer': 'Officer sign-in', 'signin.officer.hint': 'Enter your officer token.', 'signin.token': 'Token', 'signin.go': 'Sign in', 'signout': 'Sign out',
+    'tab.licences': 'My licences', 'tab.usage': 'Usage log', 'tab.consents': 'Consents',
+    'licences.none': 'No licences yet.', 'present': 'Show',
+    'choose.title': 'Choose what to show', 'choose.hint': 'Only the ticked fields are shown; the others are not in the QR code and the verifier cannot learn them.',
+    'nonce.label': 'Verifier code (from the officer, optional)', 'make': 'Make QR code', 'back': 'Back',
+    'qr.valid': 's until refresh', 'qr.shows': 'This code shows: ', 'qr.toobig': 'Too many fields for one QR code: choose fewer.',
+    'qr.note': 'The code refreshes every 30 s and expires; a screenshot cannot be reused.',
+    'usage.none': 'Nothing yet.', 'consents.none': 'No consents.', 'consent.revoke': 'Revoke', 'consent.until': 'until', 'consent.revoked': 'revoked',
+    'status.valid': 'valid', 'status.suspended': 'suspended', 'status.revoked': 'revoked', 'status.superseded': 'superseded',
+    'action.licence.issue': 'issued', 'action.licence.reissue': 're-issued', 'action.licence.suspend': 'suspended', 'action.licence.resume': 'resumed',
+    'action.licence.revoke': 'revoked', 'action.lookup': 'looked up by a department', 'action.lookup.refused': 'lookup refused', 'action.verify': 'verified online',
+    'action.presentation.verify': 'shown and checked', 'action.credential.issue': 'bound to this device', 'action.consent.give': 'consent given', 'action.consent.revoke': 'consent revoked',
+    'action.licence.annotate': 'annotated copy',
+    'scan': 'Scan', 'upload': 'Upload photo', 'paste': 'Paste code', 'verify': 'Check', 'require.nonce': 'Ask for a code',
+    'nonce.show': 'Ask the holder to type this code on their wallet:', 'camera.none': 'No camera: upload a photo or paste the code.', 'decode.none': 'No QR code found in the image.',
+    'PASSED': 'VALID', 'FAILED': 'INVALID', 'INDETERMINATE': 'CANNOT CONFIRM',
+    'PASSED.sub': 'Genuine, in force, fields unaltered', 'FAILED.sub': 'Do not accept: see the reasons', 'INDETERMINATE.sub': 'Status cannot be confirmed: see the reasons',
+    'fields.title': 'Shown fields', 'fields.none': '(no fields shown)', 'licence.title': 'Licence', 'reasons.title': 'Checks',
+    'issuer': 'Issuer', 'type': 'Type', 'validity': 'Valid', 'long.term': 'no expiry', 'checking': 'Checking…',
+  },
+};
+let LANG = localStorage.getItem('yx-lang') || 'zh';
+function t(k) { return (I18N[LANG] && I18N[LANG][k]) || I18N.zh[k] || k; }
+function applyI18n() {
+  document.documentElement.lang = LANG === 'zh' ? 'zh-CN' : 'en';
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-ph]').forEach((el) => { el.placeholder = t(el.dataset.i18nPh); });
+}
+function toggleLang(after) {
+  LANG = LANG === 'zh' ? 'en' : 'zh';
+  localStorage.setItem('yx-lang', LANG);
+  applyI18n();
+  if (after) after();
+}
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k);
+  return e;
+}
+async function api(token, method, path, body) {
+  const r = await fetch(path, {
+    method,
+    headers: Object.assign({ authorization: 'Bearer ' + token }, body ? { 'content-type': 'application/json' } : {}),
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error((data && (data.detail || data.title)) || r.status);
+  return data;
+}

@@ -1,0 +1,168 @@
+// The holder's wallet: sign in with a holder token, list my licences, bind this device (its SM2
+// key stays here), choose fields, show a rotating QR code; my usage log and my consents.
+'use strict';
+const LIFETIME = 30; // seconds a code lives; the verifier accepts at most 60
+const $ = (id) => document.getElementById(id);
+let token = localStorage.getItem('yx-holder-token');
+let tab = 'licences';
+let current = null; // {licence, cred}
+let timer = null;
+
+function deviceKey() {
+  let h = localStorage.getItem('yx-device-key');
+  if (!h) { h = YX.keyToHex(YX.keygen()); localStorage.setItem('yx-device-key', h); }
+  return YX.keyFromHex(h);
+}
+
+function show(section) {
+  for (const s of ['signin', 'home', 'choose', 'show']) $(s).hidden = s !== section;
+  if (section !== 'show' && timer) { clearInterval(timer); timer = null; }
+}
+
+async function start() {
+  applyI18n();
+  if (!token) return show('signin');
+  show('home');
+  await render();
+}
+
+async function render() {
+  document.querySelectorAll('nav.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)));
+  const pane = $('pane');
+  pane.replaceChildren(el('p', { class: 'muted' }, '…'));
+  try {
+    if (tab === 'licences') return await renderLicences(pane);
+    if (tab === 'usage') return await renderUsage(pane);
+    return await renderConsents(pane);
+  } catch (e) {
+    if (String(e.message).includes('401') || /token|credential/i.test(e.message)) { signOut(); return; }
+    pane.replaceChildren(el('p', { class: 'error' }, e.message));
+  }
+}
+
+const statusBadge = (s) => el('span', { class: 'badge' + (s === 'valid' ? '' : s === 'suspended' ? ' warn' : ' bad') }, t('status.' + s));
+
+async function renderLicences(pane) {
+  const page = await api(token, 'GET', '/v1/holder/licences?limit=100');
+  const items = page.items.filter((l) => l.status !== 'superseded');
+  if (!items.length) return pane.replaceChildren(el('p', { class: 'muted card' }, t('licences.none')));
+  pane.replaceChildren(...items.map((l) => el('div', { class: 'card' },
+    el('div', { class: 'licence' }, el('h2', {}, (l.metadata && l.metadata.name) || l.type_code), statusBadge(l.status)),
+    el('div', { class: 'muted' }, l.number || l.identifier),
+    l.status === 'valid' ? el('button', { class: 'primary', 'data-licence': l.identifier, onclick: () => choose(l) }, t('present')) : null)));
+}
+
+async function renderUsage(pane) {
+  const page = await api(token, 'GET', '/v1/holder/usage?limit=100');
+  if (!page.items.length) return pane.replaceChildren(el('p', { class: 'muted card' }, t('usage.none')));
+  pane.replaceChildren(el('div', { class: 'card' }, ...page.items.slice().reverse().map((u) => el('div', { class: 'field' },
+    el('div', {}, el('strong', {}, t('action.' + u.action)), ' · ', new Date(u.at * 1000).toLocaleString(LANG === 'zh' ? 'zh-CN' : 'en-GB')),
+    el('div', { class: 'muted' }, u.by + (u.detail && u.detail.use_cause ? ' · ' + u.detail.use_cause : ''))))));
+}
+
+async function renderConsents(pane) {
+  const page = await api(token, 'GET', '/v1/holder/consents?limit=100');
+  if (!page.items.length) return pane.replaceChildren(el('p', { class: 'muted card' }, t('consents.none')));
+  pane.replaceChildren(...page.items.map((c) => el('div', { class: 'card' },
+    el('div', { class: 'licence' }, el('strong', {}, c.department_code), c.revoked ? el('span', { class: 'badge bad' }, t('consent.revoked')) : null),
+    el('div', { class: 'muted' }, c.use_cause + ' · ' + t('consent.until') + ' ' + new Date(c.until_ts * 1000).toLocaleDateString()),
+    c.revoked ? null : el('button', { class: 'small', onclick: async () => { await api(token, 'DELETE', '/v1/holder/consents/' + c.id); render(); } }, t('consent.revoke')))));
+}
+
+async function credentialFor(licence) {
+  const key = deviceKey();
+  const keyHex = YX.hex(YX.compressed(key));
+  const cacheKey = 'yx-cred:' + licence.identifier + ':' + keyHex;
+  const cached = localStorage.getItem(cacheKey);
+  if (cached) return JSON.parse(cached);
+  const msg = 'yinxin-credential-request:' + licence.identifier + ':' + keyHex;
+  const proof = YX.hex(YX.sign(key, YX.utf8(msg)));
+  const cred = await api(token, 'POST', '/v1/holder/licences/' + encodeURIComponent(licence.identifier) + '/credential', { device_key: keyHex, proof });
+  localStorage.setItem(cacheKey, JSON.stringify(cred));
+  return cred;
+}
+
+async function choose(licence) {
+  $('choose-error').textContent = '';
+  try {
+    const cred = await credentialFor(licence);
+    current = { licence, cred };
+    $('choose-licence').textContent = cred.licence.type_name + ' · ' + cred.licence.issuer_name;
+    const defaults = new Set(['name', 'uscc', 'holder_name', 'number']);
+    $('fields').replaceChildren(...cred.claims.map((c) => el('label', { class: 'field' },
+      Object.assign(el('input', { type: 'checkbox', name: c.name }), { checked: defaults.has(c.name) }),
+      el('div', {}, el('div', {}, c.label), el('div', { class: 'v' }, c.value)))));
+    show('choose');
+  } catch (e) {
+    $('pane').prepend(el('p', { class: 'error' }, e.message));
+  }
+}
+
+function makeQr() {
+  const { cred } = current;
+  const chosen = new Set(Array.from(document.querySelectorAll('#fields input:checked'), (i) => i.name));
+  const claims = cred.claims.filter((c) => chosen.has(c.name));
+  const nonce = $('nonce').value.trim() || null;
+  const p = YX.present(deviceKey(), YX.b64decode(cred.credential), claims.map((c) => YX.b64decode(c.disclosure)), LIFETIME, nonce);
+  const qr = qrcode(0, 'M');
+  qr.addData(p.text, 'Alphanumeric');
+  qr.make();
+  // Drawn on a canvas, a whole number of pixels a module and a 4-module quiet zone, so that a
+  // camera or a screenshot reads it cleanly.
+  const modules = qr.getModuleCount();
+  const cell = Math.max(2, Math.floor(Math.min(720, 2 * window.innerWidth) / (modules + 8)));
+  const canvas = el('canvas', { width: String((modules + 8) * cell), height: String((modules + 8) * cell) });
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000';
+  for (let r = 0; r < modules; r++) for (let c = 0; c < modules; c++) if (qr.isDark(r, c)) g.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+  $('qr').replaceChildren(canvas);
+  $('qr').dataset.token = p.text;
+  $('qr').dataset.version = String((modules - 17) / 4);
+  $('shows').textContent = claims.length ? claims.map((c) => c.label).join('、') : t('fields.none');
+  return p;
+}
+
+function present() {
+  $('choose-error').textContent = '';
+  let p;
+  try { p = makeQr(); } catch (e) { $('choose-error').textContent = t('qr.toobig'); return; }
+  $('show-licence').textContent = $('choose-licence').textContent;
+  show('show');
+  const tick = () => {
+    const now = Date.now() / 1000;
+    if (now >= p.exp) p = makeQr();
+    const left = Math.max(0, Math.ceil(p.exp - now));
+    $('left').textContent = String(left);
+    $('bar').style.width = (100 * left / LIFETIME) + '%';
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+}
+
+function signOut() {
+  localStorage.removeItem('yx-holder-token');
+  token = null;
+  show('signin');
+}
+
+$('lang').addEventListener('click', () => toggleLang(() => { if (!$('home').hidden) render(); }));
+$('signin-go').addEventListener('click', async () => {
+  const v = $('token').value.trim();
+  try {
+    const me = await api(v, 'GET', '/v1/whoami');
+    if (me.role !== 'holder') throw new Error(me.role + ': not a holder token');
+    token = v;
+    localStorage.setItem('yx-holder-token', v);
+    $('signin-error').textContent = '';
+    show('home');
+    render();
+  } catch (e) { $('signin-error').textContent = e.message; }
+});
+document.querySelectorAll('nav.tabs button').forEach((b) => b.addEventListener('click', () => { tab = b.dataset.tab; render(); }));
+$('signout').addEventListener('click', signOut);
+$('make').addEventListener('click', present);
+$('choose-back').addEventListener('click', () => { show('home'); render(); });
+$('show-back').addEventListener('click', () => show('choose'));
+start();

@@ -1,0 +1,59 @@
+//! The wallet (`/wallet`) and verifier (`/verifier`) pages and their assets, compiled into the
+//! binary: nothing is fetched from outside the service (a content security policy says so to
+//! the browser too).
+
+use crate::problem::{ApiResult, Problem};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+                   media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// (name, content type, bytes).
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    ("app.css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
+    ("i18n.js", "text/javascript; charset=utf-8", include_bytes!("../assets/i18n.js")),
+    ("sm.js", "text/javascript; charset=utf-8", include_bytes!("../assets/sm.js")),
+    ("wallet.js", "text/javascript; charset=utf-8", include_bytes!("../assets/wallet.js")),
+    ("verifier.js", "text/javascript; charset=utf-8", include_bytes!("../assets/verifier.js")),
+    ("qrcode.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/qrcode.js")),
+    ("jsQR.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/jsQR.js")),
+];
+
+fn page(html: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// GET /wallet
+pub async fn wallet() -> Response {
+    page(include_str!("../assets/wallet.html"))
+}
+
+/// GET /verifier
+pub async fn verifier() -> Response {
+    page(include_str!("../assets/verifier.html"))
+}
+
+/// GET /assets/{name}
+pub async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> ApiResult<Response> {
+    let (_, ct, bytes) =
+        ASSETS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| Problem::not_found(format!("no asset {name}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, *ct),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        *bytes,
+    )
+        .into_response())
+}

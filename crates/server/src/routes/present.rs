@@ -1,0 +1,256 @@
+//! 亮证 endpoints: a holder's device gets a credential; verifiers fetch status lists and the
+//! trust bundle (public, cacheable: fetching one reveals nothing about which licence is checked);
+//! officers verify a presentation online. The pages themselves are in [`crate::pages`].
+
+use crate::app::{App, Caller, Idem, JsonBody, Path, audit_in, role};
+use crate::problem::{ApiResult, Problem};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use yinxin_gm::{Sm2PublicKey, Sm2Signature, UserId, default_provider};
+use yinxin_licence::issue::Metadata;
+use yinxin_present::credential::{self, Claim, CredentialBody, StatusRef};
+use yinxin_present::key_id;
+use yinxin_store::{now_ts, repo};
+
+/// What the device signs to show it holds the key it names.
+pub fn proof_message(licence_id: &str, device_key_hex: &str) -> String {
+    format!("yinxin-credential-request:{licence_id}:{}", device_key_hex.to_ascii_lowercase())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialRequest {
+    /// The device's SM2 public key, SEC1 hex (compressed or not).
+    device_key: String,
+    /// The device's SM2 signature (r‖s hex) over [`proof_message`].
+    proof: String,
+}
+
+/// A date of the licence (`YYYY-MM-DD`) as Unix seconds: its start, or its end when `end`, in
+/// China Standard Time.
+fn day(s: &str, end: bool) -> Option<i64> {
+    let d = yinxin_licence::catalogue::parse_date(s)?;
+    let start = d.midnight().assume_offset(time::macros::offset!(+8)).unix_timestamp();
+    Some(if end { start + 86_399 } else { start })
+}
+
+/// POST /v1/holder/licences/{id}/credential
+pub async fn credential(
+    State(app): State<App>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body, raw): JsonBody<CredentialRequest>,
+) -> ApiResult<Response> {
+    caller.require(&[role::HOLDER])?;
+    let l = match repo::licence(&app.db, &id).await? {
+        Some(l) if l.holder_code == caller.principal() => l,
+        _ => return Err(Problem::not_found(format!("licence {id} not found"))),
+    };
+    let mut errors = Vec::new();
+    let key = match hex::decode(body.device_key.trim()).ok().and_then(|b| Sm2PublicKey::from_sec1(&b).ok()) {
+        Some(k) => Some(k),
+        None => {
+            errors.push("device_key: an SM2 public key, SEC1 in hex (33 or 65 bytes)".to_string());
+            None
+        }
+    };
+    if let Some(k) = &key {
+        let ok = hex::decode(body.proof.trim())
+            .ok()
+            .and_then(|b| Sm2Signature::from_bytes(&b).ok())
+            .is_some_and(|sig| {
+                default_provider()
+                    .sm2_verify(k, UserId::DEFAULT, proof_message(&id, body.device_key.trim()).as_bytes(), &sig)
+                    .is_ok()
+            });
+        if !ok {
+            errors.push("proof: not the device key's signature over the request message".to_string());
+        }
+    }
+    let Some(device_key) = key.filter(|_| errors.is_empty()) else {
+        return Err(Problem::invalid("credential.invalid", "the credential request does not validate", errors));
+    };
+    if l.status != "valid" {
+        return Err(Problem::conflict(
+            "licence_not_valid",
+            format!("the licence is {}: no credential is made for it", l.status),
+        ));
+    }
+    let (idem, replay) =
+        Idem::begin(&app, &caller, &headers, &format!("POST /v1/holder/licences/{id}/credential"), &raw).await?;
+    if let Some(r) = replay {
+        return Ok(r);
+    }
+    let meta: Metadata = serde_json::from_str(&l.metadata).map_err(Problem::internal)?;
+    let t = app.catalogue.get(&l.type_code).ok_or_else(|| Problem::internal("type left the catalogue"))?;
+    let dept = app
+        .keys
+        .departments
+        .get(&l.issuer_code)
+        .ok_or_else(|| Problem::internal("the licence's issuer has no keys here"))?;
+    let mut claims = vec![(Claim { name: "identifier".into(), value: l.identifier.clone() }, "证照标识".to_string())];
+    for f in &t.fields {
+        if let Some(v) = meta.fields.get(&f.key).filter(|v| !v.is_empty()) {
+            claims.push((Claim { name: f.key.clone(), value: v.clone() }, f.label.clone()));
+        }
+    }
+    let mut tx = app.db.begin().await?;
+    let (list, index) = crate::present::entry_for(&app, &mut tx, &l).await?;
+    let mut serial = [0u8; 8];
+    default_provider().fill_random(&mut serial).map_err(Problem::internal)?;
+    let now = now_ts();
+    let cbody = CredentialBody {
+        issuer_kid: key_id(dept.cert.der()),
+        serial,
+        type_code: l.type_code.clone(),
+        type_name: t.name.clone(),
+        issued_at: now,
+        valid_from: day(&meta.valid_from, false).unwrap_or(l.issued_at),
+        valid_until: day(&meta.valid_until, true),
+        status: StatusRef { list, index },
+        device_key: device_key.clone(),
+        digests: Vec::new(),
+    };
+    let only: Vec<Claim> = claims.iter().map(|(c, _)| c.clone()).collect();
+    let issued =
+        credential::issue(default_provider(), dept.signer.as_ref(), cbody, &only).map_err(Problem::internal)?;
+    app.metrics.signed("credential", 1);
+    let serial_hex = hex::encode(serial);
+    let key_hex = hex::encode(yinxin_present::compress(&device_key));
+    repo::insert_credential(&mut tx, &serial_hex, &l.identifier, &l.holder_code, &key_hex, now).await?;
+    audit_in(
+        &mut tx,
+        &caller,
+        "credential.issue",
+        &l.identifier,
+        Some(&l.holder_code),
+        json!({"serial": serial_hex, "device_key": key_hex}),
+    )
+    .await?;
+    let out = json!({
+        "serial": serial_hex,
+        "credential": B64.encode(&issued.credential.bytes),
+        "licence": {
+            "identifier": l.identifier,
+            "type_code": l.type_code,
+            "type_name": t.name,
+            "issuer_code": dept.code,
+            "issuer_name": dept.name,
+            "valid_from": meta.valid_from,
+            "valid_until": meta.valid_until,
+        },
+        "status": {"list": list, "index": index},
+        "claims": claims.iter().zip(&issued.disclosures).map(|((c, label), d)| json!({
+            "name": c.name, "label": label, "value": c.value, "disclosure": B64.encode(&d.bytes),
+        })).collect::<Vec<_>>(),
+        "issuer_certificate": dept.cert.to_pem(),
+        "chain": app.keys.chain.iter().map(|c| c.to_pem()).collect::<Vec<_>>(),
+    });
+    idem.finish(&app, tx, StatusCode::CREATED, &out).await
+}
+
+/// GET /v1/present/bundle: the signed trust bundle for offline verifiers.
+pub async fn bundle(State(app): State<App>) -> ApiResult<Response> {
+    let b = crate::present::current(&app).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=60")],
+        b.bundle.as_ref().clone(),
+    )
+        .into_response())
+}
+
+/// GET /v1/status-lists/{issuer}/{list}: one signed status list (CBOR).
+pub async fn status_list(State(app): State<App>, Path((issuer, list)): Path<(String, String)>) -> ApiResult<Response> {
+    let list: i64 = list
+        .parse()
+        .ok()
+        .filter(|n| (0..=u32::MAX as i64).contains(n))
+        .ok_or_else(|| Problem::not_found("no such status list"))?;
+    if issuer.len() > 40 {
+        return Err(Problem::not_found("no such status list"));
+    }
+    let _ = crate::present::fresh_lists(&app).await?;
+    let row = repo::status_list(&app.db, &issuer, list).await?.ok_or_else(|| Problem::not_found("no such status list"))?;
+    let max_age = (row.expires_at - now_ts()).clamp(0, 300);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/cbor".to_string()),
+            (header::CACHE_CONTROL, format!("public, max-age={max_age}")),
+        ],
+        row.signed,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The QR text.
+    token: String,
+    /// The nonce this verifier asked for, if any.
+    nonce: Option<String>,
+}
+
+/// POST /v1/present/verify: verify a presentation online, against the current status.
+pub async fn verify(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body, _): JsonBody<VerifyRequest>,
+) -> ApiResult<Response> {
+    caller.require(&[role::OFFICER, role::DEPARTMENT, role::ADMIN, role::SEAL_AUTHORITY])?;
+    let token = body.token.trim().to_string();
+    if token.is_empty() || token.len() > yinxin_present::token::MAX_TEXT {
+        return Err(Problem::invalid(
+            "bad_token",
+            format!("token: 1–{} characters of QR text", yinxin_present::token::MAX_TEXT),
+            vec![],
+        ));
+    }
+    let nonce = body.nonce.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if nonce.as_ref().is_some_and(|n| n.len() > 64) {
+        return Err(Problem::invalid("bad_nonce", "nonce: at most 64 characters", vec![]));
+    }
+    let built = crate::present::current(&app).await?;
+    let verifier = built.verifier.clone();
+    let v = app
+        .cpu_work(move || verifier.verify(&token, time::OffsetDateTime::now_utc(), nonce.as_deref()))
+        .await?;
+    let indication = serde_json::to_value(v.report.indication).map_err(Problem::internal)?;
+    app.metrics.verification("presentation", indication.as_str().unwrap_or(""));
+    let owner = match &v.licence {
+        Some(s) => repo::credential_owner(&app.db, &s.serial).await?,
+        None => None,
+    };
+    let names: Vec<&str> = v.disclosed.iter().map(|f| f.name.as_str()).collect();
+    app.audit_now(
+        &caller,
+        "presentation.verify",
+        owner.as_ref().map(|o| o.0.as_str()).unwrap_or(""),
+        owner.as_ref().map(|o| o.1.as_str()),
+        json!({"indication": indication, "fields": names}),
+    )
+    .await?;
+    let t = v.licence.as_ref().and_then(|l| app.catalogue.get(&l.type_code));
+    let label = |name: &str| -> String {
+        if name == "identifier" {
+            return "证照标识".into();
+        }
+        t.and_then(|t| t.fields.iter().find(|f| f.key == name)).map(|f| f.label.clone()).unwrap_or_else(|| name.into())
+    };
+    Ok(axum::Json(json!({
+        "indication": v.report.indication,
+        "sub_indication": v.report.sub_indication,
+        "disclosed": v.disclosed.iter().map(|f| json!({"name": f.name, "label": label(&f.name), "value": f.value})).collect::<Vec<_>>(),
+        "licence": v.licence,
+        "status": v.status,
+        "token_time": v.token_time.as_ref().map(|(i, e)| json!({"issued_at": i, "expires_at": e})),
+        "checks": v.report.checks,
+    }))
+    .into_response())
+}
