@@ -16,6 +16,11 @@ command -v qpdf >/dev/null 2>&1 || need_apt+=(qpdf)
 # The service's tests run against PostgreSQL as well as SQLite.
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+# The wallet and verifier pages: Node (playwright-core from npm) drives the system Chromium.
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   apt-get update -qq
@@ -39,6 +44,10 @@ psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null || {
 cargo test --workspace --locked
 # schemathesis (PyPI) against the running service's /openapi.json, every check.
 bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
+# The wallet's JavaScript SM2/SM3 against the standards and OpenSSL; then the browser end to end
+# (screenshots in test-artifacts/e2e/).
+node tests/e2e/sm.test.mjs
+bash tests/e2e/run.sh
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
 YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.

@@ -42,6 +42,12 @@ enum Command {
     Material(cmd::material::MaterialCmd),
     /// Verify a sealed OFD, a signed PDF, an SES signature, GM/T 0010 signed data or a seal.
     Verify(cmd::verify::VerifyArgs),
+    /// 亮证: verify a presentation QR offline.
+    #[command(subcommand)]
+    Present(cmd::present::PresentCmd),
+    /// Trust bundles for offline verification.
+    #[command(subcommand)]
+    Bundle(cmd::present::BundleCmd),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),
     /// Run the service: the HTTP API over SQLite (default) or PostgreSQL.
@@ -63,6 +69,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Material(c) => cmd::material::run(c),
         Command::Licence(c) => cmd::licence::run(c),
+        Command::Present(c) => cmd::present::run(c),
+        Command::Bundle(c) => cmd::present::run_bundle(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
         Command::Serve(a) => cmd::serve::run(a),
     };

@@ -124,8 +124,7 @@ impl Bundle {
         if json.len() > MAX_BUNDLE {
             return Err(format_err(format!("bundle of {} bytes; the limit is {MAX_BUNDLE}", json.len())));
         }
-        let env: Envelope =
-            serde_json::from_slice(json).map_err(|e| format_err(format!("not a trust bundle: {e}")))?;
+        let env: Envelope = serde_json::from_slice(json).map_err(|e| format_err(format!("not a trust bundle: {e}")))?;
         let payload = B64.decode(&env.payload).map_err(|_| format_err("bundle payload: not Base64"))?;
         let content: Content =
             serde_json::from_slice(&payload).map_err(|e| format_err(format!("bundle payload: {e}")))?;
@@ -184,7 +183,10 @@ impl Bundle {
             let why = chain
                 .checks
                 .iter()
-                .find(|c| c.outcome != yinxin_pki::report::Outcome::Passed && c.outcome != yinxin_pki::report::Outcome::NotApplicable)
+                .find(|c| {
+                    c.outcome != yinxin_pki::report::Outcome::Passed
+                        && c.outcome != yinxin_pki::report::Outcome::NotApplicable
+                })
                 .map(|c| c.reason_en.clone())
                 .unwrap_or_default();
             return Err(Error::Untrusted(format!("the bundle's signer does not chain to a trusted root: {why}")));

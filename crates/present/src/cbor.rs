@@ -79,9 +79,7 @@ impl Items {
 
     pub(crate) fn uint(&mut self, name: &str) -> Result<u64> {
         match self.next(name)? {
-            Value::Integer(i) => {
-                u64::try_from(i).map_err(|_| format_err(format!("{}: {name} is negative", self.what)))
-            }
+            Value::Integer(i) => u64::try_from(i).map_err(|_| format_err(format!("{}: {name} is negative", self.what))),
             _ => Err(format_err(format!("{}: {name} is not an unsigned integer", self.what))),
         }
     }

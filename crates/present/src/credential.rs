@@ -52,7 +52,10 @@ impl Disclosure {
         let mut it = Items::new(cbor::decode(bytes, "disclosure")?, "disclosure", 3)?;
         let salt = it.bytes("salt")?;
         if salt.len() < SALT_LEN {
-            return Err(format_err(format!("disclosure: salt of {} bytes; at least {SALT_LEN} are needed", salt.len())));
+            return Err(format_err(format!(
+                "disclosure: salt of {} bytes; at least {SALT_LEN} are needed",
+                salt.len()
+            )));
         }
         Ok(Self { bytes: bytes.to_vec(), salt, name: it.text("name")?, value: it.text("value")? })
     }
@@ -128,7 +131,8 @@ impl CredentialBody {
         let valid_until = it.opt_uint("valid until")?.map(|t| cbor::to_i64(t, "valid until")).transpose()?;
         let mut st = Items::new(Value::Array(it.array("status")?), "credential status", 2)?;
         let list = u32::try_from(st.uint("list")?).map_err(|_| format_err("credential status: list out of range"))?;
-        let index = u32::try_from(st.uint("index")?).map_err(|_| format_err("credential status: index out of range"))?;
+        let index =
+            u32::try_from(st.uint("index")?).map_err(|_| format_err("credential status: index out of range"))?;
         let key: [u8; 33] = it.fixed("device key")?;
         let device_key =
             Sm2PublicKey::from_sec1(&key).map_err(|e| format_err(format!("credential: device key: {e}")))?;

@@ -71,10 +71,7 @@ impl Bits {
     /// From stored bytes.
     pub fn from_bytes(entries: u32, bytes: Vec<u8>) -> Result<Self> {
         if bytes.len() != entries.div_ceil(4) as usize {
-            return Err(format_err(format!(
-                "status list: {} bytes for {entries} entries of 2 bits",
-                bytes.len()
-            )));
+            return Err(format_err(format!("status list: {} bytes for {entries} entries of 2 bits", bytes.len())));
         }
         Ok(Self { bytes, entries })
     }
@@ -159,17 +156,24 @@ pub struct SignedStatusList {
     pub bytes: Vec<u8>,
 }
 
+/// What a list says about itself, besides its bits.
+#[derive(Debug, Clone, Copy)]
+pub struct ListInfo<'a> {
+    /// [`crate::key_id`] of the issuer whose licences it covers.
+    pub issuer_kid: [u8; 8],
+    /// The issuer's USCC.
+    pub issuer_code: &'a str,
+    /// The list's number.
+    pub list: u32,
+    /// Made at (Unix seconds).
+    pub issued_at: i64,
+    /// Not to be relied on after (Unix seconds).
+    pub expires_at: i64,
+}
+
 /// Sign a list. `entries` must be at least [`MIN_STATUS_ENTRIES`].
-pub fn sign(
-    bits: &Bits,
-    issuer_kid: [u8; 8],
-    issuer_code: &str,
-    list: u32,
-    issued_at: i64,
-    expires_at: i64,
-    signer: &dyn Sm2Signer,
-    signer_kid: [u8; 8],
-) -> Result<SignedStatusList> {
+pub fn sign(bits: &Bits, info: &ListInfo<'_>, signer: &dyn Sm2Signer, signer_kid: [u8; 8]) -> Result<SignedStatusList> {
+    let ListInfo { issuer_kid, issuer_code, list, issued_at, expires_at } = *info;
     if bits.entries() < MIN_STATUS_ENTRIES {
         return Err(format_err(format!("a status list needs at least {MIN_STATUS_ENTRIES} entries")));
     }

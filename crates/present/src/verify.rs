@@ -31,9 +31,9 @@ pub struct LicenceSummary {
     pub issuer_code: String,
     /// Issuer's name (from the bundle).
     pub issuer_name: String,
-    /// Valid from (RFC 3339).
+    /// Valid from (RFC 3339, China Standard Time).
     pub valid_from: String,
-    /// Valid until (RFC 3339), absent for 长期.
+    /// Valid until (RFC 3339, China Standard Time), absent for 长期.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
     /// Credential serial (hex).
@@ -109,6 +109,15 @@ fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
+/// A licence date, shown in China Standard Time (the dates printed on the licence).
+fn cst(t: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .map(|t| t.to_offset(time::macros::offset!(+8)))
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| t.to_string())
+}
+
 fn age_text(secs: i64) -> (String, String) {
     let (n, zh, en) = if secs >= 86_400 {
         (secs / 86_400, "天", "days")
@@ -136,10 +145,16 @@ impl Verifier {
         let mut issuers = HashMap::new();
         for i in &bundle.issuers {
             let chain = validate_chain(&i.cert, &bundle.intermediates, &bundle.trust, &opts);
-            let verifier = i.cert.public_key.as_ref().ok().and_then(|k| default_provider().sm2_verifier(k, UserId::DEFAULT).ok());
+            let verifier =
+                i.cert.public_key.as_ref().ok().and_then(|k| default_provider().sm2_verifier(k, UserId::DEFAULT).ok());
             issuers.insert(
                 i.kid,
-                IssuerState { issuer: i.clone(), verifier, chain_checks: chain.checks, chain_indication: chain.indication },
+                IssuerState {
+                    issuer: i.clone(),
+                    verifier,
+                    chain_checks: chain.checks,
+                    chain_indication: chain.indication,
+                },
             );
         }
         let signer_chain = validate_chain(&bundle.status_signer, &bundle.intermediates, &bundle.trust, &opts);
@@ -159,7 +174,9 @@ impl Verifier {
                     "状态列表签名者的证书链未通过验证",
                     "the status-list signer's certificate does not chain to a trusted root",
                 ))
-            } else if l.signer_kid != signer_kid || signer_key.as_ref().is_none_or(|k| l.verify_signature(k.as_ref()).is_err()) {
+            } else if l.signer_kid != signer_kid
+                || signer_key.as_ref().is_none_or(|k| l.verify_signature(k.as_ref()).is_err())
+            {
                 Err(Check::indeterminate(
                     "status.signature",
                     SubIndication::TryLater,
@@ -171,7 +188,10 @@ impl Verifier {
                     "status.length",
                     SubIndication::TryLater,
                     format!("状态列表只有{}项，少于隐私所需的{MIN_STATUS_ENTRIES}项", l.body.entries),
-                    format!("the status list has {} entries, fewer than the {MIN_STATUS_ENTRIES} privacy needs", l.body.entries),
+                    format!(
+                        "the status list has {} entries, fewer than the {MIN_STATUS_ENTRIES} privacy needs",
+                        l.body.entries
+                    ),
                 ))
             } else {
                 l.bits().map_err(|e| {
@@ -247,8 +267,8 @@ impl Verifier {
             type_name: cred.body.type_name.clone(),
             issuer_code: e.code.clone(),
             issuer_name: e.name.clone(),
-            valid_from: rfc3339(cred.body.valid_from),
-            valid_until: cred.body.valid_until.map(rfc3339),
+            valid_from: cst(cred.body.valid_from),
+            valid_until: cred.body.valid_until.map(cst),
             serial: hex::encode(cred.body.serial),
         });
         checks.push(
@@ -256,21 +276,33 @@ impl Verifier {
                 .about(&e.name),
         );
         if issuer.chain_indication == Indication::Passed {
-            checks.push(Check::pass("credential.chain", "签发机关证书链有效", "the issuer's certificate chain is valid").about(&e.name));
+            checks.push(
+                Check::pass("credential.chain", "签发机关证书链有效", "the issuer's certificate chain is valid")
+                    .about(&e.name),
+            );
         } else {
             let worst = issuer
                 .chain_checks
                 .iter()
                 .find(|c| c.outcome == Outcome::Failed)
                 .or_else(|| issuer.chain_checks.iter().find(|c| c.outcome == Outcome::Indeterminate));
-            let (zh, en, sub) = worst
-                .map(|c| (c.reason_zh.clone(), c.reason_en.clone(), c.sub_indication))
-                .unwrap_or_default();
+            let (zh, en, sub) =
+                worst.map(|c| (c.reason_zh.clone(), c.reason_en.clone(), c.sub_indication)).unwrap_or_default();
             let sub = sub.unwrap_or(SubIndication::CertificateChainGeneralFailure);
             checks.push(if issuer.chain_indication == Indication::Failed {
-                Check::fail("credential.chain", sub, format!("签发机关证书链无效：{zh}"), format!("the issuer's chain is not valid: {en}"))
+                Check::fail(
+                    "credential.chain",
+                    sub,
+                    format!("签发机关证书链无效：{zh}"),
+                    format!("the issuer's chain is not valid: {en}"),
+                )
             } else {
-                Check::indeterminate("credential.chain", sub, format!("签发机关证书链无法确认：{zh}"), format!("the issuer's chain cannot be confirmed: {en}"))
+                Check::indeterminate(
+                    "credential.chain",
+                    sub,
+                    format!("签发机关证书链无法确认：{zh}"),
+                    format!("the issuer's chain cannot be confirmed: {en}"),
+                )
             });
         }
         if !e.types.iter().any(|t| t == &cred.body.type_code) {
@@ -282,7 +314,9 @@ impl Verifier {
             ));
         }
         match issuer.verifier.as_ref().map(|k| cred.verify_signature(k.as_ref())) {
-            Some(Ok(())) => checks.push(Check::pass("credential.signature", "签发机关签名有效", "the issuer's signature is valid")),
+            Some(Ok(())) => {
+                checks.push(Check::pass("credential.signature", "签发机关签名有效", "the issuer's signature is valid"))
+            }
             _ => {
                 checks.push(Check::fail(
                     "credential.signature",
@@ -294,9 +328,19 @@ impl Verifier {
             }
         }
         if now < cred.body.valid_from {
-            checks.push(Check::fail("credential.validity", SubIndication::NotYetValid, "证照尚未生效", "the licence is not yet in force"));
+            checks.push(Check::fail(
+                "credential.validity",
+                SubIndication::NotYetValid,
+                "证照尚未生效",
+                "the licence is not yet in force",
+            ));
         } else if cred.body.valid_until.is_some_and(|u| now > u) {
-            checks.push(Check::fail("credential.validity", SubIndication::Expired, "证照已过有效期", "the licence has expired"));
+            checks.push(Check::fail(
+                "credential.validity",
+                SubIndication::Expired,
+                "证照已过有效期",
+                "the licence has expired",
+            ));
         } else {
             checks.push(Check::pass("credential.validity", "证照在有效期内", "the licence is within its validity"));
         }
@@ -305,14 +349,14 @@ impl Verifier {
         let device_ok = tok
             .signature()
             .ok()
-            .and_then(|sig| {
-                default_provider()
-                    .sm2_verify(&cred.body.device_key, UserId::DEFAULT, &p.bytes, &sig)
-                    .ok()
-            })
+            .and_then(|sig| default_provider().sm2_verify(&cred.body.device_key, UserId::DEFAULT, &p.bytes, &sig).ok())
             .is_some();
         if device_ok {
-            checks.push(Check::pass("token.device_signature", "持证设备签名有效", "the holder device's signature is valid"));
+            checks.push(Check::pass(
+                "token.device_signature",
+                "持证设备签名有效",
+                "the holder device's signature is valid",
+            ));
         } else {
             checks.push(Check::fail(
                 "token.device_signature",
@@ -374,7 +418,7 @@ impl Verifier {
         for d in &p.disclosures {
             match Disclosure::parse(d) {
                 Ok(d) if !digests.contains(&d.digest()) => {
-                    bad = Some(format!("{}", d.name));
+                    bad = Some(d.name.clone());
                     break;
                 }
                 Ok(d) if !names.insert(d.name.clone()) => {
@@ -463,7 +507,12 @@ impl Verifier {
                 format!("证照状态正常（状态列表生成于{zh_age}前）"),
                 format!("the licence is in force (status list made {en_age} ago)"),
             )),
-            Status::Revoked => checks.push(Check::fail("status", SubIndication::Revoked, "证照已被吊销或注销", "the licence has been revoked")),
+            Status::Revoked => checks.push(Check::fail(
+                "status",
+                SubIndication::Revoked,
+                "证照已被吊销或注销",
+                "the licence has been revoked",
+            )),
             Status::Superseded => checks.push(Check::fail(
                 "status",
                 SubIndication::Revoked,

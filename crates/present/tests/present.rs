@@ -10,7 +10,7 @@ use yinxin_pki::Cert;
 use yinxin_pki::report::{Indication, SubIndication};
 use yinxin_present::bundle::{self, Bundle, Content, IssuerEntry};
 use yinxin_present::credential::{self, Claim, CredentialBody, Issued, StatusRef};
-use yinxin_present::status::{self, Bits, Status};
+use yinxin_present::status::{self, Bits, ListInfo, Status};
 use yinxin_present::verify::Verifier;
 use yinxin_present::{MIN_STATUS_ENTRIES, key_id, token};
 
@@ -87,17 +87,14 @@ fn world() -> World {
 fn bundle_with(bits: &Bits, made: i64, expires: i64) -> Vec<u8> {
     let market = cert("dept-market.cert.pem");
     let sl = cert("status-list.cert.pem");
-    let list = status::sign(
-        bits,
-        key_id(market.der()),
-        "11530100MB0123456A",
-        0,
-        made,
-        expires,
-        signer("status-list.key.pem").as_ref(),
-        key_id(sl.der()),
-    )
-    .unwrap();
+    let info = ListInfo {
+        issuer_kid: key_id(market.der()),
+        issuer_code: "11530100MB0123456A",
+        list: 0,
+        issued_at: made,
+        expires_at: expires,
+    };
+    let list = status::sign(bits, &info, signer("status-list.key.pem").as_ref(), key_id(sl.der())).unwrap();
     let content = Content {
         format: bundle::FORMAT.into(),
         issued_at: made,
@@ -128,13 +125,8 @@ fn fresh_verifier() -> Verifier {
 }
 
 fn show(w: &World, names: &[&str], nonce: Option<&str>) -> String {
-    let ds: Vec<&[u8]> = w
-        .issued
-        .disclosures
-        .iter()
-        .filter(|d| names.contains(&d.name.as_str()))
-        .map(|d| d.bytes.as_slice())
-        .collect();
+    let ds: Vec<&[u8]> =
+        w.issued.disclosures.iter().filter(|d| names.contains(&d.name.as_str())).map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
     token::present(&w.issued.credential.bytes, &ds, t, t + 30, nonce, w.device.as_ref()).unwrap()
 }
@@ -142,7 +134,14 @@ fn show(w: &World, names: &[&str], nonce: Option<&str>) -> String {
 const FIVE: [&str; 5] = ["uscc", "name", "legal_representative", "address", "term"];
 
 fn failing(v: &yinxin_present::verify::Verdict) -> Vec<&'static str> {
-    v.report.checks.iter().filter(|c| c.outcome != yinxin_pki::report::Outcome::Passed && c.outcome != yinxin_pki::report::Outcome::NotApplicable).map(|c| c.id).collect()
+    v.report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.outcome != yinxin_pki::report::Outcome::Passed && c.outcome != yinxin_pki::report::Outcome::NotApplicable
+        })
+        .map(|c| c.id)
+        .collect()
 }
 
 #[test]
@@ -195,7 +194,8 @@ fn a_tampered_field_fails() {
     let i = forged.iter().position(|d| d.name == "name").unwrap();
     let salt: [u8; 16] = forged[i].salt.clone().try_into().unwrap();
     forged[i] = credential::Disclosure::new(salt, "name", "另一家公司");
-    let ds: Vec<&[u8]> = forged.iter().filter(|d| FIVE.contains(&d.name.as_str())).map(|d| d.bytes.as_slice()).collect();
+    let ds: Vec<&[u8]> =
+        forged.iter().filter(|d| FIVE.contains(&d.name.as_str())).map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
     let text = token::present(&w.issued.credential.bytes, &ds, t, t + 30, None, w.device.as_ref()).unwrap();
     let v = ver.verify(&text, w.now, None);
@@ -264,13 +264,16 @@ fn status_lists_that_cannot_be_trusted_are_indeterminate_not_revoked() {
     let text = show(&w, &FIVE, None);
     // Signed by a department instead of the status-list signer.
     let market = cert("dept-market.cert.pem");
+    let info = ListInfo {
+        issuer_kid: key_id(market.der()),
+        issuer_code: "11530100MB0123456A",
+        list: 0,
+        issued_at: t,
+        expires_at: t + 3_600,
+    };
     let list = status::sign(
         &Bits::new(MIN_STATUS_ENTRIES),
-        key_id(market.der()),
-        "11530100MB0123456A",
-        0,
-        t,
-        t + 3_600,
+        &info,
         signer("dept-transport.key.pem").as_ref(),
         key_id(cert("status-list.cert.pem").der()),
     )
@@ -285,15 +288,22 @@ fn status_lists_that_cannot_be_trusted_are_indeterminate_not_revoked() {
     let v = Verifier::new(&b, now()).verify(&text, w.now, None);
     assert_eq!((v.indication(), failing(&v)), (Indication::Indeterminate, vec!["status.list"]));
     // Too short for herd privacy: refused when signing.
-    assert!(status::sign(&Bits::new(1_000), [0; 8], "x", 0, t, t, signer("status-list.key.pem").as_ref(), [0; 8]).is_err());
+    assert!(
+        status::sign(
+            &Bits::new(1_000),
+            &ListInfo { issuer_kid: [0; 8], issuer_code: "x", list: 0, issued_at: t, expires_at: t },
+            signer("status-list.key.pem").as_ref(),
+            [0; 8]
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn a_wrong_device_key_fails() {
     let w = world();
-    let other = default_provider()
-        .sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT)
-        .unwrap();
+    let other =
+        default_provider().sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT).unwrap();
     let ds: Vec<&[u8]> = w.issued.disclosures.iter().map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
     // Someone copied the credential and the disclosures, but not the device key.
@@ -317,7 +327,9 @@ fn an_issuer_outside_the_trust_bundle_fails() {
     // A credential claiming dept-market but signed by another key fails on the signature.
     let mut forged = issued.credential.clone();
     forged.body.issuer_kid = key_id(cert("dept-market.cert.pem").der());
-    let forged = credential::issue(default_provider(), signer("dept-transport.key.pem").as_ref(), forged.body, &claims()).unwrap();
+    let forged =
+        credential::issue(default_provider(), signer("dept-transport.key.pem").as_ref(), forged.body, &claims())
+            .unwrap();
     let ds: Vec<&[u8]> = forged.disclosures.iter().take(3).map(|d| d.bytes.as_slice()).collect();
     let text = token::present(&forged.credential.bytes, &ds, t, t + 30, None, w.device.as_ref()).unwrap();
     assert_eq!(failing(&fresh_verifier().verify(&text, w.now, None)), ["credential.signature"]);

@@ -60,7 +60,7 @@ function render() {
   const order = { FAILED: 0, INDETERMINATE: 1, PASSED: 2, NOT_APPLICABLE: 3 };
   const checks = v.checks.slice().sort((a, b) => order[a.outcome] - order[b.outcome]);
   $('reasons').replaceChildren(...checks.map((c) => el('li', { class: c.outcome, 'data-check': c.id }, LANG === 'zh' ? c.reason_zh : c.reason_en)));
-  $('result').scrollIntoView({ behavior: 'smooth' });
+  $('result').scrollIntoView({ block: 'start' });
 }
 
 function newNonce() {

@@ -56,17 +56,15 @@ fn dept_kid(app: &App, code: &str) -> ApiResult<[u8; 8]> {
 fn sign_row(app: &App, row: &mut StatusListRow, now: i64) -> ApiResult<()> {
     let bits = Bits::from_bytes(row.entries as u32, row.bits.clone()).map_err(Problem::internal)?;
     let expires = now + app.cfg.status_ttl_seconds as i64;
-    let signed = status::sign(
-        &bits,
-        dept_kid(app, &row.issuer_code)?,
-        &row.issuer_code,
-        row.list_id as u32,
-        now,
-        expires,
-        app.keys.service.1.as_ref(),
-        key_id(app.keys.service.0.der()),
-    )
-    .map_err(Problem::internal)?;
+    let info = status::ListInfo {
+        issuer_kid: dept_kid(app, &row.issuer_code)?,
+        issuer_code: &row.issuer_code,
+        list: row.list_id as u32,
+        issued_at: now,
+        expires_at: expires,
+    };
+    let signed = status::sign(&bits, &info, app.keys.service.1.as_ref(), key_id(app.keys.service.0.der()))
+        .map_err(Problem::internal)?;
     app.metrics.signed("status-list", 1);
     row.signed = signed.bytes;
     row.issued_at = now;

@@ -5,6 +5,7 @@ pub mod crl;
 pub mod dev_keys;
 pub mod licence;
 pub mod material;
+pub mod present;
 pub mod seal;
 pub mod serve;
 pub mod sm2;

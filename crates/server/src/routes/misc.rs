@@ -41,8 +41,10 @@ pub async fn crl(State(app): State<App>) -> ApiResult<Response> {
 
 /// GET /v1/whoami: the calling client (pages use it to check a token at sign-in).
 pub async fn whoami(caller: crate::app::Caller) -> Response {
-    axum::Json(json!({"id": caller.0.id, "role": caller.0.role, "name": caller.0.name, "principal": caller.0.principal}))
-        .into_response()
+    axum::Json(
+        json!({"id": caller.0.id, "role": caller.0.role, "name": caller.0.name, "principal": caller.0.principal}),
+    )
+    .into_response()
 }
 
 /// GET /healthz: the process answers.

@@ -4,11 +4,11 @@
 
 use crate::app::{App, Caller, Idem, JsonBody, Path, audit_in, role};
 use crate::problem::{ApiResult, Problem};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use serde_json::json;
 use yinxin_gm::{Sm2PublicKey, Sm2Signature, UserId, default_provider};
@@ -61,10 +61,8 @@ pub async fn credential(
         }
     };
     if let Some(k) = &key {
-        let ok = hex::decode(body.proof.trim())
-            .ok()
-            .and_then(|b| Sm2Signature::from_bytes(&b).ok())
-            .is_some_and(|sig| {
+        let ok =
+            hex::decode(body.proof.trim()).ok().and_then(|b| Sm2Signature::from_bytes(&b).ok()).is_some_and(|sig| {
                 default_provider()
                     .sm2_verify(k, UserId::DEFAULT, proof_message(&id, body.device_key.trim()).as_bytes(), &sig)
                     .is_ok()
@@ -176,7 +174,8 @@ pub async fn status_list(State(app): State<App>, Path((issuer, list)): Path<(Str
         return Err(Problem::not_found("no such status list"));
     }
     let _ = crate::present::fresh_lists(&app).await?;
-    let row = repo::status_list(&app.db, &issuer, list).await?.ok_or_else(|| Problem::not_found("no such status list"))?;
+    let row =
+        repo::status_list(&app.db, &issuer, list).await?.ok_or_else(|| Problem::not_found("no such status list"))?;
     let max_age = (row.expires_at - now_ts()).clamp(0, 300);
     Ok((
         [
@@ -218,9 +217,7 @@ pub async fn verify(
     }
     let built = crate::present::current(&app).await?;
     let verifier = built.verifier.clone();
-    let v = app
-        .cpu_work(move || verifier.verify(&token, time::OffsetDateTime::now_utc(), nonce.as_deref()))
-        .await?;
+    let v = app.cpu_work(move || verifier.verify(&token, time::OffsetDateTime::now_utc(), nonce.as_deref())).await?;
     let indication = serde_json::to_value(v.report.indication).map_err(Problem::internal)?;
     app.metrics.verification("presentation", indication.as_str().unwrap_or(""));
     let owner = match &v.licence {

@@ -1,0 +1,57 @@
+// The wallet's JavaScript cryptography (crates/server/assets/sm.js) against the standards and
+// against OpenSSL 3: SM3 vectors (GB/T 32905), the GB/T 32918.5 signature example with its fixed
+// k, compressed public keys, and random signatures that `openssl pkeyutl -verify` (with the
+// standard user ID) accepts and refuses once the message changes.
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const YX = createRequire(import.meta.url)('../../crates/server/assets/sm.js');
+const utf8 = (s) => new TextEncoder().encode(s);
+
+assert.equal(YX.hex(YX.sm3(utf8('abc'))), '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0');
+assert.equal(YX.hex(YX.sm3(utf8('abcd'.repeat(16)))), 'debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732');
+assert.equal(YX.hex(YX.sm3(new Uint8Array(0))), '1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b');
+
+// GB/T 32918.5 example: d, the public key, and (r, s) with the fixed k.
+const key = YX.keyFromHex('3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8');
+assert.equal(key.pub[0].toString(16).toUpperCase(), '9F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020');
+assert.equal(YX.hex(YX.compressed(key)), '0309f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020');
+const k = BigInt('0x59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21');
+assert.equal(YX.hex(YX.sign(key, utf8('message digest'), k)).toUpperCase(),
+  'F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3' +
+  'B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA');
+
+// Random keys and messages, checked by OpenSSL.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yx-sm-'));
+const der = (r) => { let b = Buffer.from(r); while (b.length > 1 && b[0] === 0 && !(b[1] & 0x80)) b = b.subarray(1); if (b[0] & 0x80) b = Buffer.concat([Buffer.from([0]), b]); return Buffer.concat([Buffer.from([2, b.length]), b]); };
+const openssl = (pub, msg, sig) => {
+  const spki = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d034200', 'hex'), Buffer.from('04' + pub[0].toString(16).padStart(64, '0') + pub[1].toString(16).padStart(64, '0'), 'hex')]);
+  const body = Buffer.concat([der(sig.subarray(0, 32)), der(sig.subarray(32))]);
+  fs.writeFileSync(path.join(dir, 'pub.der'), spki);
+  fs.writeFileSync(path.join(dir, 'msg'), msg);
+  fs.writeFileSync(path.join(dir, 'sig'), Buffer.concat([Buffer.from([0x30, body.length]), body]));
+  try {
+    execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', path.join(dir, 'pub.der'), '-keyform', 'DER', '-rawin',
+      '-in', path.join(dir, 'msg'), '-sigfile', path.join(dir, 'sig'), '-digest', 'sm3', '-pkeyopt', 'distid:1234567812345678'], { stdio: 'pipe' });
+    return true;
+  } catch { return false; }
+};
+for (let i = 0; i < 8; i++) {
+  const kp = YX.keygen();
+  const msg = Buffer.from(crypto.getRandomValues(new Uint8Array(1 + i * 37)));
+  const sig = Buffer.from(YX.sign(kp, msg));
+  assert.ok(openssl(kp.pub, msg, sig), `OpenSSL accepts signature ${i}`);
+  msg[0] ^= 1;
+  assert.ok(!openssl(kp.pub, msg, sig), `OpenSSL refuses signature ${i} over a changed message`);
+}
+fs.rmSync(dir, { recursive: true });
+
+// Base45 (RFC 9285 examples) and the CBOR the token uses.
+assert.equal(YX.base45(utf8('AB')), 'BB8');
+assert.equal(YX.base45(utf8('Hello!!')), '%69 VD92EX0');
+assert.equal(YX.hex(YX.cbor(['a', new Uint8Array([1, 2]), [0, 23, 24, 255, 256, 65536], null])), '8461614201028600171818' + '18ff1901001a00010000' + 'f6');
+console.log('[sm.js] SM3, SM2 (GB/T 32918.5 and 8 OpenSSL checks), Base45 and CBOR: ok');
