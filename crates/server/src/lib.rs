@@ -19,7 +19,7 @@ use crate::app::{App, Inner};
 use crate::problem::Problem;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -177,7 +177,16 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
-    let res = next.run(req).await;
+    // An error answer to a request with a body may come before the body was read (a 415, a 413
+    // on the header alone, a 401): the connection then closes, and saying so stops the client
+    // from sending its next request into a closing connection.
+    let has_body = req.version() <= axum::http::Version::HTTP_11
+        && (req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+            || req.headers().contains_key(header::TRANSFER_ENCODING));
+    let mut res = next.run(req).await;
+    if has_body && res.status().as_u16() >= 400 {
+        res.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    }
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
     app.metrics.request(&method, &route, status, secs);

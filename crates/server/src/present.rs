@@ -142,24 +142,37 @@ pub async fn status_changed(app: &App, tx: &mut Tx, licence_id: &str, status_nam
     Ok(true)
 }
 
-/// Every list, re-signed first where past half its lifetime.
+/// A list, re-signed first when past half its lifetime (unless its bits changed meanwhile, in
+/// which case that change signed a fresh one, which is read back).
+async fn refreshed(app: &App, mut row: StatusListRow, now: i64) -> ApiResult<StatusListRow> {
+    if now <= row.issued_at + app.cfg.status_ttl_seconds as i64 / 2 {
+        return Ok(row);
+    }
+    sign_row(app, &mut row, now)?;
+    if repo::resign_status_list(&app.db, &row).await? {
+        return Ok(row);
+    }
+    repo::status_list(&app.db, &row.issuer_code, row.list_id)
+        .await?
+        .ok_or_else(|| Problem::internal("a status list vanished"))
+}
+
+/// Every list, fresh.
 pub async fn fresh_lists(app: &App) -> ApiResult<Vec<StatusListRow>> {
     let now = now_ts();
-    let half = app.cfg.status_ttl_seconds as i64 / 2;
     let mut out = Vec::new();
-    for mut row in repo::status_lists(&app.db).await? {
-        if now > row.issued_at + half {
-            sign_row(app, &mut row, now)?;
-            if !repo::resign_status_list(&app.db, &row).await? {
-                // The bits changed meanwhile; that change signed a fresh list.
-                row = repo::status_list(&app.db, &row.issuer_code, row.list_id)
-                    .await?
-                    .ok_or_else(|| Problem::internal("a status list vanished"))?;
-            }
-        }
-        out.push(row);
+    for row in repo::status_lists(&app.db).await? {
+        out.push(refreshed(app, row, now).await?);
     }
     Ok(out)
+}
+
+/// One list, fresh.
+pub async fn fresh_list(app: &App, issuer: &str, list: i64) -> ApiResult<Option<StatusListRow>> {
+    match repo::status_list(&app.db, issuer, list).await? {
+        Some(row) => Ok(Some(refreshed(app, row, now_ts()).await?)),
+        None => Ok(None),
+    }
 }
 
 async fn build(app: &App) -> ApiResult<(Vec<u8>, Verifier)> {

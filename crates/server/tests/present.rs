@@ -182,6 +182,16 @@ async fn scenario(s: &Server) {
     let vk = default_provider().sm2_verifier(signer.public_key.as_ref().unwrap(), UserId::DEFAULT).unwrap();
     sl.verify_signature(vk.as_ref()).unwrap();
     assert_eq!(sl.bits().unwrap().get(index), Some(Status::Valid));
+    // A list past half its lifetime is signed afresh when fetched (the bits are unchanged).
+    sqlx::query("UPDATE status_lists SET issued_at = issued_at - 40000")
+        .execute(s.app.db.pool())
+        .await
+        .unwrap();
+    let r = s.get(&format!("/v1/status-lists/11530100MB0123456A/{list}"), None).await;
+    let again = SignedStatusList::parse(&r.bytes).unwrap();
+    again.verify_signature(vk.as_ref()).unwrap();
+    assert!(again.body.issued_at >= sl.body.issued_at, "re-signed now, not 40,000 s ago");
+    assert_eq!(again.bits().unwrap(), sl.bits().unwrap());
     s.get("/v1/status-lists/11530100MB0123456A/99", None).await.problem(404, "not_found");
     s.get("/v1/status-lists/11530100MB0123456A/x", None).await.problem(404, "not_found");
 

@@ -173,9 +173,9 @@ pub async fn status_list(State(app): State<App>, Path((issuer, list)): Path<(Str
     if issuer.len() > 40 {
         return Err(Problem::not_found("no such status list"));
     }
-    let _ = crate::present::fresh_lists(&app).await?;
-    let row =
-        repo::status_list(&app.db, &issuer, list).await?.ok_or_else(|| Problem::not_found("no such status list"))?;
+    let row = crate::present::fresh_list(&app, &issuer, list)
+        .await?
+        .ok_or_else(|| Problem::not_found("no such status list"))?;
     let max_age = (row.expires_at - now_ts()).clamp(0, 300);
     Ok((
         [
