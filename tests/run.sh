@@ -41,6 +41,8 @@ fi
 psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null || {
   echo "the service tests need PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres" >&2; exit 1; }
 
+# The archive's packages are checked by an independent BagIt validator too (PyPI's `bagit`).
+python3 -c 'import bagit' 2>/dev/null || python3 -m pip install --quiet 'bagit>=1.8,<2'
 cargo test --workspace --locked
 # schemathesis (PyPI) against the running service's /openapi.json, every check.
 bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"

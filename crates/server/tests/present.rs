@@ -183,10 +183,7 @@ async fn scenario(s: &Server) {
     sl.verify_signature(vk.as_ref()).unwrap();
     assert_eq!(sl.bits().unwrap().get(index), Some(Status::Valid));
     // A list past half its lifetime is signed afresh when fetched (the bits are unchanged).
-    sqlx::query("UPDATE status_lists SET issued_at = issued_at - 40000")
-        .execute(s.app.db.pool())
-        .await
-        .unwrap();
+    sqlx::query("UPDATE status_lists SET issued_at = issued_at - 40000").execute(s.app.db.pool()).await.unwrap();
     let r = s.get(&format!("/v1/status-lists/11530100MB0123456A/{list}"), None).await;
     let again = SignedStatusList::parse(&r.bytes).unwrap();
     again.verify_signature(vk.as_ref()).unwrap();

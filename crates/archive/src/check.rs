@@ -1,0 +1,60 @@
+//! One check's result, as recorded in the event log and the package's check report.
+
+use serde::Serialize;
+
+/// The four properties of DA/T 70, plus support checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// 真实性.
+    Authenticity,
+    /// 完整性.
+    Integrity,
+    /// 可用性.
+    Usability,
+    /// 安全性.
+    Security,
+}
+
+/// A check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "why")]
+pub enum Outcome {
+    /// Ran and passed.
+    Pass,
+    /// Ran and failed.
+    Fail,
+    /// Ran; acceptable with a warning.
+    Warn,
+    /// Does not apply to this object.
+    NotApplicable,
+    /// Could not run (the reason says why): never to be read as a pass.
+    NotRun(String),
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    /// The catalogue id (`USE-03`, `SEC-02`, …).
+    pub id: &'static str,
+    /// Its family.
+    pub family: Family,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// What was found, in words.
+    pub detail: String,
+    /// The tool that ran it.
+    pub tool: String,
+}
+
+impl CheckResult {
+    /// A result from this crate's own code.
+    pub fn ours(id: &'static str, family: Family, outcome: Outcome, detail: impl Into<String>) -> Self {
+        Self { id, family, outcome, detail: detail.into(), tool: format!("yinxin-archive {}", crate::TOOL_VERSION) }
+    }
+
+    /// Whether it blocks acceptance.
+    pub fn is_fail(&self) -> bool {
+        self.outcome == Outcome::Fail
+    }
+}

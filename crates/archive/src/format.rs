@@ -1,0 +1,238 @@
+//! Format identification by parsing (FMT-01) and the usability checks that follow (USE-02 the
+//! whitelist, USE-03 the file parses or decodes whole, USE-04 no encryption). A file's name is
+//! never consulted: a text file called `x.pdf` is text.
+
+use crate::check::{CheckResult, Family, Outcome};
+use serde::Serialize;
+use std::io::Read;
+
+/// What a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// PDF.
+    Pdf,
+    /// OFD (GB/T 33190).
+    Ofd,
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+    /// TIFF.
+    Tiff,
+    /// XML.
+    Xml,
+    /// A zip that is not an OFD.
+    Zip,
+    /// UTF-8 text.
+    Text,
+    /// Nothing recognised.
+    Unknown,
+    /// Zero bytes.
+    Empty,
+}
+
+impl Kind {
+    /// Its media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Kind::Pdf => "application/pdf",
+            Kind::Ofd => "application/ofd",
+            Kind::Jpeg => "image/jpeg",
+            Kind::Png => "image/png",
+            Kind::Tiff => "image/tiff",
+            Kind::Xml => "application/xml",
+            Kind::Zip => "application/zip",
+            Kind::Text => "text/plain",
+            Kind::Unknown | Kind::Empty => "application/octet-stream",
+        }
+    }
+
+    /// On the archival whitelist (GB/T 18894, GB/T 33190): PDF, OFD, JPEG, PNG, TIFF, XML.
+    pub fn archival(self) -> bool {
+        matches!(self, Kind::Pdf | Kind::Ofd | Kind::Jpeg | Kind::Png | Kind::Tiff | Kind::Xml)
+    }
+}
+
+/// The identification of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identified {
+    /// The kind.
+    pub kind: Kind,
+    /// Its version when the format states one (`1.7` for `%PDF-1.7`).
+    pub version: Option<String>,
+}
+
+fn zip_has(bytes: &[u8], name: &str) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok_and(|z| z.index_for_name(name).is_some())
+}
+
+/// Identify by content.
+pub fn identify(bytes: &[u8]) -> Identified {
+    let id = |kind| Identified { kind, version: None };
+    if bytes.is_empty() {
+        return id(Kind::Empty);
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if let Some(p) = head.windows(5).position(|w| w == b"%PDF-") {
+        let v: String = head[p + 5..].iter().take(3).map(|&b| b as char).collect();
+        return Identified { kind: Kind::Pdf, version: Some(v).filter(|v| v.len() == 3 && v.as_bytes()[1] == b'.') };
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return id(if zip_has(bytes, "OFD.xml") { Kind::Ofd } else { Kind::Zip });
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return id(Kind::Jpeg);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return id(Kind::Png);
+    }
+    if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        return id(Kind::Tiff);
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(text) {
+        let t = s.trim_start();
+        if t.starts_with("<?xml") || (t.starts_with('<') && xml_problem(text).is_none()) {
+            return id(Kind::Xml);
+        }
+        if !s.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+            return id(Kind::Text);
+        }
+    }
+    id(Kind::Unknown)
+}
+
+fn xml_problem(bytes: &[u8]) -> Option<String> {
+    let mut r = quick_xml::Reader::from_reader(bytes);
+    let mut buf = Vec::new();
+    let mut depth = 0i64;
+    let mut elements = 0usize;
+    loop {
+        match r.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
+                elements += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => elements += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => return Some(format!("not well-formed XML at byte {}: {e}", r.error_position())),
+        }
+        buf.clear();
+    }
+    if depth != 0 {
+        return Some("XML ends inside an element".into());
+    }
+    if elements == 0 {
+        return Some("XML without a root element".into());
+    }
+    None
+}
+
+/// The text of the first element with this local name (namespace prefix ignored).
+fn first_text(xml: &[u8], local: &str) -> Option<String> {
+    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut inside = false;
+    loop {
+        match r.read_event_into(&mut buf).ok()? {
+            quick_xml::events::Event::Start(e) if e.local_name().as_ref() == local => inside = true,
+            quick_xml::events::Event::Text(t) if inside => {
+                let text: &str = t.as_ref();
+                return Some(text.to_string()).filter(|s| !s.trim().is_empty());
+            }
+            quick_xml::events::Event::End(_) if inside => return None,
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// Why the file does not parse or decode whole (USE-03), or `None`.
+fn render_problem(bytes: &[u8], kind: Kind) -> Option<String> {
+    match kind {
+        Kind::Pdf => match lopdf::Document::load_mem(bytes) {
+            Err(e) => Some(format!("the PDF does not parse: {e}")),
+            Ok(d) if d.get_pages().is_empty() => Some("the PDF has no pages".into()),
+            Ok(_) => None,
+        },
+        Kind::Ofd => ofd_problem(bytes),
+        Kind::Jpeg | Kind::Png | Kind::Tiff => {
+            let f = match kind {
+                Kind::Jpeg => image::ImageFormat::Jpeg,
+                Kind::Png => image::ImageFormat::Png,
+                _ => image::ImageFormat::Tiff,
+            };
+            image::load_from_memory_with_format(bytes, f).err().map(|e| format!("the image does not decode: {e}"))
+        }
+        Kind::Xml => xml_problem(bytes),
+        Kind::Empty => Some("the file is empty (0 bytes)".into()),
+        Kind::Zip | Kind::Text | Kind::Unknown => None,
+    }
+}
+
+fn ofd_problem(bytes: &[u8]) -> Option<String> {
+    let mut z = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        Ok(z) => z,
+        Err(e) => return Some(format!("the OFD package does not open: {e}")),
+    };
+    let mut main = String::new();
+    if let Err(e) = z.by_name("OFD.xml").and_then(|f| f.take(1 << 20).read_to_string(&mut main).map_err(Into::into)) {
+        return Some(format!("OFD.xml cannot be read: {e}"));
+    }
+    if let Some(p) = xml_problem(main.as_bytes()) {
+        return Some(format!("OFD.xml: {p}"));
+    }
+    let Some(root) = first_text(main.as_bytes(), "DocRoot").map(|r| r.trim().trim_start_matches('/').to_string())
+    else {
+        return Some("OFD.xml names no DocRoot".into());
+    };
+    if z.index_for_name(&root).is_none() {
+        return Some(format!("the DocRoot {root} is not in the package"));
+    }
+    None
+}
+
+/// Whether the file is encrypted (USE-04), with what.
+fn encryption(bytes: &[u8], kind: Kind) -> Option<String> {
+    match kind {
+        Kind::Pdf => lopdf::Document::load_mem(bytes)
+            .ok()
+            .filter(|d| d.is_encrypted())
+            .map(|_| "the PDF is encrypted (/Encrypt)".to_string()),
+        Kind::Ofd | Kind::Zip => {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+            (0..z.len())
+                .find(|&i| z.by_index_raw(i).is_ok_and(|f| f.encrypted()))
+                .map(|i| format!("zip entry {i} is encrypted"))
+        }
+        _ => None,
+    }
+}
+
+/// The usability checks of one file: USE-02, USE-03, USE-04.
+pub fn usability(bytes: &[u8], ident: &Identified) -> Vec<CheckResult> {
+    let k = ident.kind;
+    let mut out = Vec::new();
+    out.push(CheckResult::ours(
+        "USE-02",
+        Family::Usability,
+        if k.archival() { Outcome::Pass } else { Outcome::Fail },
+        format!("identified as {} by its content", k.mime()),
+    ));
+    out.push(match render_problem(bytes, k) {
+        Some(p) => CheckResult::ours("USE-03", Family::Usability, Outcome::Fail, p),
+        None if k.archival() => {
+            CheckResult::ours("USE-03", Family::Usability, Outcome::Pass, "parses and decodes whole")
+        }
+        None => CheckResult::ours("USE-03", Family::Usability, Outcome::NotApplicable, "no renderer for this format"),
+    });
+    out.push(match encryption(bytes, k) {
+        Some(p) => CheckResult::ours("USE-04", Family::Usability, Outcome::Fail, p),
+        None => CheckResult::ours("USE-04", Family::Usability, Outcome::Pass, "not encrypted"),
+    });
+    out
+}

@@ -1,0 +1,24 @@
+//! yinxin-archive: the pre-filing archive (预归档) of government transactions (办件).
+//!
+//! This crate holds the parts every ingest path and every exported package share:
+//!
+//! - [`check`]: the result of one 四性检测 check (DA/T 70 family, the catalogue ids of
+//!   `docs/archive.md` §5), five states — pass, fail, warn, not applicable, not run with a reason —
+//!   so that "not scanned" never reads as "passed"; each names the tool and version that ran it.
+//! - [`format`]: format identification by parsing, never by file name (FMT-01), and the usability
+//!   checks that follow from it: the file parses or decodes whole (USE-03), is not encrypted
+//!   (USE-04) and is on the archival whitelist (USE-02).
+//! - [`unpack`]: reading zip containers safely (SEC-02, USE-04): no traversal, absolute paths,
+//!   links or device entries, bounded entry counts, sizes and compression ratios.
+//! - [`bagit`]: BagIt packages (RFC 8493) with SHA-256 and SM3 payload and tag manifests,
+//!   written deterministically and verified byte for byte (AUT-09, INT-01).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bagit;
+pub mod check;
+pub mod format;
+pub mod unpack;
+
+/// The version of this crate, recorded as the tool version of its checks.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
