@@ -21,6 +21,8 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The archive's virus check runs against a private clamd (Debian's ClamAV; no signature download).
+[ -x /usr/sbin/clamd ] || need_apt+=(clamav-daemon)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   apt-get update -qq
