@@ -51,7 +51,7 @@ bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # The wallet's JavaScript SM2/SM3 against the standards and OpenSSL; then the browser end to end
 # (screenshots in test-artifacts/e2e/).
 node tests/e2e/sm.test.mjs
-bash tests/e2e/run.sh
+bash tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
 YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.

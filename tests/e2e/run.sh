@@ -11,8 +11,13 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --quiet --locked --bin yinxin
-bin="$target/debug/yinxin"
+# The binary `cargo test --workspace` built (tests/run.sh passes it), else a fresh debug build.
+bin="${1:-}"
+if [ -z "$bin" ]; then
+  cargo build --quiet --locked --bin yinxin
+  bin="$target/debug/yinxin"
+fi
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 data="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
