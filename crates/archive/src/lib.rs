@@ -12,6 +12,7 @@
 //!   links or device entries, bounded entry counts, sizes and compression ratios.
 //! - [`bagit`]: BagIt packages (RFC 8493) with SHA-256 and SM3 payload and tag manifests,
 //!   written deterministically and verified byte for byte (AUT-09, INT-01).
+//! - [`inspect`]: every per-file check at once, and the verdict (accepted, with warnings, rejected).
 //! - [`virus`]: SEC-01 through clamd, clean / infected / not run, never "not scanned = clean".
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@
 pub mod bagit;
 pub mod check;
 pub mod format;
+pub mod inspect;
 pub mod unpack;
 pub mod virus;
 

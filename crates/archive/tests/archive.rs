@@ -213,3 +213,25 @@ fn bags_validate_with_ours_and_with_python_bagit_and_one_flipped_byte_fails_both
         assert!(r.is_err(), "{p:?}");
     }
 }
+
+#[test]
+fn a_files_checks_add_up_to_one_verdict() {
+    use yinxin_archive::inspect::{Verdict, check_file};
+    let limits = Limits::default();
+    // A good OFD, no scanner: accepted with warnings, never plainly accepted.
+    let (id, r) = check_file(&ofd(true), None, &limits);
+    assert_eq!(id.kind, Kind::Ofd);
+    assert_eq!(Verdict::of(&r), Verdict::AcceptedWithWarnings);
+    assert_eq!(r.iter().filter(|c| c.id == "USE-04").count(), 1);
+    assert_eq!(outcome(&r, "SEC-02"), Outcome::Pass);
+    assert!(matches!(outcome(&r, "SEC-01"), Outcome::NotRun(_)));
+    // A zip bomb: rejected on USE-04, reported once.
+    let bomb = zip(&[("zeros.bin", &vec![0u8; 16 << 20])]);
+    let (_, r) = check_file(&bomb, None, &limits);
+    assert_eq!(Verdict::of(&r), Verdict::Rejected);
+    assert_eq!(r.iter().filter(|c| c.id == "USE-04").count(), 1);
+    assert_eq!(outcome(&r, "USE-04"), Outcome::Fail);
+    // All passed: accepted.
+    let pass = [CheckResult::ours("USE-02", yinxin_archive::check::Family::Usability, Outcome::Pass, "")];
+    assert_eq!(Verdict::of(&pass), Verdict::Accepted);
+}

@@ -34,7 +34,12 @@ fn start() -> (Daemon, Clamd) {
         .into_iter()
         .find(|b| Command::new(b).arg("--version").output().is_ok())
         .expect("clamd is missing: tests/run.sh installs Debian's clamav-daemon");
-    let child = Command::new(bin).arg(format!("--config-file={}", conf.display())).spawn().unwrap();
+    let child = Command::new(bin)
+        .arg(format!("--config-file={}", conf.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let clamd = Clamd::new(p.join("clamd.sock"));
     let daemon = Daemon(child, d);
     for _ in 0..300 {

@@ -42,6 +42,9 @@ enum Command {
     Material(cmd::material::MaterialCmd),
     /// Verify a sealed OFD, a signed PDF, an SES signature, GM/T 0010 signed data or a seal.
     Verify(cmd::verify::VerifyArgs),
+    /// The pre-filing archive: check files (四性检测) and verify packages.
+    #[command(subcommand)]
+    Archive(cmd::archive::ArchiveCmd),
     /// 亮证: verify a presentation QR offline.
     #[command(subcommand)]
     Present(cmd::present::PresentCmd),
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Material(c) => cmd::material::run(c),
         Command::Licence(c) => cmd::licence::run(c),
+        Command::Archive(c) => cmd::archive::run(c),
         Command::Present(c) => cmd::present::run(c),
         Command::Bundle(c) => cmd::present::run_bundle(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),

@@ -832,3 +832,39 @@ fn licence_reissue_and_annotate_through_the_cli() {
     );
     assert_eq!(code(&o), 4);
 }
+
+#[test]
+fn archive_check_and_verify_package_with_exit_codes() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("form.xml"), "<?xml version=\"1.0\"?><申请><名称>某公司</名称></申请>").unwrap();
+    std::fs::write(p.join("fake.pdf"), "这不是PDF").unwrap();
+    std::fs::write(p.join("empty.ofd"), b"").unwrap();
+    // Well-formed, but no virus scanner was given: accepted with warnings (exit 3), never plain "accepted".
+    let o = yinxin(p, &["archive", "check", "form.xml", "--json"]);
+    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "accepted_with_warnings");
+    assert_eq!(v[0]["format"]["kind"], "xml");
+    let sec01 = v[0]["checks"].as_array().unwrap().iter().find(|c| c["id"] == "SEC-01").unwrap();
+    assert_eq!(sec01["outcome"]["state"], "not_run");
+    // Named .pdf but text; an empty file: rejected (exit 1), each for its reason.
+    let o = yinxin(p, &["archive", "check", "form.xml", "fake.pdf", "empty.ofd"]);
+    assert_eq!(code(&o), 1);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("fake.pdf: text/plain — Rejected"), "{text}");
+    assert!(text.contains("empty (0 bytes)"), "{text}");
+    assert_eq!(code(&yinxin(p, &["archive", "check", "missing.pdf"])), 4);
+
+    // A package: valid, then one flipped payload byte.
+    let bag = p.join("bag");
+    let files = vec![yinxin_archive::bagit::PayloadFile { path: "元数据.xml".into(), bytes: b"<a/>".to_vec() }];
+    yinxin_archive::bagit::write(&bag, &files, &[("Bagging-Date", "2026-11-26".into())]).unwrap();
+    assert_eq!(code(&yinxin(p, &["archive", "verify-package", "bag"])), 0);
+    std::fs::write(bag.join("data/元数据.xml"), b"<b/>").unwrap();
+    let o = yinxin(p, &["archive", "verify-package", "bag", "--json"]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(code(&yinxin(p, &["archive", "verify-package", "."])), 4);
+}

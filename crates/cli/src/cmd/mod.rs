@@ -1,5 +1,6 @@
 //! One module per noun.
 
+pub mod archive;
 pub mod cert;
 pub mod crl;
 pub mod dev_keys;

@@ -1,0 +1,60 @@
+//! All the per-file checks at once, and the verdict they add up to.
+
+use crate::check::{CheckResult, Outcome};
+use crate::format::{Kind, identify, usability};
+use crate::unpack::{Limits, read_zip};
+use crate::virus::{self, Clamd};
+use serde::Serialize;
+
+/// What the checks add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed or did not apply.
+    Accepted,
+    /// Nothing failed, but something warned or could not run (an unscanned file is never simply
+    /// accepted).
+    AcceptedWithWarnings,
+    /// A check failed.
+    Rejected,
+}
+
+impl Verdict {
+    /// The verdict of a set of results.
+    pub fn of(results: &[CheckResult]) -> Self {
+        if results.iter().any(|r| r.outcome == Outcome::Fail) {
+            Verdict::Rejected
+        } else if results.iter().any(|r| matches!(r.outcome, Outcome::Warn | Outcome::NotRun(_))) {
+            Verdict::AcceptedWithWarnings
+        } else {
+            Verdict::Accepted
+        }
+    }
+}
+
+/// One file's checks: its format and usability (FMT-01, USE-02/03/04), the safety of a container
+/// (SEC-02, USE-04 — OFDs and zips are opened with `limits`), and a virus scan (SEC-01) when a
+/// clamd is given.
+pub fn check_file(
+    bytes: &[u8],
+    clamd: Option<&Clamd>,
+    limits: &Limits,
+) -> (crate::format::Identified, Vec<CheckResult>) {
+    let id = identify(bytes);
+    let mut out = usability(bytes, &id);
+    if matches!(id.kind, Kind::Ofd | Kind::Zip) {
+        let (_, unpack) = read_zip(bytes, limits);
+        for r in unpack {
+            // A container's own USE-04 finding (a bomb) replaces the plain encryption check.
+            if r.id == "USE-04" && r.outcome != Outcome::Pass {
+                out.retain(|x| x.id != "USE-04");
+            }
+            if r.id == "USE-04" && out.iter().any(|x| x.id == "USE-04") {
+                continue;
+            }
+            out.push(r);
+        }
+    }
+    out.push(virus::scan(clamd, bytes));
+    (id, out)
+}
