@@ -407,3 +407,15 @@ proptest::proptest! {
         let _ = token::decode(&s);
     }
 }
+
+#[test]
+fn an_issuer_outside_its_licence_types_fails() {
+    let w = world();
+    let t = w.now.unix_timestamp();
+    let mut b = Bundle::open(&bundle_with(&Bits::new(MIN_STATUS_ENTRIES), t, t + 3_600), None, now()).unwrap();
+    // The trust list lets dept-market issue road-transport licences only.
+    b.issuers[0].entry.types = vec!["11530100MB0234567M001".into()];
+    let v = Verifier::new(&b, now()).verify(&show(&w, &FIVE, None), w.now, None);
+    assert_eq!(v.indication(), Indication::Failed);
+    assert_eq!(failing(&v), ["credential.type"]);
+}
