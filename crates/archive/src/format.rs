@@ -151,14 +151,10 @@ fn first_text(xml: &[u8], local: &str) -> Option<String> {
     }
 }
 
-/// Why the file does not parse or decode whole (USE-03), or `None`.
+/// Why the file does not parse or decode whole (USE-03), or `None`. PDFs are handled in
+/// [`usability`], which parses them once for this and for encryption.
 fn render_problem(bytes: &[u8], kind: Kind) -> Option<String> {
     match kind {
-        Kind::Pdf => match lopdf::Document::load_mem(bytes) {
-            Err(e) => Some(format!("the PDF does not parse: {e}")),
-            Ok(d) if d.get_pages().is_empty() => Some("the PDF has no pages".into()),
-            Ok(_) => None,
-        },
         Kind::Ofd => ofd_problem(bytes),
         Kind::Jpeg | Kind::Png | Kind::Tiff => {
             let f = match kind {
@@ -170,7 +166,7 @@ fn render_problem(bytes: &[u8], kind: Kind) -> Option<String> {
         }
         Kind::Xml => xml_problem(bytes),
         Kind::Empty => Some("the file is empty (0 bytes)".into()),
-        Kind::Zip | Kind::Text | Kind::Unknown => None,
+        Kind::Pdf | Kind::Zip | Kind::Text | Kind::Unknown => None,
     }
 }
 
@@ -199,10 +195,6 @@ fn ofd_problem(bytes: &[u8]) -> Option<String> {
 /// Whether the file is encrypted (USE-04), with what.
 fn encryption(bytes: &[u8], kind: Kind) -> Option<String> {
     match kind {
-        Kind::Pdf => lopdf::Document::load_mem(bytes)
-            .ok()
-            .filter(|d| d.is_encrypted())
-            .map(|_| "the PDF is encrypted (/Encrypt)".to_string()),
         Kind::Ofd | Kind::Zip => {
             let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
             (0..z.len())
@@ -223,14 +215,24 @@ pub fn usability(bytes: &[u8], ident: &Identified) -> Vec<CheckResult> {
         if k.archival() { Outcome::Pass } else { Outcome::Fail },
         format!("identified as {} by its content", k.mime()),
     ));
-    out.push(match render_problem(bytes, k) {
+    let (render, encrypted) = match k {
+        Kind::Pdf => match lopdf::Document::load_mem(bytes) {
+            Err(e) => (Some(format!("the PDF does not parse: {e}")), None),
+            Ok(d) => (
+                d.get_pages().is_empty().then(|| "the PDF has no pages".to_string()),
+                d.is_encrypted().then(|| "the PDF is encrypted (/Encrypt)".to_string()),
+            ),
+        },
+        _ => (render_problem(bytes, k), encryption(bytes, k)),
+    };
+    out.push(match render {
         Some(p) => CheckResult::ours("USE-03", Family::Usability, Outcome::Fail, p),
         None if k.archival() => {
             CheckResult::ours("USE-03", Family::Usability, Outcome::Pass, "parses and decodes whole")
         }
         None => CheckResult::ours("USE-03", Family::Usability, Outcome::NotApplicable, "no renderer for this format"),
     });
-    out.push(match encryption(bytes, k) {
+    out.push(match encrypted {
         Some(p) => CheckResult::ours("USE-04", Family::Usability, Outcome::Fail, p),
         None => CheckResult::ours("USE-04", Family::Usability, Outcome::Pass, "not encrypted"),
     });

@@ -45,14 +45,16 @@ pub fn check_file(
     if matches!(id.kind, Kind::Ofd | Kind::Zip) {
         let (_, unpack) = read_zip(bytes, limits);
         for r in unpack {
-            // A container's own USE-04 finding (a bomb) replaces the plain encryption check.
-            if r.id == "USE-04" && r.outcome != Outcome::Pass {
-                out.retain(|x| x.id != "USE-04");
+            // USE-04 is reported once: the container's own finding (a bomb, an encrypted entry)
+            // replaces the plain encryption check; its pass adds nothing.
+            if r.id == "USE-04" {
+                if r.outcome != Outcome::Pass {
+                    out.retain(|x| x.id != "USE-04");
+                    out.push(r);
+                }
+            } else {
+                out.push(r);
             }
-            if r.id == "USE-04" && out.iter().any(|x| x.id == "USE-04") {
-                continue;
-            }
-            out.push(r);
         }
     }
     out.push(virus::scan(clamd, bytes));

@@ -6,7 +6,7 @@
 use crate::check::{CheckResult, Family, Outcome};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A clamd reachable over a Unix socket.
@@ -90,10 +90,4 @@ pub fn not_configured() -> CheckResult {
 /// Scan with `clamd` if given.
 pub fn scan(clamd: Option<&Clamd>, bytes: &[u8]) -> CheckResult {
     clamd.map(|c| c.scan(bytes)).unwrap_or_else(not_configured)
-}
-
-/// Whether a path is a socket clamd listens on (used by configuration checks).
-pub fn is_socket(p: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::metadata(p).is_ok_and(|m| m.file_type().is_socket())
 }

@@ -99,22 +99,22 @@ struct ListState {
 pub struct Verifier {
     issuers: HashMap<[u8; 8], IssuerState>,
     lists: HashMap<([u8; 8], u32), ListState>,
-    built_at: OffsetDateTime,
 }
 
+/// A Unix time as RFC 3339 in UTC.
 fn rfc3339(t: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+    at_offset(t, time::UtcOffset::UTC)
 }
 
 /// A licence date, shown in China Standard Time (the dates printed on the licence).
 fn cst(t: i64) -> String {
+    at_offset(t, time::macros::offset!(+8))
+}
+
+fn at_offset(t: i64, offset: time::UtcOffset) -> String {
     OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .map(|t| t.to_offset(time::macros::offset!(+8)))
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| t.to_offset(offset).format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| t.to_string())
 }
 
@@ -205,12 +205,7 @@ impl Verifier {
             };
             lists.insert((l.body.issuer_kid, l.body.list), ListState { list: l.clone(), bits });
         }
-        Self { issuers, lists, built_at: now }
-    }
-
-    /// When this verifier judged certificate validity.
-    pub fn built_at(&self) -> OffsetDateTime {
-        self.built_at
+        Self { issuers, lists }
     }
 
     /// Verify a token's QR text at `now`; `nonce` is the one this verifier asked the holder to
