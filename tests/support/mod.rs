@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-crate tests: running the OpenSSL 3 CLI as an independent oracle,
 //! scratch directories, and the repository's paths.
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -87,7 +87,9 @@ pub fn write(dir: &Path, files: &[PayloadFile], info: &[(&str, String)]) -> std:
     Ok(())
 }
 
-fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+/// Every file under `root/rel`, as paths relative to `root`; an entry that is neither a file nor a
+/// directory (a link, a device) is an error.
+pub(crate) fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
     for e in std::fs::read_dir(root.join(rel))? {
         let e = e?;
         let name = e.file_name().into_string().map_err(|_| std::io::Error::other("a file name is not UTF-8"))?;

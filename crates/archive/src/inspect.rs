@@ -4,10 +4,11 @@ use crate::check::{CheckResult, Outcome};
 use crate::format::{Kind, identify, usability};
 use crate::unpack::{Limits, read_zip};
 use crate::virus::{self, Clamd};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the checks add up to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Ordered from best to worst, so that the worst of several is their maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Every check passed or did not apply.

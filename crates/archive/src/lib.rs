@@ -14,13 +14,22 @@
 //!   written deterministically and verified byte for byte (AUT-09, INT-01).
 //! - [`inspect`]: every per-file check at once, and the verdict (accepted, with warnings, rejected).
 //! - [`virus`]: SEC-01 through clamd, clean / infected / not run, never "not scanned = clean".
+//! - [`model`]: what a department hands in for a transaction (办件) and its materials (DA/T 46
+//!   elements), and an item's (事项) material catalogue.
+//! - [`service`]: the archive over the service's database and document store — ingest with
+//!   every check recorded as an event in the hash-chained log, reuse by reference with the
+//!   holder's consent, retention with legal hold and disposal, the fixity patrol.
+//! - [`export`]: one sealed BagIt package per transaction, and its verification end to end.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bagit;
 pub mod check;
+pub mod export;
 pub mod format;
 pub mod inspect;
+pub mod model;
+pub mod service;
 pub mod unpack;
 pub mod virus;
 

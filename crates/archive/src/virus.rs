@@ -57,7 +57,7 @@ impl Clamd {
     pub fn scan(&self, bytes: &[u8]) -> CheckResult {
         let tool = self.version().unwrap_or_else(|_| "clamd (version unknown)".into());
         let result = |outcome, detail: String| CheckResult {
-            id: "SEC-01",
+            id: "SEC-01".into(),
             family: Family::Security,
             outcome,
             detail,

@@ -1,54 +1,18 @@
 //! Format identification, usability and unpack checks over a generated corpus, and BagIt
 //! packages checked by our verifier and by the independent `bagit` package from PyPI.
 
-use std::io::Write;
 use yinxin_archive::bagit::{self, PayloadFile};
 use yinxin_archive::check::{CheckResult, Outcome};
 use yinxin_archive::format::{Kind, identify, usability};
 use yinxin_archive::unpack::{Limits, read_zip};
+use yinxin_tests::corpus::{self, ofd, python_bagit, zip};
 
 fn pdf() -> Vec<u8> {
-    use lopdf::{Document, Object, Stream, dictionary};
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let content = doc.add_object(Stream::new(dictionary! {}, b"BT ET".to_vec()));
-    let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
-        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-    });
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1}),
-    );
-    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (n, b) in entries {
-        w.start_file(*n, o).unwrap();
-        w.write_all(b).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-fn ofd(with_root: bool) -> Vec<u8> {
-    let main = br#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
-    let doc: &[u8] =
-        br#"<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"/>"#;
-    if with_root { zip(&[("OFD.xml", main), ("Doc_0/Document.xml", doc)]) } else { zip(&[("OFD.xml", main)]) }
+    corpus::pdf("")
 }
 
 fn image(f: image::ImageFormat) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, f).unwrap();
-    out.into_inner()
+    corpus::image(f, 0)
 }
 
 fn outcome(results: &[CheckResult], id: &str) -> Outcome {
@@ -131,17 +95,6 @@ fn unsafe_containers_are_refused_before_anything_is_inflated() {
     let (e, r) = read_zip(b"PK\x03\x04garbage", &Limits::default());
     assert!(e.is_none());
     assert!(matches!(outcome(&r, "SEC-02"), Outcome::NotRun(_)));
-}
-
-fn python_bagit(dir: &std::path::Path) -> (bool, String) {
-    let out = std::process::Command::new("python3")
-        .args(["-m", "bagit", "--validate"])
-        .arg(dir)
-        .output()
-        .expect("python3 runs (tests/run.sh installs `bagit` from PyPI)");
-    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("No module named bagit"), "install bagit from PyPI: {text}");
-    (out.status.success(), text)
 }
 
 fn sample_bag(dir: &std::path::Path) {

@@ -45,6 +45,9 @@ pub struct Config {
     /// on, in seconds. A revocation reaches offline verifiers when they next fetch; this bounds
     /// how long one that cannot fetch keeps saying "valid" before it says "cannot tell".
     pub status_ttl_seconds: u64,
+    /// clamd's Unix socket for virus scanning of archive materials (SEC-01). Without it every
+    /// material is recorded as "not scanned", which never reads as a pass.
+    pub clamd_socket: Option<PathBuf>,
 }
 
 /// TLS settings.
@@ -120,6 +123,7 @@ impl Default for Config {
             dev_clients: true,
             log_json: false,
             status_ttl_seconds: 12 * 3600,
+            clamd_socket: None,
         }
     }
 }
@@ -162,6 +166,9 @@ impl Config {
         }
         if let Some(v) = env("YINXIN_STATUS_TTL_SECONDS") {
             c.status_ttl_seconds = v.parse().map_err(|_| "YINXIN_STATUS_TTL_SECONDS: not a number".to_string())?;
+        }
+        if let Some(v) = env("YINXIN_CLAMD_SOCKET") {
+            c.clamd_socket = Some(v.into());
         }
         if c.status_ttl_seconds < 60 {
             return Err("status_ttl_seconds: at least 60".into());

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod archive;
 pub mod config;
 pub mod keys;
 pub mod metrics;
@@ -22,8 +23,8 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use routes::{admin, holders, licences, materials, misc, present as presentation, seals, verify};
+use axum::routing::{delete, get, post, put};
+use routes::{admin, archive as archiving, holders, licences, materials, misc, present as presentation, seals, verify};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -93,6 +94,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/wallet"),
     ("GET", "/verifier"),
     ("GET", "/assets/{name}"),
+    ("PUT", "/v1/archive/items/{code}"),
+    ("GET", "/v1/archive/items/{code}"),
+    ("POST", "/v1/archive/transactions"),
+    ("GET", "/v1/archive/transactions"),
+    ("GET", "/v1/archive/transactions/{id}"),
+    ("GET", "/v1/archive/transactions/{id}/events"),
+    ("GET", "/v1/archive/transactions/{id}/package"),
+    ("POST", "/v1/archive/transactions/{id}/reuse"),
+    ("PUT", "/v1/archive/transactions/{id}/hold"),
+    ("DELETE", "/v1/archive/transactions/{id}/hold"),
+    ("POST", "/v1/archive/transactions/{id}/dispose"),
+    ("GET", "/v1/archive/reusable"),
+    ("GET", "/v1/archive/disposal"),
+    ("POST", "/v1/archive/patrol"),
 ];
 
 /// The router.
@@ -148,6 +163,17 @@ pub fn router(app: App) -> Router {
         .route("/v1/present/bundle", get(presentation::bundle))
         .route("/v1/status-lists/{issuer}/{list}", get(presentation::status_list))
         .route("/v1/present/verify", post(presentation::verify))
+        .route("/v1/archive/items/{code}", put(archiving::put_item).get(archiving::get_item))
+        .route("/v1/archive/transactions", post(archiving::ingest).get(archiving::list))
+        .route("/v1/archive/transactions/{id}", get(archiving::get))
+        .route("/v1/archive/transactions/{id}/events", get(archiving::events))
+        .route("/v1/archive/transactions/{id}/package", get(archiving::package))
+        .route("/v1/archive/transactions/{id}/reuse", post(archiving::reuse))
+        .route("/v1/archive/transactions/{id}/hold", put(archiving::hold).delete(archiving::release))
+        .route("/v1/archive/transactions/{id}/dispose", post(archiving::dispose))
+        .route("/v1/archive/reusable", get(archiving::reusable))
+        .route("/v1/archive/disposal", get(archiving::disposal))
+        .route("/v1/archive/patrol", post(archiving::patrol))
         .route("/wallet", get(pages::wallet))
         .route("/verifier", get(pages::verifier))
         .route("/assets/{name}", get(pages::asset))

@@ -12,6 +12,15 @@ use yinxin_gm::sm3::sm3;
 pub trait BlobStore: Send + Sync {
     /// Store bytes; returns their SM3 digest (hex). Storing the same bytes again is a no-op.
     async fn put(&self, bytes: &[u8]) -> Result<String>;
+    /// Store bytes whose SM3 (hex) the caller has just computed, without hashing them again.
+    /// The default hashes anyway and refuses a wrong digest.
+    async fn put_digested(&self, digest: &str, bytes: &[u8]) -> Result<()> {
+        let d = self.put(bytes).await?;
+        if d != digest {
+            return Err(Error::Corrupt(format!("{digest} (the bytes given hash to {d})")));
+        }
+        Ok(())
+    }
     /// Read bytes by digest, verifying them.
     async fn get(&self, digest: &str) -> Result<Vec<u8>>;
     /// Whether the stored blob `digest` holds exactly `bytes` (a byte comparison: no hashing).
@@ -51,9 +60,14 @@ impl LocalBlobs {
 impl BlobStore for LocalBlobs {
     async fn put(&self, bytes: &[u8]) -> Result<String> {
         let digest = sm3(bytes).to_hex();
-        let path = self.path(&digest)?;
+        self.put_digested(&digest, bytes).await?;
+        Ok(digest)
+    }
+
+    async fn put_digested(&self, digest: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(digest)?;
         if tokio::fs::try_exists(&path).await? {
-            return Ok(digest);
+            return Ok(());
         }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let tmp = self.dir.join("tmp").join(format!("{digest}.{}", std::process::id()));
@@ -69,7 +83,7 @@ impl BlobStore for LocalBlobs {
         })
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
-        Ok(digest)
+        Ok(())
     }
 
     async fn get(&self, digest: &str) -> Result<Vec<u8>> {

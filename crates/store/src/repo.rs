@@ -923,6 +923,7 @@ pub async fn referenced_digests(db: &Db) -> Result<std::collections::HashSet<Str
         "SELECT ofd_sm3 AS d FROM annotations",
         "SELECT pdf_sm3 AS d FROM annotations",
         "SELECT sm3 AS d FROM materials",
+        "SELECT sm3 AS d FROM archive_blobs",
     ] {
         for r in sqlx::query(sql).fetch_all(db.pool()).await? {
             out.insert(r.try_get::<String, _>("d")?);

@@ -92,8 +92,12 @@ pub async fn consent(
     {
         errors.push("department_code: not a valid unified social credit code".to_string());
     }
-    if app.catalogue.get(&body.type_code).is_none() {
-        errors.push(format!("type_code: {} is not in the catalogue", body.type_code));
+    // A licence type, or the code of an archived material (材料编码) an item lists: consent to
+    // reuse that material (材料复用).
+    let material = app.catalogue.get(&body.type_code).is_none()
+        && crate::archive::archive(&app).material_code_known(&body.type_code).await?;
+    if app.catalogue.get(&body.type_code).is_none() && !material {
+        errors.push(format!("type_code: {} is neither a licence type nor a material code of an item", body.type_code));
     }
     let cause = body.use_cause.trim();
     if cause.is_empty() || cause.chars().count() > 200 {
@@ -117,7 +121,7 @@ pub async fn consent(
         id: format!("con-{}", random_hex(12)),
         holder_code: caller.principal().to_string(),
         department_code: body.department_code,
-        type_code: app.catalogue.get(&body.type_code).map(|t| t.type_code.clone()).unwrap_or_default(),
+        type_code: app.catalogue.get(&body.type_code).map(|t| t.type_code.clone()).unwrap_or(body.type_code.clone()),
         use_cause: cause.to_string(),
         until_ts: until,
         created: now_ts(),

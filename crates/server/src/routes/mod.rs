@@ -1,6 +1,7 @@
 //! The API's handlers, one module per resource.
 
 pub mod admin;
+pub mod archive;
 pub mod holders;
 pub mod licences;
 pub mod materials;
