@@ -410,7 +410,9 @@ impl Archive {
         files.push(PayloadFile { path: "检测报告.xml".into(), bytes: report.into_bytes() });
         files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
         let list: String = files.iter().map(|f| format!("{}  data/{}\n", sm3(&f.bytes).to_hex(), f.path)).collect();
-        let seal = auth.seal(&t.department_code, list.as_bytes()).map_err(Error::Other)?;
+        let seal = auth
+            .seal(&t.department_code, list.as_bytes())
+            .map_err(|e| Error::Conflict(format!("the package cannot be sealed: {e}")))?;
         files.push(PayloadFile { path: "证据/清单.txt".into(), bytes: list.into_bytes() });
         files.push(PayloadFile { path: "证据/清单.ses".into(), bytes: seal });
         let day = cst(now);

@@ -295,8 +295,10 @@ pub fn request_problems(t: &TransactionMeta, materials: &[MaterialMeta]) -> Vec<
     ] {
         field(&mut e, n, v, true);
     }
-    if t.txn_no.len() > 64 || !t.txn_no.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-        e.push("txn_no: up to 64 letters, digits, '-', '_' or '.'".into());
+    for (n, v) in [("txn_no", &t.txn_no), ("item_code", &t.item_code)] {
+        if !plain_code(v, 64) {
+            e.push(format!("{n}: up to 64 letters, digits, '-', '_' or '.'"));
+        }
     }
     for (n, v) in [("completed_at", &t.completed_at), ("licence_no", &t.licence_no), ("remarks", &t.remarks)] {
         field(&mut e, n, v.as_deref().unwrap_or(""), false);
@@ -326,11 +328,16 @@ pub fn request_problems(t: &TransactionMeta, materials: &[MaterialMeta]) -> Vec<
         ] {
             field(&mut e, &format!("materials[{i}].{n}"), v.as_deref().unwrap_or(""), false);
         }
-        if m.code.len() > 40 || !m.code.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        if !plain_code(&m.code, 40) {
             e.push(format!("materials[{i}].code: up to 40 letters, digits, '-', '_' or '.'"));
         }
     }
     e
+}
+
+/// A code of letters, digits, `-`, `_` and `.`, 1 to `max` bytes.
+pub fn plain_code(v: &str, max: usize) -> bool {
+    !v.is_empty() && v.len() <= max && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 /// Problems with an item's configuration.
@@ -343,8 +350,13 @@ pub fn item_problems(item: &Item) -> Vec<String> {
         e.push(format!("materials: at most {MAX_MATERIALS}"));
     }
     let mut seen = std::collections::BTreeSet::new();
+    if !plain_code(&item.item_code, 64) {
+        e.push("item_code: up to 64 letters, digits, '-', '_' or '.'".into());
+    }
     for (i, m) in item.materials.iter().enumerate() {
-        field(&mut e, &format!("materials[{i}].code"), &m.code, true);
+        if !plain_code(&m.code, 40) {
+            e.push(format!("materials[{i}].code: up to 40 letters, digits, '-', '_' or '.'"));
+        }
         field(&mut e, &format!("materials[{i}].name"), &m.name, true);
         if !seen.insert(&m.code) {
             e.push(format!("materials[{i}].code: {} is listed twice", m.code));

@@ -189,6 +189,8 @@ fn has_control(s: &str) -> bool {
 /// the department and transaction number so that a retried ingest gets the same one.
 pub fn file_number(region: &str, department: &str, year: i32, retention: Retention, txn_no: &str) -> String {
     let h = sm3(format!("{department}\n{txn_no}").as_bytes()).to_hex();
+    // A region code that is not six digits fails AUT-04; it never shapes the number.
+    let region = if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) { region } else { "000000" };
     format!("{region}-{department}-{year}-{}-{}", retention.code(), h[..12].to_uppercase())
 }
 

@@ -35,7 +35,7 @@ fn actor(caller: &Caller) -> Actor {
 }
 
 fn code_param(what: &str, v: &str) -> ApiResult<()> {
-    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+    if !yinxin_archive::model::plain_code(v, 64) {
         return Err(Problem::bad_request("bad_path", format!("{what}: 1–64 letters, digits, '-', '_' or '.'")));
     }
     Ok(())

@@ -176,9 +176,16 @@ pub struct LookupQuery {
 /// use-cause; the access is logged where the holder sees it before anything is served.
 pub async fn lookup(State(app): State<App>, caller: Caller, Query(q): Query<LookupQuery>) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT])?;
-    let cause = q.use_cause.as_deref().map(str::trim).unwrap_or("");
-    if cause.is_empty() || cause.chars().count() > 200 {
+    let Some(cause) = q.use_cause.as_deref().map(str::trim) else {
         return Err(Problem::bad_request("use_cause_required", "a use-cause (用证事由, 1–200 characters) is required"));
+    };
+    if cause.is_empty() || cause.chars().count() > 200 {
+        // Present but blank or too long: the query is well-formed, the rule is ours.
+        return Err(Problem::invalid(
+            "use_cause_required",
+            "a use-cause (用证事由) is 1–200 characters, not blank",
+            vec![],
+        ));
     }
     let basis = q.legal_basis.as_deref().map(str::trim).filter(|b| !b.is_empty());
     if let Some(b) = basis
