@@ -88,6 +88,19 @@ fn safe(s: &str) -> String {
     if t.is_empty() { "材料".into() } else { t }
 }
 
+/// A title without a file extension it may carry (`审核记录.xml` → `审核记录`): the package
+/// adds the extension of what the bytes are.
+fn without_extension(s: &str) -> &str {
+    match s.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty() && (1..=4).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            stem
+        }
+        _ => s,
+    }
+}
+
 /// Where a material goes in the package.
 pub fn material_path(m: &MaterialRow, standard_name: Option<&str>) -> String {
     let class = match m.class.as_str() {
@@ -99,7 +112,7 @@ pub fn material_path(m: &MaterialRow, standard_name: Option<&str>) -> String {
         "{class}/{}-{:03}-{}.{}",
         safe(&m.material_code),
         m.seq,
-        safe(standard_name.unwrap_or(&m.metadata.title)),
+        safe(without_extension(standard_name.unwrap_or(&m.metadata.title))),
         ext(&m.kind)
     )
 }
