@@ -60,6 +60,13 @@ impl From<sqlx::Error> for Error {
 /// Result.
 pub type Result<T> = core::result::Result<T, Error>;
 
+/// A unique-key violation (two writers racing for the same row) as a conflict the caller can
+/// retry; anything else as a storage error.
+fn concurrent(e: sqlx::Error, what: &str) -> Error {
+    let e: yinxin_store::Error = e.into();
+    if yinxin_store::is_unique_violation(&e) { Error::Conflict(what.to_string()) } else { Error::Store(e) }
+}
+
 /// The signatures the archive needs from the trust service: verifying what it ingests (AUT-02),
 /// and sealing what it exports with the department's seal and a time stamp.
 pub trait Authority: Send + Sync {
@@ -259,6 +266,9 @@ struct Checked {
     evidence: Option<Value>,
 }
 
+/// Files from this size hash SM3 on a second thread.
+const PARALLEL_HASH_BYTES: usize = 1 << 20;
+
 fn check_material(
     m: MaterialIn,
     clamd: Option<&Clamd>,
@@ -266,8 +276,21 @@ fn check_material(
     auth: &dyn Authority,
     accepted_at: Option<i64>,
 ) -> Checked {
-    let (sm3_hex, sha) = digests(&m.content);
-    let (ident, mut checks) = check_file(&m.content, clamd, limits);
+    // SM3 is the slowest pass over the bytes: for a large file it runs on a second thread while
+    // SHA-256, the format, container, virus and signature checks run on this one.
+    let content = &m.content;
+    let (sm3_hex, sha, (ident, mut checks), (aut02, evidence)) = if content.len() >= PARALLEL_HASH_BYTES {
+        std::thread::scope(|s| {
+            let h = s.spawn(|| sm3(content).to_hex());
+            let sha = hex::encode(sha2::Sha256::digest(content));
+            let file = check_file(content, clamd, limits);
+            let aut = authenticity(auth, content);
+            (h.join().unwrap_or_else(|_| sm3(content).to_hex()), sha, file, aut)
+        })
+    } else {
+        let (a, b) = digests(content);
+        (a, b, check_file(content, clamd, limits), authenticity(auth, content))
+    };
     checks.push(match &m.meta.declared_sm3 {
         Some(d) if d.eq_ignore_ascii_case(&sm3_hex) => {
             ours("AUT-01", Family::Authenticity, Outcome::Pass, format!("SM3 {sm3_hex} equals the sender's"))
@@ -351,7 +374,6 @@ fn check_material(
     } else {
         ours("AUT-04", Family::Authenticity, Outcome::Fail, meta_problems.join("; "))
     });
-    let (aut02, evidence) = authenticity(auth, &m.content);
     checks.push(aut02);
     Checked { meta: m.meta, content: m.content, sm3: sm3_hex, sha256: sha, kind: ident.kind, checks, evidence }
 }
@@ -729,10 +751,22 @@ impl Archive {
             return Err(Error::Invalid(problems));
         }
         let now = yinxin_store::now_ts();
-        let keyed: Vec<(MaterialMeta, String)> =
-            materials.iter().map(|m| (m.meta.clone(), sm3(&m.content).to_hex())).collect();
-        let digest = request_digest(&t, &keyed);
         let dept = actor.department.clone();
+        let accepted = rfc3339(&t.accepted_at).map(|a| a.unix_timestamp());
+        // The checks run first (on blocking threads): they compute each material's SM3, which
+        // the request digest (the replay and conflict test) is made of.
+        let (clamd, limits) = (self.clamd.clone(), self.limits);
+        let auth2 = auth.clone();
+        let checked: Vec<Checked> = tokio::task::spawn_blocking(move || {
+            materials
+                .into_iter()
+                .map(|m| check_material(m, clamd.as_ref(), &limits, auth2.as_ref(), accepted))
+                .collect()
+        })
+        .await
+        .map_err(|e| Error::Other(format!("checks: {e}")))?;
+        let keyed: Vec<(MaterialMeta, String)> = checked.iter().map(|c| (c.meta.clone(), c.sm3.clone())).collect();
+        let digest = request_digest(&t, &keyed);
         let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {TXN_COLS}, request_sm3 FROM archive_transactions WHERE department_code = $1 AND txn_no = $2"
         )))
@@ -757,22 +791,11 @@ impl Archive {
         }
         let item = self.item(&t.item_code).await?;
         let retention = t.retention.or(item.as_ref().map(|i| i.retention)).unwrap_or(Retention::Years30);
-        let accepted = rfc3339(&t.accepted_at).map(|a| a.unix_timestamp());
         let base = t.completed_at.as_deref().and_then(rfc3339).map(|c| c.unix_timestamp()).or(accepted).unwrap_or(now);
         let year = china_year(base);
         let dispose_after = retention.years().map(|n| year_start(year + 1 + n));
         let id = file_number(&t.region_code, &dept, year, retention, &t.txn_no);
 
-        let (clamd, limits) = (self.clamd.clone(), self.limits);
-        let auth2 = auth.clone();
-        let checked: Vec<Checked> = tokio::task::spawn_blocking(move || {
-            materials
-                .into_iter()
-                .map(|m| check_material(m, clamd.as_ref(), &limits, auth2.as_ref(), accepted))
-                .collect()
-        })
-        .await
-        .map_err(|e| Error::Other(format!("checks: {e}")))?;
         let mut tchecks = check_transaction(&t, item.as_ref(), &checked, now);
         tchecks.push(ours(
             "AUT-06",
@@ -856,7 +879,8 @@ impl Archive {
         .bind(now)
         .bind(&digest)
         .execute(tx.conn())
-        .await?;
+        .await
+        .map_err(|e| concurrent(e, &format!("transaction {} was filed concurrently; send it again", t.txn_no)))?;
         for r in &tchecks {
             let d = json!({"event": premis_type(&r.id), "check": r.id, "family": r.family, "outcome": r.outcome.name(),
                            "why": r.outcome, "detail": r.detail, "tool": r.tool});
@@ -998,31 +1022,7 @@ impl Archive {
 
     /// A transaction's events, in chain order.
     pub async fn events(&self, txn: &str) -> Result<Vec<audit::Chained>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, role, action, subject, holder_code, detail, prev_hash, hash FROM audit_log \
-             WHERE subject = $1 ORDER BY seq",
-        )
-        .bind(txn)
-        .fetch_all(self.db.pool())
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(audit::Chained {
-                entry: Entry {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    role: r.try_get("role")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    holder_code: r.try_get("holder_code")?,
-                    detail: r.try_get("detail")?,
-                },
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            });
-        }
-        Ok(out)
+        Ok(audit::for_subject(&self.db, txn).await?)
     }
 
     /// Whether `department` holds a live consent of `holder` for a material: its 材料编码, or
@@ -1124,7 +1124,8 @@ impl Archive {
         .bind(now)
         .bind(material)
         .execute(tx.conn())
-        .await?;
+        .await
+        .map_err(|e| concurrent(e, &format!("another material was added to {into} at the same time; try again")))?;
         add_ref(&mut tx, &m.sm3, &m.sha256, m.size).await?;
         let d = json!({"event": "reuse", "object": id, "reused_from": original, "from_transaction": m.txn_id,
                        "material_code": m.material_code, "title": m.metadata.title, "consent": consent,
@@ -1235,31 +1236,60 @@ impl Archive {
         {
             counted.insert(r.try_get("sm3")?, r.try_get("n")?);
         }
-        let (mut blobs, mut bytes) = (0u64, 0u64);
+        // Two blobs at a time (two cores: each blob's SM3 and SHA-256 run in its own task).
+        enum Read {
+            Ok(String, usize),
+            Corrupt,
+            Missing,
+        }
+        async fn read(blobs: Arc<dyn BlobStore>, d: String) -> yinxin_store::Result<Read> {
+            match blobs.get(&d).await {
+                Ok(b) => {
+                    let n = b.len();
+                    let sha = tokio::task::spawn_blocking(move || hex::encode(sha2::Sha256::digest(&b)))
+                        .await
+                        .map_err(|e| yinxin_store::Error::Io(std::io::Error::other(e)))?;
+                    Ok(Read::Ok(sha, n))
+                }
+                Err(yinxin_store::Error::Corrupt(_)) => Ok(Read::Corrupt),
+                Err(yinxin_store::Error::NotFound(_)) => Ok(Read::Missing),
+                Err(e) => Err(e),
+            }
+        }
+        let mut records = BTreeMap::new();
+        let mut set = tokio::task::JoinSet::new();
+        let mut done = Vec::with_capacity(rows.len());
         for r in &rows {
             let (d, sha, size, refs): (String, String, i64, i64) =
                 (r.try_get("sm3")?, r.try_get("sha256")?, r.try_get("size")?, r.try_get("refs")?);
-            match self.blobs.get(&d).await {
-                Ok(b) => {
-                    let b = tokio::task::spawn_blocking(move || {
-                        let s = hex::encode(sha2::Sha256::digest(&b));
-                        (s, b.len())
-                    })
-                    .await
-                    .map_err(|e| Error::Other(e.to_string()))?;
-                    if b.0 != sha || b.1 as i64 != size {
+            records.insert(d.clone(), (sha, size, refs));
+            if set.len() >= 2
+                && let Some(x) = set.join_next().await
+            {
+                done.push(x.map_err(|e| Error::Other(e.to_string()))?);
+            }
+            let blobs = self.blobs.clone();
+            set.spawn(async move {
+                let r = read(blobs, d.clone()).await;
+                (d, r)
+            });
+        }
+        while let Some(x) = set.join_next().await {
+            done.push(x.map_err(|e| Error::Other(e.to_string()))?);
+        }
+        let (mut blobs, mut bytes) = (0u64, 0u64);
+        for (d, got) in done {
+            let (sha, size, refs) = records.remove(&d).unwrap_or_default();
+            match got? {
+                Read::Ok(s, n) => {
+                    if s != sha || n as i64 != size {
                         problems.push(format!("blob {d}: its SHA-256 or size differs from the record"));
                     }
-                    bytes += b.1 as u64;
-                    progress(b.1 as u64);
+                    bytes += n as u64;
+                    progress(n as u64);
                 }
-                Err(yinxin_store::Error::Corrupt(_)) => {
-                    problems.push(format!("blob {d}: corrupt (its SM3 no longer matches)"))
-                }
-                Err(yinxin_store::Error::NotFound(_)) => {
-                    problems.push(format!("blob {d}: missing from the document store"))
-                }
-                Err(e) => return Err(e.into()),
+                Read::Corrupt => problems.push(format!("blob {d}: corrupt (its SM3 no longer matches)")),
+                Read::Missing => problems.push(format!("blob {d}: missing from the document store")),
             }
             blobs += 1;
             let n = counted.remove(&d).unwrap_or(0);
@@ -1267,6 +1297,7 @@ impl Archive {
                 problems.push(format!("blob {d}: {refs} references recorded, {n} material rows refer to it"));
             }
         }
+        problems.sort();
         for (d, n) in counted {
             problems.push(format!("{n} material rows refer to {d}, which has no stored reference"));
         }

@@ -101,6 +101,16 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Chained> {
 
 const COLS: &str = "seq, at, actor, role, action, subject, holder_code, detail, prev_hash, hash";
 
+/// Every entry about `subject` (a transaction, a licence), in chain order.
+pub async fn for_subject(db: &crate::Db, subject: &str) -> Result<Vec<Chained>> {
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM audit_log WHERE subject = $1 ORDER BY seq")))
+            .bind(subject)
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Entries after `after`, at most `limit`, optionally only those concerning `holder`.
 pub async fn list(db: &crate::Db, after: i64, limit: i64, holder: Option<&str>) -> Result<Vec<Chained>> {
     let rows = match holder {
