@@ -227,6 +227,14 @@ pub(crate) fn authenticity(auth: &dyn Authority, bytes: &[u8]) -> (CheckResult, 
         detail: "carries no signature or seal".into(),
         tool,
     };
+    // A PDF signature is a /Sig dictionary with a /ByteRange: a PDF with neither marker anywhere
+    // carries none, and is not parsed a second time to find that out.
+    if bytes.starts_with(b"%PDF-")
+        && memchr::memmem::find(bytes, b"/Sig").is_none()
+        && memchr::memmem::find(bytes, b"/ByteRange").is_none()
+    {
+        return (na(auth.tool()), None);
+    }
     let Some(r) = auth.verify(bytes) else { return (na(auth.tool()), None) };
     if r.sub_indication == Some(yinxin_pki::report::SubIndication::SignedDataNotFound) {
         return (na(auth.tool()), None);
@@ -276,16 +284,16 @@ fn check_material(
     auth: &dyn Authority,
     accepted_at: Option<i64>,
 ) -> Checked {
-    // SM3 is the slowest pass over the bytes: for a large file it runs on a second thread while
-    // SHA-256, the format, container, virus and signature checks run on this one.
+    // The digests are the slowest passes over the bytes: for a large file they run on a second
+    // thread while the format, container, virus and signature checks run on this one.
     let content = &m.content;
     let (sm3_hex, sha, (ident, mut checks), (aut02, evidence)) = if content.len() >= PARALLEL_HASH_BYTES {
         std::thread::scope(|s| {
-            let h = s.spawn(|| sm3(content).to_hex());
-            let sha = hex::encode(sha2::Sha256::digest(content));
+            let h = s.spawn(|| (sm3(content).to_hex(), hex::encode(sha2::Sha256::digest(content))));
             let file = check_file(content, clamd, limits);
             let aut = authenticity(auth, content);
-            (h.join().unwrap_or_else(|_| sm3(content).to_hex()), sha, file, aut)
+            let (a, b) = h.join().unwrap_or_else(|_| digests(content));
+            (a, b, file, aut)
         })
     } else {
         let (a, b) = digests(content);
@@ -755,16 +763,33 @@ impl Archive {
         let accepted = rfc3339(&t.accepted_at).map(|a| a.unix_timestamp());
         // The checks run first (on blocking threads): they compute each material's SM3, which
         // the request digest (the replay and conflict test) is made of.
+        // Meanwhile the bytes are written aside (durably), so that the write overlaps the
+        // hashing; they are placed under their digest only if the transaction is accepted.
         let (clamd, limits) = (self.clamd.clone(), self.limits);
         let auth2 = auth.clone();
-        let checked: Vec<Checked> = tokio::task::spawn_blocking(move || {
+        let copies: Vec<Vec<u8>> = materials.iter().map(|m| m.content.clone()).collect();
+        let checking = tokio::task::spawn_blocking(move || {
             materials
                 .into_iter()
                 .map(|m| check_material(m, clamd.as_ref(), &limits, auth2.as_ref(), accepted))
-                .collect()
-        })
-        .await
-        .map_err(|e| Error::Other(format!("checks: {e}")))?;
+                .collect::<Vec<Checked>>()
+        });
+        let staging = async {
+            let mut out = Vec::with_capacity(copies.len());
+            for c in copies {
+                out.push(self.blobs.stage(c).await?);
+            }
+            Ok::<_, yinxin_store::Error>(out)
+        };
+        let (checked, staged) = tokio::join!(checking, staging);
+        let staged = staged?;
+        let checked = match checked {
+            Ok(c) => c,
+            Err(e) => {
+                self.discard(staged).await;
+                return Err(Error::Other(format!("checks: {e}")));
+            }
+        };
         let keyed: Vec<(MaterialMeta, String)> = checked.iter().map(|c| (c.meta.clone(), c.sm3.clone())).collect();
         let digest = request_digest(&t, &keyed);
         let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -779,9 +804,11 @@ impl Archive {
             let row = txn_row(r)?;
             let old: String = r.try_get("request_sm3")?;
             if old == digest {
+                self.discard(staged).await;
                 return self.replay(row).await;
             }
             if row.verdict != "rejected" {
+                self.discard(staged).await;
                 return Err(Error::Conflict(format!(
                     "transaction {} is already filed as {} with different content",
                     t.txn_no, row.id
@@ -834,10 +861,12 @@ impl Archive {
             });
         }
         if accepted_txn {
-            // Stored bytes are only touched to check they are there (the digest is the key).
-            for (c, o) in checked.iter().zip(&outs) {
-                self.blobs.put_digested(&o.sm3, &c.content).await?;
+            // Placed under their digests (bytes already stored stay as they are).
+            for (s, o) in staged.into_iter().zip(&outs) {
+                self.blobs.place(s, &o.sm3).await?;
             }
+        } else {
+            self.discard(staged).await;
         }
 
         let holder = t.applicant.id_number.clone();
@@ -941,6 +970,14 @@ impl Archive {
             dispose_after,
             replayed: false,
         })
+    }
+
+    async fn discard(&self, staged: Vec<yinxin_store::blob::Staged>) {
+        for s in staged {
+            if let Err(e) = self.blobs.discard(s).await {
+                tracing::warn!(error = %e, "a staged file could not be removed");
+            }
+        }
     }
 
     async fn replay(&self, row: TransactionRow) -> Result<Ingested> {

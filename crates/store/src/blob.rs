@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use yinxin_gm::sm3::sm3;
 
+/// Bytes written aside before their digest is known (see [`BlobStore::stage`]).
+#[derive(Debug)]
+pub enum Staged {
+    /// Kept in memory: placed with an ordinary put.
+    Memory(Vec<u8>),
+    /// Written durably to this file of the store, renamed into place.
+    File(PathBuf),
+}
+
 /// A content-addressed store. The local directory is the default; an S3-compatible object store
 /// implements the same four calls (put is idempotent by construction: the key is the digest).
 #[async_trait::async_trait]
@@ -19,6 +28,23 @@ pub trait BlobStore: Send + Sync {
         if d != digest {
             return Err(Error::Corrupt(format!("{digest} (the bytes given hash to {d})")));
         }
+        Ok(())
+    }
+    /// Start storing bytes whose digest is still being computed, so that writing them overlaps
+    /// the hashing; [`BlobStore::place`] puts them under their digest, [`BlobStore::discard`]
+    /// drops them. The default keeps them in memory.
+    async fn stage(&self, bytes: Vec<u8>) -> Result<Staged> {
+        Ok(Staged::Memory(bytes))
+    }
+    /// Put staged bytes under `digest` (their SM3, computed by the caller).
+    async fn place(&self, staged: Staged, digest: &str) -> Result<()> {
+        match staged {
+            Staged::Memory(b) => self.put_digested(digest, &b).await,
+            Staged::File(p) => Err(Error::Io(std::io::Error::other(format!("{} was not staged here", p.display())))),
+        }
+    }
+    /// Drop staged bytes.
+    async fn discard(&self, _staged: Staged) -> Result<()> {
         Ok(())
     }
     /// Read bytes by digest, verifying them.
@@ -42,9 +68,18 @@ fn valid_digest(d: &str) -> bool {
 }
 
 impl LocalBlobs {
-    /// A store under `dir` (created).
+    /// A store under `dir` (created). Staged files older than an hour (left by a crash between
+    /// staging and placing) are removed.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir.join("tmp"))?;
+        let hour = std::time::Duration::from_secs(3600);
+        for e in std::fs::read_dir(dir.join("tmp"))?.flatten() {
+            let old =
+                e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|a| a > hour);
+            if old && e.file_name().to_string_lossy().starts_with("stage-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
         Ok(Self { dir: dir.to_path_buf() })
     }
 
@@ -83,6 +118,52 @@ impl BlobStore for LocalBlobs {
         })
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+        Ok(())
+    }
+
+    async fn stage(&self, bytes: Vec<u8>) -> Result<Staged> {
+        let mut r = [0u8; 12];
+        yinxin_gm::default_provider()
+            .fill_random(&mut r)
+            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+        let tmp = self.dir.join("tmp").join(format!("stage-{}", hex::encode(r)));
+        let t = tmp.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&t)?;
+            f.write_all(&bytes)?;
+            f.sync_all()
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+        Ok(Staged::File(tmp))
+    }
+
+    async fn place(&self, staged: Staged, digest: &str) -> Result<()> {
+        let tmp = match staged {
+            Staged::Memory(b) => return self.put_digested(digest, &b).await,
+            Staged::File(p) => p,
+        };
+        let path = self.path(digest)?;
+        if tokio::fs::try_exists(&path).await? {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Ok(());
+        }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::rename(&tmp, &path)?;
+            std::fs::File::open(&dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+        Ok(())
+    }
+
+    async fn discard(&self, staged: Staged) -> Result<()> {
+        if let Staged::File(p) = staged {
+            let _ = tokio::fs::remove_file(p).await;
+        }
         Ok(())
     }
 
@@ -162,5 +243,23 @@ mod tests {
         assert!(matches!(s.get("../../etc/passwd").await, Err(Error::NotFound(_))));
         s.delete(&a).await.unwrap();
         assert!(matches!(s.get(&a).await, Err(Error::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn staged_bytes_are_placed_under_their_digest_or_discarded() {
+        let d = tempfile::tempdir().unwrap();
+        let s = LocalBlobs::open(d.path()).unwrap();
+        let staged = s.stage(b"staged".to_vec()).await.unwrap();
+        let digest = sm3(b"staged").to_hex();
+        assert!(s.list().await.unwrap().is_empty(), "staged bytes are not in the store yet");
+        s.place(staged, &digest).await.unwrap();
+        assert_eq!(s.get(&digest).await.unwrap(), b"staged");
+        // Placing the same bytes again keeps the stored ones and leaves nothing aside.
+        let again = s.stage(b"staged".to_vec()).await.unwrap();
+        s.place(again, &digest).await.unwrap();
+        let gone = s.stage(b"rejected".to_vec()).await.unwrap();
+        s.discard(gone).await.unwrap();
+        assert_eq!(s.list().await.unwrap().len(), 1);
+        assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0, "nothing left aside");
     }
 }
