@@ -777,7 +777,12 @@ impl Archive {
         let staging = async {
             let mut out = Vec::with_capacity(copies.len());
             for c in copies {
-                out.push(self.blobs.stage(c).await?);
+                // Small files are written when placed: staging them would only add a rename.
+                out.push(if c.len() >= PARALLEL_HASH_BYTES {
+                    self.blobs.stage(c).await?
+                } else {
+                    yinxin_store::blob::Staged::Memory(c)
+                });
             }
             Ok::<_, yinxin_store::Error>(out)
         };
