@@ -19,10 +19,12 @@ URL=$(grep -o 'http://[0-9.:]*' "$WORK/out" | head -1)
 [ -n "$URL" ] || { cat "$WORK/err"; exit 1; }
 token() { python3 -c "import json,sys;print(json.load(open('$WORK/data/dev-credentials.json'))[sys.argv[1]]['token'])" "$1"; }
 total=0
+# One worker: with two, hypothesis's lambda-source parsing can hit CPython 3.11's "AST constructor
+# recursion depth mismatch" (a runtime error inside the tool, seen once on GET /assets/{name}).
 for who in 'department:11530100MB0123456A' admin; do
     echo "schemathesis as $who"
     (cd "$HERE" && st run "$URL/openapi.json" --checks all -H "Authorization: Bearer $(token "$who")" \
-        --max-examples 15 --workers 2 --seed 20261126 --no-color --generation-database none) > "$WORK/st.txt" || { cat "$WORK/st.txt"; exit 1; }
+        --max-examples 15 --workers 1 --seed 20261126 --no-color --generation-database none) > "$WORK/st.txt" || { cat "$WORK/st.txt"; exit 1; }
     tail -22 "$WORK/st.txt"
     n=$(grep -o '[0-9]* generated' "$WORK/st.txt" | grep -o '[0-9]*' | tail -1)
     total=$((total + ${n:-0}))

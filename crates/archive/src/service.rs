@@ -115,7 +115,8 @@ pub struct MaterialOut {
     pub checks: Vec<CheckResult>,
     /// The licence these bytes are, when they are one of the service's licences.
     pub licence_id: Option<String>,
-    /// Whether the same bytes were already stored (stored once, referenced again).
+    /// Whether this department filed the same bytes before (stored once, referenced again). Never
+    /// said of another department's filings.
     pub deduplicated: bool,
 }
 
@@ -846,11 +847,17 @@ impl Archive {
         let mut outs = Vec::with_capacity(checked.len());
         for (i, c) in checked.iter().enumerate() {
             let licence = repo::licence_by_digest(&self.db, &c.sm3).await?;
-            let known = sqlx::query("SELECT refs FROM archive_blobs WHERE sm3 = $1")
-                .bind(&c.sm3)
-                .fetch_optional(self.db.pool())
-                .await?
-                .is_some();
+            // Said only of the department's own filings: across departments the answer would
+            // tell one that another holds the same file (archive.md §8, privacy).
+            let known = sqlx::query(
+                "SELECT 1 AS one FROM archive_materials m JOIN archive_transactions t ON t.id = m.txn_id \
+                 WHERE m.sm3 = $1 AND t.department_code = $2 LIMIT 1",
+            )
+            .bind(&c.sm3)
+            .bind(&dept)
+            .fetch_optional(self.db.pool())
+            .await?
+            .is_some();
             outs.push(MaterialOut {
                 id: format!("{id}-{:03}", i + 1),
                 seq: i as i64 + 1,

@@ -386,13 +386,20 @@ async fn a_corpus_of_transactions_gets_the_expected_verdicts_is_stored_once_and_
 
     // Reuse by another department needs the holder's consent; then it is a reference, not a copy.
     let (t, mats) = file(
-        vec![mat("A001", Class::Application, "申请书.pdf", Sharing::None, corpus::pdf("运输"))],
+        vec![
+            mat("A001", Class::Application, "申请书.pdf", Sharing::None, corpus::pdf("运输")),
+            // The same bytes as a market filing: stored once, but transport is not told so.
+            mat("A002", Class::Application, "身份证明.jpg", Sharing::None, corpus::image(image::ImageFormat::Jpeg, 0)),
+        ],
         "YS2026-1",
         HOLDER,
     );
     let mut t = t;
     t.item_code = "530100-YS-009".into();
     let target = a.ingest(&dept(TRANSPORT), t, mats, auth.clone()).await.unwrap();
+    assert!(target.materials.iter().all(|m| !m.deduplicated), "no word of another department's filings");
+    let again = ingested.iter().find(|o| o.txn_no == "BJ202600020").unwrap();
+    assert!(again.materials[1].deduplicated, "the market's own repeat scan is reported as stored once");
     assert_eq!(target.verdict, Verdict::AcceptedWithWarnings, "no catalogue for that item: INT-05 not run");
     let scan_id = offered_id(&a, "A002").await;
     let files_before = blob_rows(&s).await.len();
