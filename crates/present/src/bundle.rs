@@ -126,12 +126,19 @@ impl Bundle {
         }
         let env: Envelope = serde_json::from_slice(json).map_err(|e| format_err(format!("not a trust bundle: {e}")))?;
         let payload = B64.decode(&env.payload).map_err(|_| format_err("bundle payload: not Base64"))?;
+        // The signature first: nothing of a payload is parsed before it is known to be the signer's.
+        let signer = cert_b64(&env.signer, "bundle signer")?;
+        let sig_bytes = hex::decode(&env.signature).map_err(|_| format_err("bundle signature: not hex"))?;
+        let sig = Sm2Signature::from_raw(&sig_bytes)?;
+        let key = signer.public_key.as_ref().map_err(|e| Error::Cert(format!("bundle signer: {e}")))?;
+        default_provider()
+            .sm2_verify(key, UserId::DEFAULT, &payload, &sig)
+            .map_err(|_| Error::Untrusted("the bundle's signature does not verify".into()))?;
         let content: Content =
             serde_json::from_slice(&payload).map_err(|e| format_err(format!("bundle payload: {e}")))?;
         if content.format != FORMAT {
             return Err(format_err(format!("bundle format {:?}, expected {FORMAT:?}", content.format)));
         }
-        let signer = cert_b64(&env.signer, "bundle signer")?;
         let roots = content
             .roots
             .iter()
@@ -164,12 +171,6 @@ impl Bundle {
             })
             .collect::<Result<Vec<_>>>()?;
 
-        let sig_bytes = hex::decode(&env.signature).map_err(|_| format_err("bundle signature: not hex"))?;
-        let sig = Sm2Signature::from_raw(&sig_bytes)?;
-        let key = signer.public_key.as_ref().map_err(|e| Error::Cert(format!("bundle signer: {e}")))?;
-        default_provider()
-            .sm2_verify(key, UserId::DEFAULT, &payload, &sig)
-            .map_err(|_| Error::Untrusted("the bundle's signature does not verify".into()))?;
         let opts = ValidationOptions {
             at: now,
             time_source: TimeSource::Now,
