@@ -3,6 +3,8 @@
 # verifications per second of an uploaded sealed PDF and by identifier, issuances per second, with
 # p50 and p99 latency (wrk, from Debian), beside the in-process verification rate of the same PDF
 # measured in the same run (benches/examples/verify_rate.rs, 2 threads). Release builds.
+# Verification is measured at 8 connections (latency) and at 32 (enough to saturate both cores:
+# the service's throughput ceiling); issuance at 8.
 # Usage: bash benches/load.sh [SECONDS per measurement, default 10]  (LOAD_ONLY=sqlite skips PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +42,7 @@ bracketed() { # label pdf wrk-args...
   line=$("$@" | summary)
   b=$(inproc "$pdf" $(( (SECS + 1) / 2 )))
   r=$(echo "$line" | awk '{print $1}')
-  printf '%-44s %s  in-process %5d/s  ratio %3d %%\n' "$label" "$line" $(( (a + b) / 2 )) $(( 200 * r / (a + b) ))
+  printf '%-50s %s  in-process %5d/s  ratio %3d %%\n' "$label" "$line" $(( (a + b) / 2 )) $(( 200 * r / (a + b) ))
 }
 
 run_one() { # label database-url
@@ -58,13 +60,15 @@ run_one() { # label database-url
   ID=$(curl -sf -X POST "$U/v1/licences" -H "Authorization: Bearer $DEPT" -H 'Content-Type: application/json' \
         --data @"$WORK/issue.json" | python3 -c "import json,sys;print(json.load(sys.stdin)['identifier'])")
   curl -sf "$U/v1/licences/$ID/pdf" -H "Authorization: Bearer $DEPT" -o "$WORK/licence.pdf"
-  printf '%-44s %8s  %8s  %8s\n' "operation ($label)" "req/s" "p50" "p99"
-  BODY_FILE="$WORK/licence.pdf" BODY_TYPE=application/pdf TOKEN=$OFFICER bracketed \
-    "POST /v1/verify (sealed PDF upload)" "$WORK/licence.pdf" \
-    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify"
-  TOKEN=$OFFICER bracketed "GET /v1/verify/licences/{id}?format=pdf" "$WORK/licence.pdf" \
-    wrk -t1 -c8 -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf"
-  printf '%-44s ' "POST /v1/licences (issue OFD + PDF)"
+  printf '%-50s %8s  %8s  %8s\n' "operation ($label)" "req/s" "p50" "p99"
+  for c in 8 32; do
+    BODY_FILE="$WORK/licence.pdf" BODY_TYPE=application/pdf TOKEN=$OFFICER bracketed \
+      "POST /v1/verify (sealed PDF upload), $c conn" "$WORK/licence.pdf" \
+      wrk -t1 -c$c -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/verify"
+    TOKEN=$OFFICER bracketed "GET /v1/verify/licences/{id}?format=pdf, $c conn" "$WORK/licence.pdf" \
+      wrk -t1 -c$c -d"${SECS}s" --latency -s "$WORK/get.lua" "$U/v1/verify/licences/$ID?format=pdf"
+  done
+  printf '%-50s ' "POST /v1/licences (issue OFD + PDF), 8 conn"
   BODY_FILE="$WORK/issue.json" BODY_TYPE=application/json TOKEN=$DEPT \
     wrk -t2 -c8 -d"${SECS}s" --latency -s "$WORK/post.lua" "$U/v1/licences" | summary
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=

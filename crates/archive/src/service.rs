@@ -922,20 +922,22 @@ impl Archive {
         .execute(tx.conn())
         .await
         .map_err(|e| concurrent(e, &format!("transaction {} was filed concurrently; send it again", t.txn_no)))?;
+        // The events go into the chain together, in this order, when the rows are written.
+        let mut events = Vec::new();
         for r in &tchecks {
             let d = json!({"event": premis_type(&r.id), "check": r.id, "family": r.family, "outcome": r.outcome.name(),
                            "why": r.outcome, "detail": r.detail, "tool": r.tool});
-            log(&mut tx, event(actor, "check", &id, None, d, now)).await?;
+            events.push(event(actor, "check", &id, None, d, now));
         }
         for (c, o) in checked.iter().zip(&outs) {
             let d = json!({"event": "message digest calculation", "object": o.id, "file_name": c.meta.file_name,
                            "sm3": o.sm3, "sha256": o.sha256, "size": o.size, "deduplicated": o.deduplicated,
                            "tool": format!("yinxin-archive {}", crate::TOOL_VERSION)});
-            log(&mut tx, event(actor, "capture", &id, None, d, now)).await?;
+            events.push(event(actor, "capture", &id, None, d, now));
             for r in &c.checks {
                 let d = json!({"event": premis_type(&r.id), "object": o.id, "check": r.id, "family": r.family,
                                "outcome": r.outcome.name(), "why": r.outcome, "detail": r.detail, "tool": r.tool});
-                log(&mut tx, event(actor, "check", &id, None, d, now)).await?;
+                events.push(event(actor, "check", &id, None, d, now));
             }
             if accepted_txn {
                 let mv = serde_json::to_value(o.verdict).ok().and_then(|v| v.as_str().map(String::from));
@@ -970,7 +972,8 @@ impl Archive {
                        "bytes": outs.iter().map(|o| o.size).sum::<u64>(), "retention": retention.name(),
                        "replaces": replace, "item": t.item_code,
                        "catalogue": item.as_ref().map(|i| i.version.clone())});
-        log(&mut tx, event(actor, "ingestion", &id, Some(&holder), d, now)).await?;
+        events.push(event(actor, "ingestion", &id, Some(&holder), d, now));
+        audit::append_many(&mut tx, events).await?;
         tx.commit().await?;
         Ok(Ingested {
             id,

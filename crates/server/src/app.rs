@@ -335,9 +335,7 @@ pub async fn audit_writer(
         }
         let result = async {
             let mut tx = db.begin().await?;
-            for (e, _) in &batch {
-                audit::append(&mut tx, e.clone()).await?;
-            }
+            audit::append_many(&mut tx, batch.iter().map(|(e, _)| e.clone()).collect()).await?;
             tx.commit().await
         }
         .await

@@ -169,27 +169,39 @@ impl BlobStore for LocalBlobs {
 
     async fn get(&self, digest: &str) -> Result<Vec<u8>> {
         let path = self.path(digest)?;
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotFound(format!("document {digest}")));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if sm3(&bytes).to_hex() != digest {
-            return Err(Error::Corrupt(digest.to_string()));
+        let want = digest.to_string();
+        // The read and its digest check in one trip to the blocking pool (SM3 of a large
+        // document is milliseconds, too long for an async worker).
+        let read = tokio::task::spawn_blocking(move || -> std::io::Result<(Vec<u8>, bool)> {
+            let bytes = std::fs::read(&path)?;
+            let intact = sm3(&bytes).to_hex() == want;
+            Ok((bytes, intact))
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        match read {
+            Ok((bytes, true)) => Ok(bytes),
+            Ok((_, false)) => Err(Error::Corrupt(digest.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound(format!("document {digest}"))),
+            Err(e) => Err(e.into()),
         }
-        Ok(bytes)
     }
 
     async fn same_bytes(&self, digest: &str, bytes: &[u8]) -> Result<bool> {
         let path = self.path(digest)?;
-        match tokio::fs::metadata(&path).await {
-            Ok(m) if m.len() == bytes.len() as u64 => Ok(tokio::fs::read(&path).await? == bytes),
-            Ok(_) => Ok(false),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        let len = bytes.len() as u64;
+        // Size first, then the stored bytes, in one trip to the blocking pool.
+        let stored = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.len() == len => std::fs::read(&path).map(Some),
+                Ok(_) => Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(stored.is_some_and(|s| s == bytes))
     }
 
     async fn delete(&self, digest: &str) -> Result<()> {

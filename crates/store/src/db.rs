@@ -72,7 +72,10 @@ impl Db {
         let mut opts =
             AnyPoolOptions::new().max_connections(max_connections.max(1)).acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
-            opts = opts.after_connect(|conn, _| {
+            // A SQLite connection is a file handle in this process: it cannot go stale the way a
+            // network connection can, so the ping before each use (a round trip to the
+            // connection's worker thread) buys nothing.
+            opts = opts.test_before_acquire(false).after_connect(|conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
                     conn.execute("PRAGMA journal_mode = WAL").await?;

@@ -89,11 +89,12 @@ fn annotation_check(a: &repo::Annotation) -> Check {
     }
 }
 
-/// Verify bytes with the service's trust, intermediates and current CRLs; with their fast key.
-pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<(Option<Report>, String)> {
+/// Start verifying bytes with the service's trust, intermediates and current CRLs, on the
+/// blocking pool; the caller can look the bytes up meanwhile and then await the report.
+pub async fn start_verify(app: &App, bytes: axum::body::Bytes) -> ApiResult<tokio::task::JoinHandle<Option<Report>>> {
     let crls = app.crls().await?;
     let app2 = app.clone();
-    app.cpu_work(move || {
+    Ok(tokio::task::spawn_blocking(move || {
         let opts = VerifyOptions {
             trust: &app2.keys.trust,
             seal_authorities: None,
@@ -103,9 +104,13 @@ pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<(Opt
             at: At::Now,
             now: time::OffsetDateTime::now_utc(),
         };
-        (yinxin_doc::stamp::verify_any(&bytes, None, &opts), crate::routes::licences::fast_key(&bytes))
-    })
-    .await
+        yinxin_doc::stamp::verify_any(&bytes, None, &opts)
+    }))
+}
+
+/// Verify bytes with the service's trust, intermediates and current CRLs.
+pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<Option<Report>> {
+    start_verify(app, bytes).await?.await.map_err(Problem::internal)
 }
 
 async fn answer(
@@ -168,53 +173,68 @@ pub async fn verify_upload(
     Upload(bytes): Upload,
 ) -> ApiResult<Response> {
     let name = safe_name(q.name.as_deref(), "upload")?;
-    let (report, fast) = verify_bytes(&app, bytes.clone()).await?;
+    // The verification runs on the blocking pool while the database is asked whether this
+    // service issued these bytes, so the lookup adds no latency.
+    let verifying = start_verify(&app, bytes.clone()).await?;
+    let found = find_issued(&app, &bytes).await;
+    let report = verifying.await.map_err(Problem::internal)?;
+    let found = found?;
     let mut report = report.ok_or_else(|| {
         Problem::invalid("unrecognised_file", "not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", vec![])
     })?;
     report.location = Some(name);
-    // A licence or 加注件 this service issued: fold in its live status. Found by the fast key and
-    // confirmed byte for byte (then the stored SM3 is the upload's); otherwise by SM3.
-    let (licence, digest) = find_issued(&app, &bytes, &fast, &mut report).await?;
-    if let Some(l) = &licence {
+    // A licence or 加注件 this service issued: fold in its live status.
+    if let Some(a) = &found.annotation {
+        report.checks.push(annotation_check(a));
+    }
+    if let Some(l) = &found.licence {
         report.checks.push(status_check(l));
     }
-    answer(&app, &caller, &format!("sm3:{digest}"), Some(digest.clone()), report, licence.as_ref()).await
+    let digest = found.digest;
+    answer(&app, &caller, &format!("sm3:{digest}"), Some(digest.clone()), report, found.licence.as_ref()).await
 }
 
-/// The licence (and 加注件) whose document is exactly `bytes`, with the upload's SM3; adds the
-/// 加注件's check to the report.
-async fn find_issued(
-    app: &App,
-    bytes: &axum::body::Bytes,
-    fast: &str,
-    report: &mut Report,
-) -> ApiResult<(Option<repo::Licence>, String)> {
-    for l in repo::licences_by_fast(&app.db, fast).await? {
+/// What the service knows of an uploaded file.
+struct Found {
+    /// The licence whose document (or 加注件) it is.
+    licence: Option<repo::Licence>,
+    /// The 加注件 it is.
+    annotation: Option<repo::Annotation>,
+    /// The file's SM3.
+    digest: String,
+}
+
+/// The licence (and 加注件) whose document is exactly `bytes`, with the upload's SM3. Found by
+/// the fast key and confirmed byte for byte (then the stored SM3 is the upload's); otherwise by
+/// SM3.
+async fn find_issued(app: &App, bytes: &axum::body::Bytes) -> ApiResult<Found> {
+    let fast = crate::routes::licences::fast_key(bytes);
+    for l in repo::licences_by_fast(&app.db, &fast).await? {
         for d in [l.pdf_sm3.clone(), l.ofd_sm3.clone()] {
             if app.blobs.same_bytes(&d, bytes).await? {
-                return Ok((Some(l), d));
+                return Ok(Found { licence: Some(l), annotation: None, digest: d });
             }
         }
     }
-    for a in repo::annotations_by_fast(&app.db, fast).await? {
-        for d in [&a.pdf_sm3, &a.ofd_sm3] {
-            if app.blobs.same_bytes(d, bytes).await? {
-                report.checks.push(annotation_check(&a));
-                return Ok((repo::licence(&app.db, &a.identifier).await?, d.clone()));
+    for a in repo::annotations_by_fast(&app.db, &fast).await? {
+        for d in [a.pdf_sm3.clone(), a.ofd_sm3.clone()] {
+            if app.blobs.same_bytes(&d, bytes).await? {
+                let digest = d;
+                let licence = repo::licence(&app.db, &a.identifier).await?;
+                return Ok(Found { licence, annotation: Some(a), digest });
             }
         }
     }
     let b = bytes.clone();
     let digest = app.cpu_work(move || sm3(&b).to_hex()).await?;
-    let mut licence = repo::licence_by_digest(&app.db, &digest).await?;
-    if licence.is_none()
-        && let Some(a) = repo::annotation_by_digest(&app.db, &digest).await?
-    {
-        report.checks.push(annotation_check(&a));
-        licence = repo::licence(&app.db, &a.identifier).await?;
+    if let Some(l) = repo::licence_by_digest(&app.db, &digest).await? {
+        return Ok(Found { licence: Some(l), annotation: None, digest });
     }
-    Ok((licence, digest))
+    if let Some(a) = repo::annotation_by_digest(&app.db, &digest).await? {
+        let licence = repo::licence(&app.db, &a.identifier).await?;
+        return Ok(Found { licence, annotation: Some(a), digest });
+    }
+    Ok(Found { licence: None, annotation: None, digest })
 }
 
 #[derive(Deserialize, Default)]
@@ -238,7 +258,7 @@ pub async fn verify_licence(
     };
     let bytes = app.blobs.get(digest).await?;
     let mut report =
-        verify_bytes(&app, bytes.into()).await?.0.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
+        verify_bytes(&app, bytes.into()).await?.ok_or_else(|| Problem::internal("stored licence unrecognised"))?;
     report.location = Some(id.clone());
     report.checks.push(status_check(&l));
     answer(&app, &caller, &id, Some(digest.clone()), report, Some(&l)).await
