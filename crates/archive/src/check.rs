@@ -33,6 +33,18 @@ pub enum Outcome {
     NotRun(String),
 }
 
+impl From<yinxin_pki::Indication> for Outcome {
+    /// A signature verifier's indication as a check outcome: INDETERMINATE (not provable either
+    /// way, such as an unknown signer) warns; it neither passes nor rejects.
+    fn from(i: yinxin_pki::Indication) -> Self {
+        match i {
+            yinxin_pki::Indication::Passed => Outcome::Pass,
+            yinxin_pki::Indication::Failed => Outcome::Fail,
+            yinxin_pki::Indication::Indeterminate => Outcome::Warn,
+        }
+    }
+}
+
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {

@@ -27,7 +27,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use yinxin_gm::sm3::sm3;
-use yinxin_pki::Indication;
 
 /// The namespace of our own elements.
 pub const NS: &str = "urn:yinxin:archive:1";
@@ -622,11 +621,7 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
                 c("AUT-01", Family::Authenticity, Outcome::Fail, problems.join("; "))
             });
             let r = auth.verify_seal(&seal, &list);
-            let outcome = match r.indication {
-                Indication::Passed => Outcome::Pass,
-                Indication::Failed => Outcome::Fail,
-                Indication::Indeterminate => Outcome::Warn,
-            };
+            let outcome = Outcome::from(r.indication);
             let tst = serde_json::to_value(&r)
                 .ok()
                 .and_then(|v| time_stamp_check(&v))

@@ -22,7 +22,6 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use yinxin_gm::sm3::{Sm3Hasher, sm3};
-use yinxin_pki::Indication;
 use yinxin_pki::report::Report;
 use yinxin_store::audit::{self, Entry};
 use yinxin_store::blob::BlobStore;
@@ -240,11 +239,7 @@ pub(crate) fn authenticity(auth: &dyn Authority, bytes: &[u8]) -> (CheckResult, 
     if r.sub_indication == Some(yinxin_pki::report::SubIndication::SignedDataNotFound) {
         return (na(auth.tool()), None);
     }
-    let outcome = match r.indication {
-        Indication::Passed => Outcome::Pass,
-        Indication::Failed => Outcome::Fail,
-        Indication::Indeterminate => Outcome::Warn,
-    };
+    let outcome = Outcome::from(r.indication);
     let why: Vec<String> = r
         .checks
         .iter()

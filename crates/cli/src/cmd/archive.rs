@@ -187,11 +187,7 @@ fn check(a: CheckArgs) -> CliResult {
         let bytes = read(f)?;
         let (id, results) = check_file(&bytes, clamd.as_ref(), &limits);
         let verdict = Verdict::of(&results);
-        worst = match (worst, verdict) {
-            (Verdict::Rejected, _) | (_, Verdict::Rejected) => Verdict::Rejected,
-            (Verdict::AcceptedWithWarnings, _) | (_, Verdict::AcceptedWithWarnings) => Verdict::AcceptedWithWarnings,
-            _ => Verdict::Accepted,
-        };
+        worst = worst.max(verdict);
         if a.json {
             all.push(serde_json::json!({"file": f.display().to_string(), "format": id, "verdict": verdict, "checks": results}));
         } else {
