@@ -252,7 +252,13 @@ impl App {
     /// Run CPU-bound work (signing, verification) on the blocking pool, off the async threads.
     /// (Limiting it to a few jobs per core was measured: slower under load, so it is not done.)
     pub async fn cpu_work<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-        tokio::task::spawn_blocking(f).await.map_err(Problem::internal)
+        self.cpu_task(f).await.map_err(Problem::internal)
+    }
+
+    /// Start CPU-bound work on the blocking pool and return at once, so that the caller can do
+    /// something else (a database lookup) before awaiting the result.
+    pub fn cpu_task<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> tokio::task::JoinHandle<T> {
+        tokio::task::spawn_blocking(f)
     }
 
     /// Forget the cached CRLs (a certificate was just cancelled).

@@ -94,7 +94,7 @@ fn annotation_check(a: &repo::Annotation) -> Check {
 pub async fn start_verify(app: &App, bytes: axum::body::Bytes) -> ApiResult<tokio::task::JoinHandle<Option<Report>>> {
     let crls = app.crls().await?;
     let app2 = app.clone();
-    Ok(tokio::task::spawn_blocking(move || {
+    Ok(app.cpu_task(move || {
         let opts = VerifyOptions {
             trust: &app2.keys.trust,
             seal_authorities: None,
@@ -219,9 +219,8 @@ async fn find_issued(app: &App, bytes: &axum::body::Bytes) -> ApiResult<Found> {
     for a in repo::annotations_by_fast(&app.db, &fast).await? {
         for d in [a.pdf_sm3.clone(), a.ofd_sm3.clone()] {
             if app.blobs.same_bytes(&d, bytes).await? {
-                let digest = d;
                 let licence = repo::licence(&app.db, &a.identifier).await?;
-                return Ok(Found { licence, annotation: Some(a), digest });
+                return Ok(Found { licence, annotation: Some(a), digest: d });
             }
         }
     }
