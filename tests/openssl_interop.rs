@@ -421,6 +421,7 @@ fn openssl_chain_and_crl_validate_in_ours() {
         purpose: Purpose::DocumentSigning,
         crls: &crls,
         revocation: RevocationPolicy::IfAvailable,
+        crl_max_age: None,
     };
 
     let good = validate_chain(&leaf2, std::slice::from_ref(&ca), &trust, &opts);
@@ -433,11 +434,12 @@ fn openssl_chain_and_crl_validate_in_ours() {
         revoked.checks
     );
 
-    // A certificate for key encipherment only does not sign documents.
+    // A certificate for key encipherment only does not sign documents (EN 319 102-1 pairs
+    // SIG_CONSTRAINTS_FAILURE with INDETERMINATE).
     let r = validate_chain(&load("leaf4.pem"), std::slice::from_ref(&ca), &trust, &opts);
     assert_eq!(
         (r.indication, r.sub_indication),
-        (Indication::Failed, Some(SubIndication::SigConstraintsFailure)),
+        (Indication::Indeterminate, Some(SubIndication::SigConstraintsFailure)),
         "{:#?}",
         r.checks
     );
@@ -448,17 +450,22 @@ fn openssl_chain_and_crl_validate_in_ours() {
     let r = validate_chain(&load("leaf3.pem"), &[noca], &trust, &opts);
     assert_eq!(
         (r.indication, r.sub_indication),
-        (Indication::Failed, Some(SubIndication::ChainConstraintsFailure)),
+        (Indication::Indeterminate, Some(SubIndication::ChainConstraintsFailure)),
         "{:#?}",
         r.checks
     );
 
-    // A flipped bit in OpenSSL's leaf signature is caught.
+    // A flipped bit in OpenSSL's leaf signature is caught: the chain cannot be validated
+    // (EN 319 102-1: INDETERMINATE / CERTIFICATE_CHAIN_GENERAL_FAILURE), never PASSED.
     let mut der = leaf2.der().to_vec();
     let n = der.len();
     der[n - 5] ^= 0x10;
     let bad = Cert::from_der(&der).unwrap();
-    assert_eq!(validate_chain(&bad, &[ca], &trust, &opts).indication, Indication::Failed);
+    let r = validate_chain(&bad, &[ca], &trust, &opts);
+    assert_eq!(
+        (r.indication, r.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::CertificateChainGeneralFailure))
+    );
 }
 
 #[test]

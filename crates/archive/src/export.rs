@@ -631,9 +631,9 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
                 family: Family::Authenticity,
                 outcome,
                 detail: format!(
-                    "the department's seal over 清单.txt: {:?}{}{}",
+                    "the department's seal over 清单.txt: {}{}{}",
                     r.indication,
-                    r.sub_indication.map(|s| format!("/{s:?}")).unwrap_or_default(),
+                    r.sub_indication.map(|s| format!("/{s}")).unwrap_or_default(),
                     tst.unwrap_or_default()
                 ),
                 tool: auth.tool(),

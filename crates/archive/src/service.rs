@@ -248,10 +248,10 @@ pub(crate) fn authenticity(auth: &dyn Authority, bytes: &[u8]) -> (CheckResult, 
         .map(|c| format!("{}: {}", c.id, c.reason_en))
         .collect();
     let detail = format!(
-        "{} {:?}{}{}",
+        "{} {}{}{}",
         r.kind,
         r.indication,
-        r.sub_indication.map(|s| format!("/{s:?}")).unwrap_or_default(),
+        r.sub_indication.map(|s| format!("/{s}")).unwrap_or_default(),
         if why.is_empty() { String::new() } else { format!(": {}", why.join("; ")) }
     );
     let evidence = serde_json::to_value(&r).ok();

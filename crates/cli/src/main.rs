@@ -40,6 +40,9 @@ enum Command {
     /// E-materials: seal PDF and OFD files a department hands in.
     #[command(subcommand)]
     Material(cmd::material::MaterialCmd),
+    /// The trust store kept for verification: list, add, remove root certificates.
+    #[command(subcommand)]
+    Trust(cmd::trust::TrustCmd),
     /// Verify a sealed OFD, a signed PDF, an SES signature, GM/T 0010 signed data or a seal.
     Verify(cmd::verify::VerifyArgs),
     /// The pre-filing archive: check files (四性检测) and verify packages.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Ts(c) => cmd::ts::run(c),
         Command::Seal(c) => cmd::seal::run(c),
         Command::Verify(a) => cmd::verify::run(a),
+        Command::Trust(c) => cmd::trust::run(c),
         Command::Material(c) => cmd::material::run(c),
         Command::Licence(c) => cmd::licence::run(c),
         Command::Archive(c) => cmd::archive::run(c),

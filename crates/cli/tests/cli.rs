@@ -199,13 +199,15 @@ fn cert_crl_lifecycle_with_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"indication\": \"PASSED\""));
     assert_eq!(code(&verify(&["--at", "2099-01-01T00:00:00Z"])), 1, "expired");
     assert_eq!(code(&verify(&["--require-revocation"])), 3, "no CRL: indeterminate");
-    assert_eq!(code(&yinxin(dir, &["cert", "verify", "leaf.pem", "--trust", "root.pem"])), 1, "no chain");
+    // No chain to the anchor: "cannot tell" (EN 319 102-1: INDETERMINATE), never "forged".
+    assert_eq!(code(&yinxin(dir, &["cert", "verify", "leaf.pem", "--trust", "root.pem"])), 3, "no chain");
     assert_eq!(
         code(&yinxin(
             dir,
             &["cert", "verify", "leaf.pem", "--trust", "root.pem", "--chain", "ca.pem", "--purpose", "time-stamping"]
         )),
-        1
+        3,
+        "a certificate not fit for the purpose: SIG_CONSTRAINTS_FAILURE, INDETERMINATE in EN 319 102-1"
     );
     // Revoke the leaf: FAILED. An empty root CRL and a CA CRL without it: PASSED with revocation required.
     ok(dir, &["crl", "issue", "--issuer-cert", "root.pem", "--issuer-key", "root.key", "--out", "root.crl"]);
@@ -501,14 +503,14 @@ fn verify_real_sealed_ofd_files() {
     let dir = d.path();
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples");
     let f = samples.join("einvoice-gomain-v4-cq-test.ofd").to_string_lossy().into_owned();
-    // Trusting only yinxin's development root, the tax office's chain is unknown: FAILED, and the
-    // report still shows the seal and the checks that passed.
+    // Trusting only yinxin's development root, the tax office's chain is unknown: INDETERMINATE
+    // (never FAILED), and the report still shows the seal and the checks that passed.
     let k = keys_dev();
     let o = yinxin(
         dir,
         &["verify", &f, "--trust", &k.join("root-ca.cert.pem").to_string_lossy(), "--at", "signing-time", "--json"],
     );
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 3);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("NO_CERTIFICATE_CHAIN_FOUND") && out.contains("测试全国统一发票监制章"), "{out}");
     assert!(out.contains("\"id\": \"ofd.references\",\n") || out.contains("ofd.references"));

@@ -145,11 +145,14 @@ pub fn verify_any(
     opts: &yinxin_seal::verify::VerifyOptions<'_>,
 ) -> Option<yinxin_pki::report::Report> {
     use yinxin_seal::verify::{verify_seal_bytes, verify_signature_bytes};
-    Some(match kind_of(bytes)? {
+    let mut report = match kind_of(bytes)? {
         Kind::Ofd => crate::ofd::verify_ofd(bytes, opts),
         Kind::Pdf => crate::pdf::verify_pdf(bytes, opts),
         Kind::SesSignature => verify_signature_bytes(bytes, data, opts),
         Kind::SignedData => yinxin_seal::gmt0010::verify(bytes, data, opts),
         Kind::Seal => verify_seal_bytes(bytes, opts),
-    })
+    };
+    // Every report, a parse failure's too, says which policy judged it.
+    opts.policy.apply(&mut report);
+    Some(report)
 }

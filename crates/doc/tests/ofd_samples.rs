@@ -93,13 +93,15 @@ fn dms360_v1_fails_for_the_reasons_listed() {
 }
 
 #[test]
-fn without_signing_time_expired_certificates_fail_now() {
-    // Judged now, the 2020 invoice's seal and certificates have expired: FAILED / EXPIRED, never PASSED.
+fn without_signing_time_expired_certificates_are_indeterminate_now() {
+    // Judged now, the 2020 invoice's seal and certificates have expired, and no time stamp proves
+    // when it was signed: INDETERMINATE / OUT_OF_BOUNDS_NO_POE (EN 319 102-1 §5.2.6), never PASSED
+    // and never FAILED — it may well have been sealed while everything was valid.
     let bytes = sample("einvoice-gomain-v4-cq-test.ofd");
     let trust = carried(&bytes);
     let r = yinxin_doc::ofd::verify_ofd(&bytes, &VerifyOptions::new(&trust));
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::Expired)));
-    // With no trust anchors at all: no chain.
+    assert_eq!((r.indication, r.sub_indication), (Indication::Indeterminate, Some(SubIndication::OutOfBoundsNoPoe)));
+    // With no trust anchors at all: no chain, which is "cannot tell", not "forged".
     let r = yinxin_doc::ofd::verify_ofd(&bytes, &VerifyOptions::new(&TrustStore::default()));
-    assert_eq!(r.indication, Indication::Failed);
+    assert_eq!(r.indication, Indication::Indeterminate);
 }

@@ -115,6 +115,8 @@ pub struct ValidationOptions<'a> {
     pub crls: &'a [Crl],
     /// Revocation policy.
     pub revocation: RevocationPolicy,
+    /// The oldest CRL accepted (by thisUpdate, before `now`), besides its own nextUpdate.
+    pub crl_max_age: Option<time::Duration>,
 }
 
 impl ValidationOptions<'_> {
@@ -128,6 +130,7 @@ impl ValidationOptions<'_> {
             purpose,
             crls: &[],
             revocation: RevocationPolicy::IfAvailable,
+            crl_max_age: None,
         }
     }
 }
@@ -203,7 +206,7 @@ pub fn validate_chain(
             checks.push(link_signature(cert, issuer).about(&who));
         }
 
-        checks.push(validity(cert, opts.at).about(&who));
+        checks.push(validity(cert, opts.at, opts.time_source).about(&who));
 
         if !cert.unknown_critical.is_empty() {
             let list = cert.unknown_critical.join(", ");
@@ -395,9 +398,20 @@ fn link_signature_uncached(cert: &Cert, issuer: &Cert) -> Check {
     }
 }
 
-fn validity(cert: &Cert, at: OffsetDateTime) -> Check {
+/// Validity at `at`. Expired at the current time with no proof of a time when it was valid is
+/// "cannot tell" (EN 319 102-1 §5.2.6: INDETERMINATE / OUT_OF_BOUNDS_NO_POE): the signature may
+/// well have been made while it was valid. Expired at a proven, claimed or given time is FAILED.
+fn validity(cert: &Cert, at: OffsetDateTime, source: TimeSource) -> Check {
     const ID: &str = "cert.validity";
     let (nb, na, t) = (format_instant(cert.not_before), format_instant(cert.not_after), format_instant(at));
+    if at > cert.not_after && source == TimeSource::Now {
+        return Check::indeterminate(
+            ID,
+            SubIndication::OutOfBoundsNoPoe,
+            format!("{t}时已过期（{na}到期），且无时间证明签名早于到期"),
+            format!("expired at {t} (valid until {na}), and no proof of existence before that"),
+        );
+    }
     if at < cert.not_before {
         Check::fail(
             ID,
@@ -517,6 +531,17 @@ fn revocation(cert: &Cert, issuer: &Cert, opts: &ValidationOptions<'_>) -> Check
             SubIndication::TryLater,
             format!("CRL已过期（下次更新{next}）"),
             format!("CRL is stale (nextUpdate {next})"),
+        );
+    }
+    if let Some(max) = opts.crl_max_age
+        && crl.this_update + max < opts.now
+    {
+        let this = format_instant(crl.this_update);
+        return Check::indeterminate(
+            ID,
+            SubIndication::TryLater,
+            format!("CRL发布于{this}，早于验证策略允许的最长时间"),
+            format!("CRL of {this} is older than the validation policy allows"),
         );
     }
     if crl.this_update > opts.now {

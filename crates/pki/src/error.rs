@@ -23,6 +23,9 @@ pub enum Error {
     /// A request that cannot be issued as asked (the reason is given).
     #[error("cannot issue: {0}")]
     Issue(String),
+    /// A validation policy that does not parse or cannot be read.
+    #[error("{0}")]
+    Policy(String),
     /// ASN.1 encoding failed.
     #[error("DER encoding failed: {0}")]
     Encoding(#[from] der::Error),

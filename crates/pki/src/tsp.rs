@@ -780,6 +780,7 @@ fn verify_inner(
         purpose: Purpose::TimeStamping,
         crls: expect.crls,
         revocation: RevocationPolicy::IfAvailable,
+        crl_max_age: None,
     };
     let chain = validate_chain(&tsa_cert, &pool, trust, &opts);
     checks.extend(chain.checks.iter().cloned());

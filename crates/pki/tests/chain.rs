@@ -58,6 +58,7 @@ fn opts(at: OffsetDateTime, purpose: Purpose) -> ValidationOptions<'static> {
         purpose,
         crls: &[],
         revocation: RevocationPolicy::IfAvailable,
+        crl_max_age: None,
     }
 }
 
@@ -114,14 +115,20 @@ fn wrong_purpose_is_refused() {
     let tsa = make(Profile::TimeStamping, "测试时间戳服务", Some(&ca), 700, None);
     let trust = TrustStore::new(vec![root.cert.clone()]);
     let r = validate_chain(&leaf.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::TimeStamping));
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::SigConstraintsFailure)));
+    assert_eq!(r.indication, Indication::Indeterminate);
+    let p = r.checks.iter().find(|c| c.id == "cert.purpose").unwrap();
+    assert_eq!((p.outcome, p.sub_indication), (Outcome::Indeterminate, Some(SubIndication::SigConstraintsFailure)));
     let r = validate_chain(&tsa.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::DocumentSigning));
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::SigConstraintsFailure)));
+    assert_eq!(r.indication, Indication::Indeterminate);
+    let p = r.checks.iter().find(|c| c.id == "cert.purpose").unwrap();
+    assert_eq!((p.outcome, p.sub_indication), (Outcome::Indeterminate, Some(SubIndication::SigConstraintsFailure)));
     let r = validate_chain(&tsa.cert, std::slice::from_ref(&ca.cert), &trust, &opts(at(), Purpose::TimeStamping));
     assert_eq!(r.indication, Indication::Passed, "{:#?}", r.checks);
-    // A seal holder cannot act as a CA.
+    // A seal holder cannot act as a CA (SIG_CONSTRAINTS_FAILURE: INDETERMINATE in EN 319 102-1).
     let r = validate_chain(&leaf.cert, &[], &trust, &opts(at(), Purpose::CertSigning));
-    assert_eq!(r.indication, Indication::Failed);
+    assert_eq!(r.indication, Indication::Indeterminate);
+    let p = r.checks.iter().find(|c| c.id == "cert.purpose").unwrap();
+    assert_eq!((p.outcome, p.sub_indication), (Outcome::Indeterminate, Some(SubIndication::SigConstraintsFailure)));
 }
 
 #[test]
@@ -153,11 +160,11 @@ fn end_entity_as_issuer_and_path_too_long() {
     );
     assert_eq!(
         (r.indication, r.sub_indication),
-        (Indication::Failed, Some(SubIndication::ChainConstraintsFailure)),
+        (Indication::Indeterminate, Some(SubIndication::ChainConstraintsFailure)),
         "{:#?}",
         r.checks
     );
-    let fail = r.checks.iter().find(|c| c.outcome == Outcome::Failed).unwrap();
+    let fail = r.checks.iter().find(|c| c.outcome == Outcome::Indeterminate).unwrap();
     assert!(fail.reason_en.contains("path too long"), "{fail:?}");
     // With pathLen 1 on the first CA the same shape passes.
     let ca1 = make(Profile::IssuingCa, "一级CA", Some(&root), 1800, Some(1));
@@ -178,14 +185,20 @@ fn untrusted_or_missing_issuer() {
         &TrustStore::new(vec![other_root.cert.clone()]),
         &opts(at(), Purpose::DocumentSigning),
     );
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
+    assert_eq!(
+        (r.indication, r.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::NoCertificateChainFound))
+    );
     let r = validate_chain(
         &leaf.cert,
         &[],
         &TrustStore::new(vec![root.cert.clone()]),
         &opts(at(), Purpose::DocumentSigning),
     );
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
+    assert_eq!(
+        (r.indication, r.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::NoCertificateChainFound))
+    );
 }
 
 #[test]

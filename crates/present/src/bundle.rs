@@ -178,6 +178,7 @@ impl Bundle {
             purpose: Purpose::DocumentSigning,
             crls: &crls,
             revocation: RevocationPolicy::IfAvailable,
+            crl_max_age: None,
         };
         let chain = validate_chain(&signer, &intermediates, &trust, &opts);
         if chain.indication != Indication::Passed {

@@ -141,6 +141,7 @@ impl Verifier {
             purpose: Purpose::DocumentSigning,
             crls: &bundle.crls,
             revocation: RevocationPolicy::IfAvailable,
+            crl_max_age: None,
         };
         let mut issuers = HashMap::new();
         for i in &bundle.issuers {
@@ -301,9 +302,10 @@ impl Verifier {
             });
         }
         if !e.types.iter().any(|t| t == &cred.body.type_code) {
-            checks.push(Check::fail(
+            checks.push(Check::fail_by(
                 "credential.type",
                 SubIndication::SigConstraintsFailure,
+                "the trust bundle's issuer list: a department issues only the licence types it is authorised for",
                 format!("信任包未授权该机关签发{}", cred.body.type_name),
                 format!("the trust bundle does not authorise this department to issue {}", cred.body.type_code),
             ));
@@ -364,9 +366,10 @@ impl Verifier {
 
         // Freshness: a screenshot or a recording replays an expired code.
         if p.exp - p.iat > MAX_TOKEN_LIFETIME || p.exp < p.iat {
-            checks.push(Check::fail(
+            checks.push(Check::fail_by(
                 "token.freshness",
                 SubIndication::TimestampOrderFailure,
+                "亮证 presentation format (crates/present): a code lives at most MAX_TOKEN_LIFETIME seconds",
                 format!("出示码有效期为{}秒，超过允许的{MAX_TOKEN_LIFETIME}秒", p.exp - p.iat),
                 format!("the code claims to live {} s, longer than the {MAX_TOKEN_LIFETIME} s allowed", p.exp - p.iat),
             ));
@@ -397,9 +400,10 @@ impl Verifier {
             (Some(want), Some(got)) if want == got => {
                 checks.push(Check::pass("token.nonce", "核验码一致", "the nonce matches"))
             }
-            (Some(_), _) => checks.push(Check::fail(
+            (Some(_), _) => checks.push(Check::fail_by(
                 "token.nonce",
                 SubIndication::SigConstraintsFailure,
+                "亮证 presentation format: a code requested with a nonce carries it, signed by the device (ISO/IEC 18013-5 reader binding)",
                 "核验码不一致：出示码不是为本次核验生成的",
                 "the nonce does not match: the code was not made for this check",
             )),

@@ -227,7 +227,7 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
             format!("digest algorithm {} is not SM3", sd.digest_alg),
         ));
     }
-    let data_hash = data.map(|d| yinxin_gm::sm3::sm3(d).0.to_vec());
+    let data_hash = data.map(|d| yinxin_gm::sm3::sm3(d).0).or(opts.data_sm3).map(|h| h.to_vec());
 
     // What was signed, and the data check.
     let signed: Vec<u8> = match (&sd.signed_attrs_raw, &sd.econtent) {
@@ -362,11 +362,22 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
     };
     r.validation_time = Some(format_instant(at));
     r.time_source = Some(source);
+    // GB/T 38540-2020 §7.3's time rule applies to the signer's certificate here too (no seal), and
+    // EN 319 102-1's time ordering.
+    checks.extend(crate::verify::signing_time_checks(
+        sd.signing_time,
+        proven,
+        at,
+        source,
+        Some(&signer),
+        None,
+        opts.policy.tolerance(),
+    ));
     let mut pool = sd.certs.clone();
     pool.extend(opts.intermediates.iter().cloned());
     checks.extend(crate::verify::chain_checks(&signer, &pool, opts.trust, opts, at, source, "sig.signer_chain"));
     r.checks = checks;
-    r.conclude();
+    opts.policy.apply(&mut r);
     r
 }
 

@@ -20,7 +20,7 @@ use yinxin_pki::chain::{RevocationPolicy, ValidationOptions, validate_chain};
 use yinxin_pki::report::{Check, Party, Report, SealSummary, SubIndication, TimeSource};
 use yinxin_pki::time::format_instant;
 use yinxin_pki::tsp::{TokenExpectations, verify_token};
-use yinxin_pki::{Cert, Crl, Purpose, TrustStore, oid};
+use yinxin_pki::{Cert, Crl, Policy, Purpose, TrustStore, oid};
 
 /// When validity is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,11 @@ pub struct VerifyOptions<'a> {
     pub at: At,
     /// The current time.
     pub now: OffsetDateTime,
+    /// The validation policy.
+    pub policy: &'a Policy,
+    /// The SM3 digest of a detached signature's data, when only the digest is at hand (the
+    /// service's `POST /v1/verify?data_sm3=`); data given to a verifier takes precedence.
+    pub data_sm3: Option<[u8; 32]>,
 }
 
 impl<'a> VerifyOptions<'a> {
@@ -64,6 +69,8 @@ impl<'a> VerifyOptions<'a> {
             revocation: RevocationPolicy::IfAvailable,
             at: At::Now,
             now: OffsetDateTime::now_utc(),
+            policy: yinxin_pki::policy::default_policy(),
+            data_sm3: None,
         }
     }
 }
@@ -88,6 +95,7 @@ pub(crate) fn chain_checks(
         purpose: Purpose::DocumentSigning,
         crls: opts.crls,
         revocation: opts.revocation,
+        crl_max_age: opts.policy.crl_max_age(),
     };
     validate_chain(cert, pool, anchors, &vo)
         .checks
@@ -137,7 +145,7 @@ pub fn verify_seal(seal: &Seal, opts: &VerifyOptions<'_>) -> Report {
     r.validation_time = Some(format_instant(at));
     r.time_source = Some(source);
     r.checks = seal_checks(seal, opts, at, source);
-    r.conclude();
+    opts.policy.apply(&mut r);
     r
 }
 
@@ -235,6 +243,14 @@ fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source
                 SubIndication::NotYetValid,
                 format!("印章在{t}尚未生效（{vs}起）"),
                 format!("seal not yet valid at {t} (from {vs})"),
+            )
+        } else if at > seal.property.valid_end && source == TimeSource::Now {
+            // Expired now, perhaps valid when it was used: cannot tell without proof of existence.
+            Check::indeterminate(
+                "seal.validity",
+                SubIndication::OutOfBoundsNoPoe,
+                format!("印章在{t}已过期（{ve}止），且无时间证明签章早于到期"),
+                format!("seal expired at {t} (valid until {ve}), and no proof of existence before that"),
             )
         } else if at > seal.property.valid_end {
             Check::fail(
@@ -391,16 +407,15 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
     checks.push(signer_in_cert_list(sig));
 
     // The data.
-    checks.push(match data {
+    checks.push(match data.map(|d| yinxin_gm::sm3::sm3(d).0).or(opts.data_sm3) {
         None => Check::indeterminate(
             "sig.data_hash",
             SubIndication::SignedDataNotFound,
             "未提供原文，无法核对摘要",
             "no signed data given: dataHash not checked",
         ),
-        Some(d) => {
-            let h = yinxin_gm::sm3::sm3(d);
-            if sig.data_hash == h.0 {
+        Some(h) => {
+            if sig.data_hash == h {
                 Check::pass("sig.data_hash", "原文SM3摘要一致", "SM3 of the data matches dataHash")
             } else {
                 Check::fail(
@@ -433,14 +448,6 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
                     format!("时间戳有效，时间{}", format_instant(gt)),
                     format!("time stamp valid, genTime {}", format_instant(gt)),
                 ));
-                if let Some(c) = claimed.filter(|c| *c > gt + yinxin_pki::tsp::CLOCK_SKEW) {
-                    checks.push(Check::fail(
-                        "sig.time_order",
-                        SubIndication::TimestampOrderFailure,
-                        format!("声称的签章时间{}晚于时间戳", format_instant(c)),
-                        format!("claimed signing time {} is later than the time stamp", format_instant(c)),
-                    ));
-                }
             }
             _ => checks.push(time_stamp_unproven(&tr)),
         }
@@ -461,6 +468,17 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
     r.validation_time = Some(format_instant(at));
     r.time_source = Some(source);
 
+    // The times the signature states, whatever time validity is judged at.
+    checks.extend(signing_time_checks(
+        claimed,
+        proven,
+        at,
+        source,
+        signer.as_ref().ok(),
+        Some(&sig.seal),
+        opts.policy.tolerance(),
+    ));
+
     // The signer's chain at that time.
     if let Ok(c) = &signer {
         checks.extend(chain_checks(c, opts.intermediates, opts.trust, opts, at, source, "sig.signer_chain"));
@@ -469,8 +487,88 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
     // The seal at that time.
     checks.extend(seal_checks(&sig.seal, opts, at, source));
     r.checks = checks;
-    r.conclude();
+    opts.policy.apply(&mut r);
     r
+}
+
+/// The times a signature states, checked whatever time validity is judged at:
+/// - GB/T 38540-2020 §7.3: at the claimed signing time (`timeInfo`, `signingTime`) the seal and
+///   the signer's certificate are valid (`sig.signing_time`; FAILED / EXPIRED or NOT_YET_VALID:
+///   the signer's own statement puts the signature outside them);
+/// - EN 319 102-1 §5.6.2.3: a time stamp does not precede the signing time it proves
+///   (`sig.time_order`), and a claimed signing time does not lie after the validation time
+///   (`sig.time_plausible`); both INDETERMINATE / TIMESTAMP_ORDER_FAILURE.
+///
+/// Differences up to `tolerance` (the policy's clock tolerance) are not findings.
+pub(crate) fn signing_time_checks(
+    claimed: Option<OffsetDateTime>,
+    proven: Option<OffsetDateTime>,
+    at: OffsetDateTime,
+    source: TimeSource,
+    signer: Option<&Cert>,
+    seal: Option<&Seal>,
+    tolerance: time::Duration,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let Some(c) = claimed else {
+        return checks;
+    };
+    let ct = format_instant(c);
+    if let Some(g) = proven
+        && c > g + tolerance
+    {
+        checks.push(Check::indeterminate(
+            "sig.time_order",
+            SubIndication::TimestampOrderFailure,
+            format!("声称的签名时间{ct}晚于时间戳时间{}", format_instant(g)),
+            format!("the claimed signing time {ct} is later than the time stamp's {}", format_instant(g)),
+        ));
+    }
+    let mut windows: Vec<(&str, &str, OffsetDateTime, OffsetDateTime)> = Vec::new();
+    if let Some(s) = seal {
+        windows.push(("印章", "the seal", s.property.valid_start, s.property.valid_end));
+    }
+    if let Some(cert) = signer {
+        windows.push(("签名者证书", "the signer's certificate", cert.not_before, cert.not_after));
+    }
+    let outside = windows.iter().find_map(|(zh, en, from, to)| {
+        let (f, t) = (format_instant(*from), format_instant(*to));
+        if c + tolerance < *from {
+            Some(Check::fail(
+                "sig.signing_time",
+                SubIndication::NotYetValid,
+                format!("声称的签名时间{ct}早于{zh}有效期（{f}至{t}）"),
+                format!("the claimed signing time {ct} is before {en} was valid ({f} to {t})"),
+            ))
+        } else if c > *to + tolerance {
+            Some(Check::fail(
+                "sig.signing_time",
+                SubIndication::Expired,
+                format!("声称的签名时间{ct}晚于{zh}有效期（{f}至{t}）"),
+                format!("the claimed signing time {ct} is after {en} expired ({f} to {t})"),
+            ))
+        } else {
+            None
+        }
+    });
+    checks.push(outside.unwrap_or_else(|| {
+        let what_zh: Vec<&str> = windows.iter().map(|w| w.0).collect();
+        let what_en: Vec<&str> = windows.iter().map(|w| w.1).collect();
+        Check::pass(
+            "sig.signing_time",
+            format!("声称的签名时间{ct}在{}有效期内", what_zh.join("和")),
+            format!("the claimed signing time {ct} lies within the validity of {}", what_en.join(" and ")),
+        )
+    }));
+    if matches!(source, TimeSource::Now | TimeSource::Caller) && c > at + tolerance {
+        checks.push(Check::indeterminate(
+            "sig.time_plausible",
+            SubIndication::TimestampOrderFailure,
+            format!("声称的签名时间{ct}晚于验证时间{}", format_instant(at)),
+            format!("the claimed signing time {ct} is later than the validation time {}", format_instant(at)),
+        ));
+    }
+    checks
 }
 
 /// Parse and verify, turning a parse failure into a FAILED report.
@@ -481,6 +579,11 @@ pub fn verify_signature_bytes(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOp
     }
 }
 
+/// GB/T 38540-2020 §7.3 makes a signer outside the seal's certList a final failure: the seal
+/// admits only the certificates it lists.
+const CERT_LIST_CLAUSE: &str =
+    "GB/T 38540-2020 §7.3 (the signer's certificate must match the seal's certList): a final failure";
+
 fn signer_in_cert_list(sig: &SesSignature) -> Check {
     const ID: &str = "sig.signer_in_cert_list";
     match &sig.seal.property.cert_list {
@@ -488,9 +591,10 @@ fn signer_in_cert_list(sig: &SesSignature) -> Check {
             if certs.contains(&sig.signer_cert) {
                 Check::pass(ID, "签章者证书在印章的证书列表中", "the signer certificate is in the seal's certList")
             } else {
-                Check::fail(
+                Check::fail_by(
                     ID,
                     SubIndication::SigConstraintsFailure,
+                    CERT_LIST_CLAUSE,
                     "签章者证书不在印章的证书列表中",
                     "the signer certificate is not in the seal's certList",
                 )
@@ -515,17 +619,19 @@ fn signer_in_cert_list(sig: &SesSignature) -> Check {
                     "the signer certificate's digest is in the seal's certDigestList",
                 )
             } else {
-                Check::fail(
+                Check::fail_by(
                     ID,
                     SubIndication::SigConstraintsFailure,
+                    CERT_LIST_CLAUSE,
                     "签章者证书摘要不在印章的证书摘要列表中",
                     "the signer certificate's digest is not in the seal's certDigestList",
                 )
             }
         }
-        CertList::Malformed(why) => Check::fail(
+        CertList::Malformed(why) => Check::fail_by(
             ID,
             SubIndication::SigConstraintsFailure,
+            CERT_LIST_CLAUSE,
             format!("印章证书列表无法解析：{why}"),
             format!("the seal's certList is malformed: {why}"),
         ),

@@ -164,8 +164,12 @@ fn signer_not_in_cert_list() {
     // Hand-built, the verifier refuses it too.
     let sig = hand_signed(&seal, "dept-market", b"x", now(), None);
     let r = verify_signature(&sig, Some(b"x"), &w.opts());
+    // GB/T 38540-2020 §7.3 makes this final: FAILED, though ETSI pairs the sub-indication with
+    // INDETERMINATE; the check names the clause.
     assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::SigConstraintsFailure)));
-    assert_eq!(outcome(&r, "sig.signer_in_cert_list"), Outcome::Failed);
+    let c = r.checks.iter().find(|c| c.id == "sig.signer_in_cert_list").unwrap();
+    assert_eq!(c.outcome, Outcome::Failed);
+    assert!(c.clause.is_some_and(|k| k.contains("GB/T 38540-2020 §7.3")), "{c:?}");
 }
 
 /// Build an SES_Signature by hand, bypassing the signing side's checks, to test the verifier.
@@ -230,8 +234,12 @@ fn maker_not_a_trusted_seal_authority() {
     let mut o = w.opts();
     o.seal_authorities = Some(&authorities);
     let r = verify_seal(&seal, &o);
-    assert_eq!((r.indication, r.sub_indication), (Indication::Failed, Some(SubIndication::NoCertificateChainFound)));
-    assert_eq!(outcome(&r, "seal.maker_chain"), Outcome::Failed);
+    // An unknown seal authority is "cannot tell" (EN 319 102-1: INDETERMINATE), not "forged".
+    assert_eq!(
+        (r.indication, r.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::NoCertificateChainFound))
+    );
+    assert_eq!(outcome(&r, "seal.maker_chain"), Outcome::Indeterminate);
 }
 
 #[test]

@@ -40,6 +40,10 @@ pub struct Inner {
     pub catalogue: Catalogue,
     /// Keys and trust.
     pub keys: Keys,
+    /// What verification trusts: the service's root and the trust store's (`trust_dir`).
+    pub verify_trust: yinxin_pki::TrustStore,
+    /// The validation policy.
+    pub policy: yinxin_pki::Policy,
     /// The key-encryption key (wraps persons' keys as they are issued).
     pub kek: Option<crate::keys::Kek>,
     /// Metrics.

@@ -34,13 +34,15 @@ impl ServiceAuthority {
 
     fn opts(&self) -> VerifyOptions<'_> {
         VerifyOptions {
-            trust: &self.app.keys.trust,
+            trust: &self.app.verify_trust,
             seal_authorities: None,
             intermediates: &self.app.keys.chain,
             crls: &self.crls,
             revocation: RevocationPolicy::IfAvailable,
             at: At::Now,
             now: time::OffsetDateTime::now_utc(),
+            policy: &self.app.policy,
+            data_sm3: None,
         }
     }
 }

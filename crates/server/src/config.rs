@@ -48,6 +48,14 @@ pub struct Config {
     /// clamd's Unix socket for virus scanning of archive materials (SEC-01). Without it every
     /// material is recorded as "not scanned", which never reads as a pass.
     pub clamd_socket: Option<PathBuf>,
+    /// The trust store for verification (`POST /v1/verify`, archive checks): a directory of root
+    /// certificates (PEM or DER) besides the service's own root, which is written into it on
+    /// start. Default: `DATA_DIR/trust`. A file whose root is in neither is INDETERMINATE /
+    /// NO_CERTIFICATE_CHAIN_FOUND, never FAILED.
+    pub trust_dir: Option<PathBuf>,
+    /// The validation policy (TOML, `crates/pki/policy/default.toml`'s shape); default: the
+    /// built-in policy. Every report names the policy and its SM3.
+    pub policy: Option<PathBuf>,
 }
 
 /// TLS settings.
@@ -124,6 +132,8 @@ impl Default for Config {
             log_json: false,
             status_ttl_seconds: 12 * 3600,
             clamd_socket: None,
+            trust_dir: None,
+            policy: None,
         }
     }
 }
@@ -170,10 +180,21 @@ impl Config {
         if let Some(v) = env("YINXIN_CLAMD_SOCKET") {
             c.clamd_socket = Some(v.into());
         }
+        if let Some(v) = env("YINXIN_TRUST_DIR") {
+            c.trust_dir = Some(v.into());
+        }
+        if let Some(v) = env("YINXIN_POLICY") {
+            c.policy = Some(v.into());
+        }
         if c.status_ttl_seconds < 60 {
             return Err("status_ttl_seconds: at least 60".into());
         }
         Ok(c)
+    }
+
+    /// The trust store directory.
+    pub fn trust_dir(&self) -> PathBuf {
+        self.trust_dir.clone().unwrap_or_else(|| self.data_dir.join("trust"))
     }
 
     /// The database URL.

@@ -106,6 +106,24 @@ pub struct Keys {
     pub static_crls: Vec<Crl>,
 }
 
+/// The trust store verification uses: the service's own anchors, written into `dir` when missing
+/// (so the directory shows everything that is trusted), and every root certificate in `dir`.
+pub fn verify_trust(dir: &Path, own: &TrustStore) -> Result<TrustStore, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let present = yinxin_pki::load_certs(dir).map_err(|e| e.to_string())?;
+    for c in own.anchors() {
+        if !present.contains(c) {
+            let name = dir.join(format!("{}.pem", &c.sm3().to_hex()[..16]));
+            std::fs::write(&name, c.to_pem()).map_err(|e| format!("{}: {e}", name.display()))?;
+        }
+    }
+    let mut t = own.clone();
+    for c in yinxin_pki::load_certs(dir).map_err(|e| e.to_string())? {
+        t.add(c);
+    }
+    Ok(t)
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }

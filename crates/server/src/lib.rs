@@ -235,6 +235,12 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         tracing::info!(key_dir = %cfg.key_dir.display(), "first start: imported departments, seals and service keys");
     }
     let keys = keys::load(&db, &kek, &cfg.key_dir).await?;
+    let verify_trust = keys::verify_trust(&cfg.trust_dir(), &keys.trust)?;
+    let policy = match &cfg.policy {
+        Some(p) => yinxin_pki::Policy::load(p).map_err(|e| e.to_string())?,
+        None => yinxin_pki::policy::default_policy().clone(),
+    };
+    tracing::info!(policy = %policy.name, sm3 = %policy.sm3, anchors = verify_trust.anchors().len(), "verification trust and policy");
     let blobs: Arc<dyn BlobStore> =
         Arc::new(LocalBlobs::open(&cfg.data_dir.join("documents")).map_err(|e| e.to_string())?);
     let catalogue = yinxin_licence::catalogue::Catalogue::built_in().map_err(|e| e.to_string())?;
@@ -246,6 +252,8 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         blobs,
         catalogue,
         keys,
+        verify_trust,
+        policy,
         kek: Some(kek),
         metrics: metrics::Metrics::new(),
         buckets: Default::default(),

@@ -12,7 +12,7 @@
 //! Exit codes: 0 accepted, 1 rejected, 3 accepted with warnings (something could not run),
 //! 4 bad input.
 
-use super::cert::{load_many, load_trust};
+use super::cert::load_many;
 use crate::io::{CliError, CliResult, EXIT_FAILED, EXIT_INDETERMINATE, EXIT_OK, print_json, read};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -145,10 +145,11 @@ pub struct CheckArgs {
 pub struct PackageArgs {
     /// The package directory.
     dir: PathBuf,
-    /// Trust anchors for the seal's certificates (PEM); without them the seal cannot be
-    /// trusted and the result is "accepted with warnings" at best.
-    #[arg(long)]
-    trust: Vec<PathBuf>,
+    /// Trust anchors for the seal's certificates, the trust store, the validation policy. Without
+    /// an anchor the bag's integrity is still checked and the seal's trust is INDETERMINATE
+    /// ("accepted with warnings" at best).
+    #[command(flatten)]
+    trust: super::trust::TrustArgs,
     /// Intermediate CA certificates (PEM).
     #[arg(long)]
     chain: Vec<PathBuf>,
@@ -212,7 +213,7 @@ fn verify_package(a: PackageArgs) -> CliResult {
         return Err(CliError::input(format!("{}: not a BagIt package (no bagit.txt)", a.dir.display())));
     }
     if a.dir.join("data/证据/清单.txt").is_file() {
-        let auth = TrustAuthority { trust: load_trust(&a.trust)?, chain: load_many(&a.chain)? };
+        let auth = TrustAuthority { trust: a.trust.store()?, chain: load_many(&a.chain)?, policy: a.trust.policy()? };
         let (verdict, checks) = yinxin_archive::export::verify_package(&a.dir, &auth);
         return Ok(report(&a.dir.display().to_string(), verdict, &checks, a.json));
     }
@@ -256,6 +257,7 @@ fn report(what: &str, verdict: Verdict, checks: &[CheckResult], as_json: bool) -
 struct TrustAuthority {
     trust: TrustStore,
     chain: Vec<yinxin_pki::Cert>,
+    policy: yinxin_pki::Policy,
 }
 
 impl TrustAuthority {
@@ -268,6 +270,8 @@ impl TrustAuthority {
             revocation: RevocationPolicy::IfAvailable,
             at: At::Now,
             now: time::OffsetDateTime::now_utc(),
+            policy: &self.policy,
+            data_sm3: None,
         }
     }
 }

@@ -289,6 +289,7 @@ fn verify(a: VerifyArgs) -> CliResult {
         purpose: a.purpose,
         crls: &crls,
         revocation: if a.require_revocation { RevocationPolicy::Require } else { RevocationPolicy::IfAvailable },
+        crl_max_age: None,
     };
     let r = validate_chain(&leaf, &chain, &trust, &opts);
     print_chain_result(&r, a.json);

@@ -10,5 +10,6 @@ pub mod present;
 pub mod seal;
 pub mod serve;
 pub mod sm2;
+pub mod trust;
 pub mod ts;
 pub mod verify;

@@ -18,9 +18,8 @@ pub struct VerifyArgs {
     /// The signed data, for a detached signature.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Trust anchors for signers and time-stamp authorities (file or directory). Repeatable.
-    #[arg(long, required = true)]
-    trust: Vec<PathBuf>,
+    #[command(flatten)]
+    trust: super::trust::TrustArgs,
     /// Trust anchors for seal makers (制章机构); default: the --trust anchors.
     #[arg(long)]
     seal_authority: Vec<PathBuf>,
@@ -44,7 +43,8 @@ pub struct VerifyArgs {
 
 pub fn run(a: VerifyArgs) -> CliResult {
     let bytes = read(&a.file)?;
-    let trust = load_trust(&a.trust)?;
+    let trust = a.trust.store()?;
+    let policy = a.trust.policy()?;
     let authorities = if a.seal_authority.is_empty() { None } else { Some(load_trust(&a.seal_authority)?) };
     let intermediates = load_many(&a.chain)?;
     let crls = load_crls(&a.crl)?;
@@ -62,7 +62,15 @@ pub fn run(a: VerifyArgs) -> CliResult {
         revocation: if a.require_revocation { RevocationPolicy::Require } else { RevocationPolicy::IfAvailable },
         at,
         now: OffsetDateTime::now_utc(),
+        policy: &policy,
+        data_sm3: None,
     };
+    if trust.is_empty() {
+        eprintln!(
+            "yinxin: no trust anchors (give --trust, or add roots with `yinxin trust add`): every check runs, \
+             the chains end INDETERMINATE"
+        );
+    }
     let mut report = yinxin_doc::stamp::verify_any(&bytes, data.as_deref(), &opts).ok_or_else(|| {
         CliError::input(format!("{}: not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", a.file.display()))
     })?;
@@ -94,6 +102,11 @@ pub fn print_report(r: &Report, depth: usize) {
             "{pad}  seal    {} ({}, {}, type {}, {} to {})",
             s.name, s.es_id, s.version, s.seal_type, s.valid_start, s.valid_end
         );
+    }
+    if let Some(p) = &r.policy
+        && depth == 0
+    {
+        println!("{pad}  policy  {} (SM3 {}…)", p.name, &p.sm3[..16.min(p.sm3.len())]);
     }
     if let Some(t) = &r.time_stamp {
         println!("{pad}  time stamp {} by {}", t.gen_time, t.tsa.as_deref().map(short_name).unwrap_or("?"));

@@ -30,6 +30,7 @@ pub fn verify_ofd(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
         Err(e) => return format_failure("ofd", &e.to_string()),
     };
     let mut sig_lists = Vec::new();
+    let mut coverage = Coverage::default();
     for body in root.all("DocBody") {
         if let Some(s) = body.child("Signatures") {
             match Package::resolve("OFD.xml", &s.text) {
@@ -70,13 +71,67 @@ pub fn verify_ofd(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
             )),
             Ok(entries) => {
                 for entry in entries {
+                    coverage.signature(&pkg, &entry.path);
                     report.parts.push(verify_entry(&pkg, &entry.path, &entry.kind, opts));
                 }
             }
         }
+        coverage.own.insert(list);
+    }
+    if !report.parts.is_empty() {
+        report.checks.push(coverage.check(&pkg));
     }
     report.conclude();
     report
+}
+
+/// Which parts of the package the signatures protect, and which are their own files.
+#[derive(Default)]
+struct Coverage {
+    /// Parts some signature's References cover.
+    covered: std::collections::BTreeSet<String>,
+    /// The signatures' own files: the lists, each Signature.xml, SignedValue.dat and seal file.
+    own: std::collections::BTreeSet<String>,
+}
+
+impl Coverage {
+    fn signature(&mut self, pkg: &Package, path: &str) {
+        self.own.insert(path.to_string());
+        let Some(file) = pkg.get(path).and_then(|x| parse_signature(path, x).ok()) else {
+            return;
+        };
+        self.own.insert(file.signed_value_path.clone());
+        self.own.extend(file.seal_path.clone());
+        for r in &file.references {
+            if let Some(p) = reference_path(pkg, &file, &r.file_ref) {
+                self.covered.insert(p);
+            }
+        }
+    }
+
+    /// GB/T 33190-2016 §18.2: a signature protects the parts its References list. A part no
+    /// signature lists (an attachment, a picture, an annotation added later) is named: a warning
+    /// under the default policy (`coverage.unreferenced_parts`).
+    fn check(&self, pkg: &Package) -> Check {
+        const ID: &str = "ofd.unreferenced_parts";
+        let loose: Vec<&str> =
+            pkg.names().filter(|n| !n.ends_with('/') && !self.covered.contains(*n) && !self.own.contains(*n)).collect();
+        if loose.is_empty() {
+            Check::pass(ID, "包内每个文件都受签名保护", "every part of the package is protected by a signature")
+        } else {
+            Check::warning(
+                ID,
+                format!("{}个文件不受任何签名保护：{}", loose.len(), loose.join(", ")),
+                format!("{} part(s) no signature protects: {}", loose.len(), loose.join(", ")),
+            )
+        }
+    }
+}
+
+/// Where a Reference points: relative to the signature file when that part exists, else from
+/// the package root (producers write both).
+fn reference_path(pkg: &Package, file: &SignatureFile, file_ref: &str) -> Option<String> {
+    Package::resolve(&file.path, file_ref).filter(|p| pkg.get(p).is_some()).or_else(|| Package::resolve("", file_ref))
 }
 
 fn verify_entry(pkg: &Package, path: &str, kind: &str, opts: &VerifyOptions<'_>) -> Report {
@@ -163,9 +218,7 @@ fn references(pkg: &Package, file: &SignatureFile) -> Check {
     }
     let mut bad = Vec::new();
     for r in &file.references {
-        let path = Package::resolve(&file.path, &r.file_ref)
-            .filter(|p| pkg.get(p).is_some())
-            .or_else(|| Package::resolve("", &r.file_ref));
+        let path = reference_path(pkg, file, &r.file_ref);
         let data = path.as_deref().and_then(|p| pkg.get(p));
         match (data, &r.check_value) {
             (None, _) => bad.push(format!("{} is missing", r.file_ref)),

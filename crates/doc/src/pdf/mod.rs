@@ -3,6 +3,7 @@
 
 pub mod render;
 pub mod sign;
+pub mod updates;
 pub mod verify;
 
 pub use verify::verify_pdf;

@@ -95,11 +95,7 @@ fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &[Ve
     };
     let covered = [&pdf[..b], &pdf[c..end]].concat();
     let mut inner = yinxin_seal::gmt0010::verify(cms, Some(&covered), opts);
-    if end == pdf.len() {
-        checks.push(Check::pass("pdf.coverage", "签名覆盖整个文档", "the signature covers the whole document"));
-    } else {
-        checks.push(modifications(&pdf[..end], final_pages));
-    }
+    checks.extend(coverage(pdf, end, final_pages));
     checks.append(&mut inner.checks);
     inner.checks = checks;
     inner.kind = "pdf-signature";
@@ -107,7 +103,51 @@ fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &[Ve
     inner
 }
 
-fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>]) -> Check {
+/// What the signature leaves uncovered: nothing; end-of-line bytes; well-formed incremental updates
+/// (each named, then compared page by page with the signed revision); or bytes that are not an
+/// update (named by offset and length: FAILED / FORMAT_FAILURE under the default policy).
+fn coverage(pdf: &[u8], end: usize, final_pages: &[Vec<u8>]) -> Vec<Check> {
+    const ID: &str = "pdf.coverage";
+    if end == pdf.len() {
+        return vec![Check::pass(ID, "签名覆盖整个文档", "the signature covers the whole document")];
+    }
+    let tail = super::updates::analyse(pdf, end);
+    let mut checks = Vec::new();
+    match &tail.malformed {
+        Some(m) => checks.push(Check::fail(
+            ID,
+            SubIndication::FormatFailure,
+            format!("签名范围之后第{}字节起的{}字节不受任何签名保护，且不是合规的增量更新：{}", m.offset, m.len, m.why),
+            format!(
+                "{} bytes at offset {} after the signed range are covered by no signature and are not a \
+                 well-formed incremental update: {}",
+                m.len, m.offset, m.why
+            ),
+        )),
+        None if tail.updates.is_empty() => checks.push(Check::pass(
+            ID,
+            format!("签名覆盖整个文档（其后仅{}字节换行或空白）", tail.trailing_whitespace),
+            format!(
+                "the signature covers the whole document (only {} end-of-line or white-space bytes follow)",
+                tail.trailing_whitespace
+            ),
+        )),
+        None => checks.push(Check::pass(
+            ID,
+            format!("签名覆盖第0至{end}字节；其后为{}个合规的增量更新", tail.updates.len()),
+            format!(
+                "the signature covers bytes 0 to {end}; {} well-formed incremental update(s) follow",
+                tail.updates.len()
+            ),
+        )),
+    }
+    if !tail.updates.is_empty() {
+        checks.push(modifications(&pdf[..end], final_pages, &tail.updates));
+    }
+    checks
+}
+
+fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>], updates: &[super::updates::Update]) -> Check {
     const ID: &str = "pdf.modifications";
     let Ok(old) = lopdf::Document::load_mem(signed_revision) else {
         return Check::indeterminate(
@@ -121,23 +161,47 @@ fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>]) -> Check {
     if before.len() != final_pages.len() {
         return Check::fail(
             ID,
-            SubIndication::SigConstraintsFailure,
-            "签名后页数被改变",
-            "pages were added or removed after signing",
+            SubIndication::HashFailure,
+            format!("签名后页数由{}变为{}", before.len(), final_pages.len()),
+            format!("pages were added or removed after signing ({} then, {} now)", before.len(), final_pages.len()),
         );
     }
     if let Some(i) = before.iter().zip(final_pages).position(|(a, b)| a != b) {
         return Check::fail(
             ID,
-            SubIndication::SigConstraintsFailure,
+            SubIndication::HashFailure,
             format!("签名后第{}页内容被改变", i + 1),
             format!("the content of page {} changed after signing", i + 1),
         );
     }
-    Check::pass(
+    let named: Vec<String> = updates
+        .iter()
+        .map(|u| {
+            let objs: Vec<String> = u
+                .objects
+                .iter()
+                .map(|(n, g)| {
+                    let state = if old.objects.contains_key(&(*n, *g)) { "changed" } else { "new" };
+                    format!("{n} {g} R ({state})")
+                })
+                .collect();
+            let sig = if u.has_signature { ", a further signature" } else { "" };
+            format!(
+                "bytes {}–{}: {}{sig}",
+                u.start,
+                u.end,
+                if objs.is_empty() { "no objects".into() } else { objs.join(", ") }
+            )
+        })
+        .collect();
+    Check::warning(
         ID,
-        "签名后的增量更新未改动页面内容（如后续签名）",
-        "later incremental updates leave the page content unchanged (e.g. further signatures)",
+        format!("签名后有{}个增量更新，页面内容未变：{}", updates.len(), named.join("; ")),
+        format!(
+            "{} incremental update(s) after signing leave every page unchanged: {}",
+            updates.len(),
+            named.join("; ")
+        ),
     )
 }
 

@@ -21,6 +21,9 @@ use yinxin_store::repo;
 #[serde(deny_unknown_fields)]
 pub struct VerifyQuery {
     name: Option<String>,
+    /// SM3 (64 hex digits) of a detached signature's data, so a detached SES signature or GM/T
+    /// 0010 signed data can be checked without uploading the data.
+    data_sm3: Option<String>,
 }
 
 /// A signed receipt.
@@ -63,9 +66,10 @@ fn status_check(l: &repo::Licence) -> Check {
             format!("证照 {} 已暂停使用：{reason}", l.identifier),
             format!("licence {} is suspended: {reason}", l.identifier),
         ),
-        other => Check::fail(
+        other => Check::fail_by(
             "licence.status",
             SubIndication::SigConstraintsFailure,
+            "the issuing service's licence register: a superseded version is no longer in force",
             format!("证照 {} 已被新版本替代（{}）", l.identifier, l.superseded_by.clone().unwrap_or_default()),
             format!("licence {} is {other}: replaced by {}", l.identifier, l.superseded_by.clone().unwrap_or_default()),
         ),
@@ -91,18 +95,24 @@ fn annotation_check(a: &repo::Annotation) -> Check {
 
 /// Start verifying bytes with the service's trust, intermediates and current CRLs, on the
 /// blocking pool; the caller can look the bytes up meanwhile and then await the report.
-pub async fn start_verify(app: &App, bytes: axum::body::Bytes) -> ApiResult<tokio::task::JoinHandle<Option<Report>>> {
+pub async fn start_verify(
+    app: &App,
+    bytes: axum::body::Bytes,
+    data_sm3: Option<[u8; 32]>,
+) -> ApiResult<tokio::task::JoinHandle<Option<Report>>> {
     let crls = app.crls().await?;
     let app2 = app.clone();
     Ok(app.cpu_task(move || {
         let opts = VerifyOptions {
-            trust: &app2.keys.trust,
+            trust: &app2.verify_trust,
             seal_authorities: None,
             intermediates: &app2.keys.chain,
             crls: &crls,
             revocation: RevocationPolicy::IfAvailable,
             at: At::Now,
             now: time::OffsetDateTime::now_utc(),
+            policy: &app2.policy,
+            data_sm3,
         };
         yinxin_doc::stamp::verify_any(&bytes, None, &opts)
     }))
@@ -110,7 +120,7 @@ pub async fn start_verify(app: &App, bytes: axum::body::Bytes) -> ApiResult<toki
 
 /// Verify bytes with the service's trust, intermediates and current CRLs.
 pub async fn verify_bytes(app: &App, bytes: axum::body::Bytes) -> ApiResult<Option<Report>> {
-    start_verify(app, bytes).await?.await.map_err(Problem::internal)
+    start_verify(app, bytes, None).await?.await.map_err(Problem::internal)
 }
 
 async fn answer(
@@ -173,9 +183,16 @@ pub async fn verify_upload(
     Upload(bytes): Upload,
 ) -> ApiResult<Response> {
     let name = safe_name(q.name.as_deref(), "upload")?;
+    let data_sm3 =
+        match q.data_sm3.as_deref() {
+            None => None,
+            Some(h) => Some(hex::decode(h).ok().and_then(|v| <[u8; 32]>::try_from(v).ok()).ok_or_else(|| {
+                Problem::invalid("invalid_data_sm3", "data_sm3: 64 hex digits (an SM3 digest)", vec![])
+            })?),
+        };
     // The verification runs on the blocking pool while the database is asked whether this
     // service issued these bytes, so the lookup adds no latency.
-    let verifying = start_verify(&app, bytes.clone()).await?;
+    let verifying = start_verify(&app, bytes.clone(), data_sm3).await?;
     let found = find_issued(&app, &bytes).await;
     let report = verifying.await.map_err(Problem::internal)?;
     let found = found?;
