@@ -103,6 +103,10 @@ fn check_expect(who: &str, e: &Entry, got: &(String, Option<String>, BTreeSet<St
 }
 
 fn library(e: &Entry) -> Report {
+    library_under(e, yinxin_pki::policy::default_policy())
+}
+
+fn library_under(e: &Entry, policy: &yinxin_pki::Policy) -> Report {
     let f = fixtures();
     let mut anchors = TrustStore::default();
     for t in &e.trust {
@@ -115,6 +119,7 @@ fn library(e: &Entry) -> Report {
     let data = e.data.as_ref().map(|d| std::fs::read(f.join(d)).unwrap());
     let mut opts = VerifyOptions::new(&anchors);
     opts.intermediates = &chain;
+    opts.policy = policy;
     opts.at = match e.at.as_deref() {
         None => At::Now,
         Some("signing-time") => At::SigningTime,
@@ -240,6 +245,12 @@ fn library_cli_and_service_agree_on_the_conformance_corpus() {
         }
     }
     assert!(by_api >= 20, "{by_api} fixtures went through the service");
+    // A genuine file whose root the service does not trust: INDETERMINATE, never FAILED.
+    let sample = std::fs::read(workspace().join("../shared/samples/elicence-yn-gmt0010-sign.ofd")).unwrap();
+    let v = api(&http, &server, sample, None);
+    assert_eq!(v["indication"], "INDETERMINATE", "{}", v["report"]);
+    assert!(v["report"].to_string().contains("NO_CERTIFICATE_CHAIN_FOUND"));
+    assert_eq!(v["report"]["policy"]["name"], "yinxin-default-2026");
 }
 
 /// Every (indication, sub-indication) pair in a report tree is one EN 319 102-1 allows, or a
@@ -454,23 +465,7 @@ fn judged(policy: &yinxin_pki::Policy) -> std::collections::BTreeMap<String, (In
     corpus()
         .into_iter()
         .map(|e| {
-            let f = fixtures();
-            let mut anchors = TrustStore::default();
-            for t in &e.trust {
-                for c in load_certs(&f.join(t)).unwrap() {
-                    anchors.add(c);
-                }
-            }
-            let bytes = std::fs::read(f.join(&e.file)).unwrap();
-            let data = e.data.as_ref().map(|d| std::fs::read(f.join(d)).unwrap());
-            let mut opts = VerifyOptions::new(&anchors);
-            opts.policy = policy;
-            opts.at = match e.at.as_deref() {
-                None => At::Now,
-                Some("signing-time") => At::SigningTime,
-                Some(t) => At::Given(yinxin_pki::time::parse_instant(t).unwrap()),
-            };
-            let r = yinxin_doc::stamp::verify_any(&bytes, data.as_deref(), &opts).unwrap();
+            let r = library_under(&e, policy);
             (format!("{}@{}", e.id, e.at.as_deref().unwrap_or("now")), (r.indication, r))
         })
         .collect()

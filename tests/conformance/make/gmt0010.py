@@ -12,41 +12,18 @@ ContentInfo { 1.2.156.10197.6.1.4.2.2, [0] SignedData {
 Writes fixtures/gmt0010/*.p7, fixtures/gmt0010/data.bin and fixtures/manifest.d/gmt0010.json.
 """
 
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from derlib import (  # noqa: E402
-    ATTR_CONTENT_TYPE, ATTR_MESSAGE_DIGEST, ATTR_SIGNING_TIME, FIXTURES, GM_DATA, GM_SIGNED_DATA, SM2_SIGN, SM3,
-    cert_der, cert_issuer_and_serial, ctx_cons, integer, null, octets, oid, seq, set_of, sm2_sign, sm3, utc,
-    utctime, write,
-)
+from derlib import Cert, gmt0010_detached, manifest_entry, utc, write, write_manifest_part  # noqa: E402
 
 DATA = b"yinxin conformance fixture: the data signed by every GM/T 0010 signature here.\n"
 MAKER = "make/gmt0010.py"
 
 
 def signed_data(signer, signing_time):
-    cert = cert_der(signer)
-    issuer, serial = cert_issuer_and_serial(cert)
-    sm3_alg = seq(oid(SM3), null())
-    attrs = set_of(
-        seq(oid(ATTR_CONTENT_TYPE), set_of(oid(GM_DATA))),
-        seq(oid(ATTR_SIGNING_TIME), set_of(utctime(utc(signing_time)))),
-        seq(oid(ATTR_MESSAGE_DIGEST), set_of(octets(sm3(DATA)))),
-    )
-    sig = sm2_sign(signer, attrs)  # over the DER SET OF (tag 0x31)
-    si = seq(
-        integer(1),
-        seq(issuer, serial),
-        sm3_alg,
-        b"\xa0" + attrs[1:],  # [0] IMPLICIT
-        seq(oid(SM2_SIGN), null()),
-        octets(sig),
-    )
-    sd = seq(integer(1), set_of(sm3_alg), seq(oid(GM_DATA)), ctx_cons(0, cert), set_of(si))
-    return seq(oid(GM_SIGNED_DATA), ctx_cons(0, sd))
+    return gmt0010_detached(DATA, Cert(signer), utc(signing_time))
 
 
 CASES = [
@@ -65,16 +42,9 @@ def main():
     manifest = []
     for name, signer, t, expect, rule, clause in CASES:
         write(f"gmt0010/{name}.p7", signed_data(signer, t))
-        manifest.append({
-            "id": f"gmt0010-{name}", "kind": "gmt0010-signature", "file": f"gmt0010/{name}.p7",
-            "data": "gmt0010/data.bin", "trust": ["pki/root.cert.pem"], "chain": [], "at": None,
-            "expect": {"indication": expect[0], "sub_indication": expect[1]},
-            "rule": rule, "clause": clause, "maker": MAKER,
-        })
-    os.makedirs(os.path.join(FIXTURES, "manifest.d"), exist_ok=True)
-    with open(os.path.join(FIXTURES, "manifest.d", "gmt0010.json"), "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+        manifest.append(manifest_entry(f"gmt0010-{name}", "gmt0010-signature", f"gmt0010/{name}.p7",
+                                       "gmt0010/data.bin", None, expect, rule, clause, MAKER))
+    write_manifest_part("gmt0010", manifest)
     print(f"gmt0010: {len(CASES)} signed data")
 
 

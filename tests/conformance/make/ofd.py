@@ -23,12 +23,11 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from docder import (  # noqa: E402
-    FIXTURES, SM2_WITH_SM3, Cert, bits, gen_time, ia5, integer, octets, oid, png_seal, seq, sm2_sign, sm3,
-    utf8,
+from derlib import (  # noqa: E402
+    PKI_DOC, SM2_WITH_SM3, Cert, bits, gentime, ia5, integer, octets, oid, png_seal, seq, sm2_sign, sm3, utc, utf8,
+    write_unless_present,
 )
 
-OUT = os.path.join(FIXTURES, "ofd")
 NAMES = ["sealed.ofd", "unreferenced-part.ofd", "part-swapped.ofd"]
 NS = "http://www.ofdspec.org/2016"
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -53,25 +52,25 @@ def make_seal(maker: Cert, signer: Cert) -> bytes:
         utf8("pki-doc 一致性测试专用章"),
         integer(1),  # certListType 1: certificates
         seq(octets(signer.der)),
-        gen_time("20250501000000Z"),  # createDate
-        gen_time("20200101000000Z"),  # validStart
-        gen_time("20491231235959Z"),  # validEnd
+        gentime(utc("2025-05-01T00:00:00Z")),  # createDate
+        gentime(utc("2020-01-01T00:00:00Z")),  # validStart
+        gentime(utc("2049-12-31T23:59:59Z")),  # validEnd
     )
     picture = seq(ia5("PNG"), octets(png_seal()), integer(40), integer(40))
     seal_info = seq(header, ia5("2d0c0000000000000000000000000001"), prop, picture)
-    sig = sm2_sign(maker.key, seal_info, maker.pem)
+    sig = sm2_sign(maker, seal_info)
     return seq(seal_info, octets(maker.der), oid(SM2_WITH_SM3), bits(sig))
 
 
 def make_ses(seal: bytes, signer: Cert, data: bytes, property_info: str) -> bytes:
     """v4 SES_Signature { TBS_Sign, cert, signatureAlgID, signature }."""
-    tbs = seq(integer(4), seal, gen_time("20250601000000Z"), bits(sm3(data)), ia5(property_info))
-    sig = sm2_sign(signer.key, tbs, signer.pem)
+    tbs = seq(integer(4), seal, gentime(utc("2025-06-01T00:00:00Z")), bits(sm3(data)), ia5(property_info))
+    sig = sm2_sign(signer, tbs)
     return seq(tbs, octets(signer.der), oid(SM2_WITH_SM3), bits(sig))
 
 
 def sealed_parts() -> dict:
-    maker, signer = Cert("maker"), Cert("signer")
+    maker, signer = Cert("maker", PKI_DOC), Cert("signer", PKI_DOC)
     parts = {}
     parts["OFD.xml"] = (
         HEAD + f'<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo>'
@@ -147,15 +146,7 @@ def build():
 
 
 def main():
-    force = "--force" in sys.argv
-    os.makedirs(OUT, exist_ok=True)
-    if not force and all(os.path.exists(os.path.join(OUT, n)) for n in NAMES):
-        print("ofd: fixtures present (use --force to rebuild)")
-        return
-    for name, data in build().items():
-        with open(os.path.join(OUT, name), "wb") as f:
-            f.write(data)
-        print(f"ofd/{name}: {len(data)} bytes")
+    write_unless_present("ofd", NAMES, build)
 
 
 if __name__ == "__main__":

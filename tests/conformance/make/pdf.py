@@ -21,9 +21,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from docder import FIXTURES, Cert, gmt0010_detached, sm3  # noqa: E402
+from derlib import PKI_DOC, Cert, gmt0010_detached, sm3, utc, write_unless_present  # noqa: E402
 
-OUT = os.path.join(FIXTURES, "pdf")
 RESERVED = 4096  # bytes for the signed data; /Contents holds twice as many hex digits
 NAMES = [
     "signed.pdf",
@@ -136,7 +135,7 @@ def update(pdf: bytes, objs: dict, size: int) -> bytes:
     return bytes(out)
 
 
-def sign_hole(pdf: bytes, sig_obj: int, signer: Cert, utc: str) -> bytes:
+def sign_hole(pdf: bytes, sig_obj: int, signer: Cert, when: str) -> bytes:
     """Fill the /ByteRange and /Contents of signature object `sig_obj` (the last definition of
     it): the range covers the whole file except the /Contents hex string, delimiters included."""
     starts = [m.start() for m in re.finditer(rb"(?m)^%d 0 obj\n" % sig_obj, pdf)]
@@ -149,7 +148,7 @@ def sign_hole(pdf: bytes, sig_obj: int, signer: Cert, utc: str) -> bytes:
     out = bytearray(pdf)
     out[br_at:br_at + len(rng)] = rng
     covered = bytes(out[:hole_start]) + bytes(out[hole_end:])
-    cms = gmt0010_detached(covered, signer, utc)
+    cms = gmt0010_detached(covered, signer, utc(when))
     assert len(cms) <= RESERVED
     hexed = cms.hex().upper().encode()
     out[hole_start + 1:hole_start + 1 + len(hexed)] = hexed
@@ -157,8 +156,8 @@ def sign_hole(pdf: bytes, sig_obj: int, signer: Cert, utc: str) -> bytes:
 
 
 def build():
-    signer = Cert("signer")
-    signed = sign_hole(base_pdf(), 7, signer, "250601000000Z")
+    signer = Cert("signer", PKI_DOC)
+    signed = sign_hole(base_pdf(), 7, signer, "2025-06-01T00:00:00Z")
     files = {"signed.pdf": signed}
 
     # 2. Bytes after %%EOF that are not an incremental update.
@@ -178,7 +177,7 @@ def build():
         9: b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature2) /V 10 0 R /Rect [0 0 0 0] /F 132 /P 3 0 R >>",
         10: sig_dict("20250602000000Z", "pki-doc Document Signer"),
     }, 11)
-    files["update-adds-signature.pdf"] = sign_hole(two, 10, signer, "250602000000Z")
+    files["update-adds-signature.pdf"] = sign_hole(two, 10, signer, "2025-06-02T00:00:00Z")
 
     # 5. An object no one references, and a new /Info (Producer changed); no page content.
     files["update-uncovered-object.pdf"] = update(signed, {
@@ -197,15 +196,7 @@ def build():
 
 
 def main():
-    force = "--force" in sys.argv
-    os.makedirs(OUT, exist_ok=True)
-    if not force and all(os.path.exists(os.path.join(OUT, n)) for n in NAMES):
-        print("pdf: fixtures present (use --force to rebuild)")
-        return
-    for name, data in build().items():
-        with open(os.path.join(OUT, name), "wb") as f:
-            f.write(data)
-        print(f"pdf/{name}: {len(data)} bytes")
+    write_unless_present("pdf", NAMES, build)
 
 
 if __name__ == "__main__":

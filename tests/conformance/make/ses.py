@@ -17,21 +17,19 @@ Writes fixtures/ses/*.sig, fixtures/ses/seal-ok.esl, fixtures/ses/data.bin and
 fixtures/manifest.d/ses.json.
 """
 
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsp  # noqa: E402
 from derlib import (  # noqa: E402
-    FIXTURES, SM2_WITH_SM3, bits, cert_der, ctx_cons, gentime, ia5, integer, octets, oid, seq, sm2_sign, sm3,
-    tiny_png, utc, utf8, write,
+    SM2_WITH_SM3, bits, cert_der, ctx_cons, gentime, ia5, integer, manifest_entry, octets, oid, seq, sm2_sign, sm3,
+    tiny_png, utc, utf8, write, write_manifest_part,
 )
 
 DATA = b"yinxin conformance fixture: the protected data of every SES_Signature here.\n"
 START = "2020-01-01T00:00:00Z"
 END = "2049-12-31T23:59:59Z"
-TRUST = ["pki/root.cert.pem"]
 MAKER = "make/ses.py"
 
 
@@ -124,11 +122,7 @@ CASES = [
 
 
 def entry(id_, kind, file, data, at, expect, rule, clause):
-    e = {"indication": expect[0], "sub_indication": expect[1]}
-    if len(expect) > 2:
-        e["time_source"] = expect[2]
-    return {"id": id_, "kind": kind, "file": file, "data": data, "trust": TRUST, "chain": [], "at": at,
-            "expect": e, "rule": rule, "clause": clause, "maker": MAKER}
+    return manifest_entry(id_, kind, file, data, at, expect, rule, clause, MAKER)
 
 
 def main():
@@ -145,10 +139,7 @@ def main():
             manifest.append(entry(id_, "ses-signature", f"ses/{name}.sig", "ses/data.bin", at, expect, rule, clause))
     manifest.append(entry("seal-ok", "seal", "ses/seal-ok.esl", None, None, ("PASSED", None),
                           "a well-formed v4 seal, maker signature valid, valid now", "GB/T 38540-2020 (seal verification)"))
-    os.makedirs(os.path.join(FIXTURES, "manifest.d"), exist_ok=True)
-    with open(os.path.join(FIXTURES, "manifest.d", "ses.json"), "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=2)
-        f.write("\n")
+    write_manifest_part("ses", manifest)
     print(f"ses: {len(CASES)} signatures, 1 seal, {len(manifest)} manifest entries")
 
 
