@@ -240,9 +240,10 @@ impl Policy {
     }
 
     fn apply_check(&self, c: &mut Check) {
-        let natural = c.clone();
+        // A check is copied only when a constraint governs it (most are not).
+        let natural: &Check = c;
         let set = |lvl: Level, key: &'static str, sub: SubIndication| level(natural.clone(), lvl, key, sub);
-        *c = match (c.id, c.outcome) {
+        let new = match (c.id, c.outcome) {
             ("sig.time_stamp", Outcome::NotApplicable) if self.time_stamp.required != Level::Ignore => {
                 let c = Check::fail(
                     "sig.time_stamp",
@@ -312,6 +313,7 @@ impl Policy {
             ),
             _ => return,
         };
+        *c = new;
     }
 }
 
