@@ -71,8 +71,7 @@ pub fn verify_ofd(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
             )),
             Ok(entries) => {
                 for entry in entries {
-                    coverage.signature(&pkg, &entry.path);
-                    report.parts.push(verify_entry(&pkg, &entry.path, &entry.kind, opts));
+                    report.parts.push(verify_entry(&pkg, &entry.path, &entry.kind, opts, &mut coverage));
                 }
             }
         }
@@ -95,15 +94,13 @@ struct Coverage {
 }
 
 impl Coverage {
-    fn signature(&mut self, pkg: &Package, path: &str) {
-        self.own.insert(path.to_string());
-        let Some(file) = pkg.get(path).and_then(|x| parse_signature(path, x).ok()) else {
-            return;
-        };
+    /// Record what one signature file protects and which files are its own.
+    fn signature(&mut self, pkg: &Package, file: &SignatureFile) {
+        self.own.insert(file.path.clone());
         self.own.insert(file.signed_value_path.clone());
         self.own.extend(file.seal_path.clone());
         for r in &file.references {
-            if let Some(p) = reference_path(pkg, &file, &r.file_ref) {
+            if let Some(p) = reference_path(pkg, file, &r.file_ref) {
                 self.covered.insert(p);
             }
         }
@@ -134,14 +131,18 @@ fn reference_path(pkg: &Package, file: &SignatureFile, file_ref: &str) -> Option
     Package::resolve(&file.path, file_ref).filter(|p| pkg.get(p).is_some()).or_else(|| Package::resolve("", file_ref))
 }
 
-fn verify_entry(pkg: &Package, path: &str, kind: &str, opts: &VerifyOptions<'_>) -> Report {
+fn verify_entry(pkg: &Package, path: &str, kind: &str, opts: &VerifyOptions<'_>, coverage: &mut Coverage) -> Report {
+    coverage.own.insert(path.to_string());
     let Some(sig_xml) = pkg.get(path) else {
         let mut r = format_failure("ofd-signature", &format!("{path} is missing"));
         r.location = Some(path.to_string());
         return r;
     };
     let file = match parse_signature(path, sig_xml) {
-        Ok(f) => f,
+        Ok(f) => {
+            coverage.signature(pkg, &f);
+            f
+        }
         Err(e) => {
             let mut r = format_failure("ofd-signature", &e.to_string());
             r.location = Some(path.to_string());
