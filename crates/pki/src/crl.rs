@@ -111,6 +111,11 @@ pub struct Crl {
     pub signature: Vec<u8>,
     /// cRLNumber, big-endian.
     pub crl_number: Option<Vec<u8>>,
+    /// The issuer certificates (DER) whose key this CRL's signature verified under. A parsed CRL
+    /// is immutable and a verifier checks the same few CRLs for every document: the curve
+    /// arithmetic is done once per CRL and issuer, not once per document. A changed CRL is a
+    /// new parse with an empty list, so it is checked at once. Shared by clones (same bytes).
+    verified_by: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Crl {
@@ -150,6 +155,7 @@ impl Crl {
             signature_algorithm: c.signature_algorithm.algorithm.to_id_string(),
             signature: c.signature_value.data.to_vec(),
             crl_number: c.crl_number().map(|n| n.to_bytes_be()),
+            verified_by: Default::default(),
         })
     }
 
@@ -191,6 +197,20 @@ impl Crl {
     /// Check that `issuer` issued this CRL: names match, the issuer may sign CRLs, and the SM2
     /// signature over the TBSCertList as stored verifies.
     pub fn verify_issued_by(&self, issuer: &Cert) -> core::result::Result<(), String> {
+        let known = self.verified_by.lock().map(|v| v.iter().any(|d| d.as_slice() == issuer.der())).unwrap_or(false);
+        if known {
+            return Ok(());
+        }
+        self.verify_issued_by_uncached(issuer)?;
+        if let Ok(mut v) = self.verified_by.lock()
+            && v.len() < 8
+        {
+            v.push(issuer.der().to_vec());
+        }
+        Ok(())
+    }
+
+    fn verify_issued_by_uncached(&self, issuer: &Cert) -> core::result::Result<(), String> {
         if self.issuer_der != issuer.subject_der {
             return Err(format!("CRL issuer {} is not {}", self.issuer(), issuer.subject()));
         }

@@ -242,6 +242,21 @@ fn crl_revokes_and_freshness_matters() {
     assert_eq!(crl.crl_number.as_deref(), Some(&[7u8][..]));
     crl.verify_issued_by(&ca.cert).unwrap();
     assert!(crl.verify_issued_by(&root.cert).is_err());
+    // The check is remembered for this CRL and this issuer certificate only: a CA with the same
+    // name and another key is still refused, before and after the CRL verified under the real one.
+    let impostor = make(Profile::IssuingCa, "测试签发CA", Some(&root), 1800, None);
+    assert_eq!(impostor.cert.subject_der, ca.cert.subject_der);
+    for _ in 0..2 {
+        assert!(crl.verify_issued_by(&impostor.cert).is_err());
+        crl.verify_issued_by(&ca.cert).unwrap();
+    }
+    // A changed byte in the signed part is a new CRL: checked at once.
+    let mut der = crl.der().to_vec();
+    let last_serial_byte = der.iter().rposition(|b| *b == 7).unwrap();
+    der[last_serial_byte] = 8;
+    if let Ok(changed) = yinxin_pki::Crl::from_der(&der) {
+        assert!(changed.verify_issued_by(&ca.cert).is_err());
+    }
     let root_crl = issue_crl(
         &CrlRequest {
             this_update: t0() + Duration::days(25),
