@@ -103,24 +103,41 @@ pub fn identify(bytes: &[u8]) -> Identified {
     id(Kind::Unknown)
 }
 
+/// Most bytes one PDF stream may inflate to while the file is parsed for USE-03 (lopdf decodes
+/// object and cross-reference streams as it loads). lopdf's default is 256 MiB a stream; real
+/// object streams hold kilobytes, and the check runs on every file a department uploads.
+pub const MAX_PDF_STREAM_INFLATED: usize = 32 << 20;
+
+/// Deepest element nesting an archived XML file may have. Archival XML (DA/T 46 metadata, an
+/// OFD part, an e-invoice) nests a dozen levels; a file nested thousands deep is kept only to
+/// overflow the stack of a recursive reader when someone opens it later.
+pub const MAX_XML_DEPTH: usize = 256;
+
 fn xml_problem(bytes: &[u8]) -> Option<String> {
+    // Borrowed events: the input is never copied; the check is streaming and linear in its size.
     let mut r = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::new();
-    let mut depth = 0i64;
+    let mut depth = 0usize;
     let mut elements = 0usize;
     loop {
-        match r.read_event_into(&mut buf) {
+        match r.read_event() {
             Ok(quick_xml::events::Event::Start(_)) => {
                 depth += 1;
                 elements += 1;
+                if depth > MAX_XML_DEPTH {
+                    return Some(format!("elements nested more than {MAX_XML_DEPTH} deep"));
+                }
+            }
+            // Entities a DTD declares are refused, not expanded: an expanding reader would make
+            // a few hundred bytes into gigabytes (the "billion laughs").
+            Ok(quick_xml::events::Event::DocType(d)) if d.contains("<!ENTITY") => {
+                return Some("the DTD declares entities (<!ENTITY>), which archived XML may not".into());
             }
             Ok(quick_xml::events::Event::Empty(_)) => elements += 1,
-            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
             Err(e) => return Some(format!("not well-formed XML at byte {}: {e}", r.error_position())),
         }
-        buf.clear();
     }
     if depth != 0 {
         return Some("XML ends inside an element".into());
@@ -216,7 +233,10 @@ pub fn usability(bytes: &[u8], ident: &Identified) -> Vec<CheckResult> {
         format!("identified as {} by its content", k.mime()),
     ));
     let (render, encrypted) = match k {
-        Kind::Pdf => match lopdf::Document::load_mem(bytes) {
+        Kind::Pdf => match lopdf::Document::load_mem_with_options(
+            bytes,
+            lopdf::LoadOptions { max_decompressed_size: Some(MAX_PDF_STREAM_INFLATED), ..Default::default() },
+        ) {
             Err(e) => (Some(format!("the PDF does not parse: {e}")), None),
             Ok(d) => (
                 d.get_pages().is_empty().then(|| "the PDF has no pages".to_string()),

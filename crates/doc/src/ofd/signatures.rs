@@ -33,8 +33,16 @@ impl Element {
     }
 }
 
-const MAX_DEPTH: usize = 64;
-const MAX_ELEMENTS: usize = 100_000;
+/// Deepest element nesting read. OFD parts nest a dozen levels (a page's layer, blocks, a text
+/// object and its code); 64 leaves room for any producer and keeps a hostile part from building a
+/// tree a reader would walk recursively.
+pub const MAX_DEPTH: usize = 64;
+/// Most elements in one part: a dense page has a few thousand text objects.
+pub const MAX_ELEMENTS: usize = 100_000;
+/// Longest attribute value or element text, in bytes. The longest real ones are a path's
+/// `AbbreviatedData` on a vector page (hundreds of kilobytes) and a Base64 `CheckValue`; 4 MiB
+/// is ample, while a part may be 64 MiB and a value that large would be copied as it is decoded.
+pub const MAX_VALUE: usize = 4 << 20;
 
 fn local(n: quick_xml::name::QName<'_>) -> String {
     n.into_inner().rsplit(':').next().unwrap_or("").to_string()
@@ -47,19 +55,26 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;
     let mut count = 0usize;
-    let mut buf = Vec::new();
+    let too_long = || err(format!("an attribute value or element text is longer than {MAX_VALUE} bytes"));
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| err(e.to_string()))?;
+        // Borrowed events: the input is never copied.
+        let ev = reader.read_event().map_err(|e| err(e.to_string()))?;
         let empty = matches!(ev, Event::Empty(_));
         match ev {
             Event::Start(s) | Event::Empty(s) if root.is_none() => {
                 count += 1;
-                if count > MAX_ELEMENTS || stack.len() >= MAX_DEPTH {
-                    return Err(err("too many or too deeply nested elements".into()));
+                if count > MAX_ELEMENTS {
+                    return Err(err(format!("more than {MAX_ELEMENTS} elements")));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(err(format!("elements nested more than {MAX_DEPTH} deep")));
                 }
                 let mut el = Element { name: local(s.name()), ..Default::default() };
                 for a in s.attributes() {
                     let a = a.map_err(|e| err(e.to_string()))?;
+                    if a.value.len() > MAX_VALUE {
+                        return Err(too_long());
+                    }
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                         .map_err(|e| err(e.to_string()))?
@@ -85,6 +100,9 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
                     let raw: &str = &t;
+                    if top.text.len() + raw.len() > MAX_VALUE {
+                        return Err(too_long());
+                    }
                     top.text.push_str(&quick_xml::escape::unescape(raw).map_err(|e| err(e.to_string()))?);
                 }
             }
@@ -101,6 +119,7 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
                         _ => r.resolve_char_ref().map_err(|e| err(e.to_string()))?,
                     };
                     match c {
+                        Some(_) if top.text.len() >= MAX_VALUE => return Err(too_long()),
                         Some(c) => top.text.push(c),
                         None => return Err(err(format!("unknown entity &{name};"))),
                     }
@@ -109,13 +128,15 @@ pub fn parse_xml(file: &str, bytes: &[u8]) -> Result<Element> {
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
                     let raw: &str = &t;
+                    if top.text.len() + raw.len() > MAX_VALUE {
+                        return Err(too_long());
+                    }
                     top.text.push_str(raw);
                 }
             }
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     root.ok_or_else(|| err("no root element".into()))
 }

@@ -8,6 +8,12 @@
 //! reported by offset and length, never taken for an update. This reads the bytes as stored; it
 //! does not parse objects (lopdf does, for the page comparison).
 
+/// Most incremental updates read after a signed revision. A document signed by each of its
+/// parties in turn carries one update a signature (and perhaps one for validation data); a
+/// thousand is far beyond that, and past it the report would name every update for every
+/// signature. The updates after the limit are reported as not read, never taken as harmless.
+pub const MAX_UPDATES: usize = 1000;
+
 /// One incremental update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Update {
@@ -141,6 +147,9 @@ pub fn analyse(pdf: &[u8], signed_end: usize) -> Tail {
             malformed: Some(Malformed { offset: p, len: pdf.len() - p, why }),
             trailing_whitespace: 0,
         };
+        if updates.len() >= MAX_UPDATES {
+            return bad(format!("more than {MAX_UPDATES} incremental updates follow the signature: not read further"));
+        }
         let Some(eof) = find(pdf, b"%%EOF", p) else {
             return bad("no %%EOF follows: not an incremental update".into());
         };

@@ -4,11 +4,41 @@
 //! what changed after it: a signature that does not reach the end of the file is followed by
 //! incremental updates, which are compared with the signed revision — new signatures and
 //! annotations are allowed, changed page content or a changed page count is not.
+//!
+//! Every cost an outside file controls is bounded: how far a stream inflates while the file loads
+//! ([`MAX_STREAM_INFLATED`]), how far the page contents inflate when revisions are compared
+//! ([`MAX_CONTENT_INFLATED`]), how many signatures are verified ([`MAX_SIGNATURES`]), and how
+//! many incremental updates are read ([`super::updates::MAX_UPDATES`]).
 
 use crate::{Error, Result};
 use lopdf::Object;
+use std::cell::OnceCell;
 use yinxin_pki::report::{Check, Report, SubIndication};
 use yinxin_seal::verify::{VerifyOptions, format_failure};
+
+/// Most bytes one stream may inflate to while a PDF loads (lopdf decodes object and
+/// cross-reference streams eagerly). lopdf's own default is 256 MiB a stream; the object streams
+/// of a licence or a sealed material hold kilobytes, and even a scanned book's stay far below
+/// 32 MiB, while a few such bombs at lopdf's default would take a gigabyte.
+pub const MAX_STREAM_INFLATED: usize = 32 << 20;
+
+/// Most bytes the page contents of one revision may inflate to, all pages together, when the
+/// signed revision is compared with the final one. Page content streams hold drawing operators
+/// (images live in XObjects, which are not decoded), a few hundred kilobytes for a dense page, so
+/// 64 MiB is ample for a thousand-page file; without a bound one small stream, referenced by every
+/// page, inflates to gigabytes.
+pub const MAX_CONTENT_INFLATED: usize = 64 << 20;
+
+/// Most signature dictionaries verified in one PDF. Each costs a load of its signed revision and a
+/// read of what follows it; a document signed by more parties than this is not one we issue or
+/// receive, while thousands of dictionaries would make verification quadratic in the file.
+pub const MAX_SIGNATURES: usize = 64;
+
+/// Load a PDF with yinxin's bound on stream inflation.
+fn load(pdf: &[u8]) -> core::result::Result<lopdf::Document, lopdf::Error> {
+    let opts = lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_INFLATED), ..Default::default() };
+    lopdf::Document::load_mem_with_options(pdf, opts)
+}
 
 struct Found {
     byte_range: Vec<i64>,
@@ -34,19 +64,50 @@ fn signatures(doc: &lopdf::Document) -> Vec<Found> {
     out
 }
 
-/// The page contents (decoded) and count of a revision.
-fn page_contents(doc: &lopdf::Document) -> Vec<Vec<u8>> {
-    doc.get_pages().values().map(|id| doc.get_page_content(*id)).collect()
+/// The SM3 of each page's decoded contents, in page order; refused past [`MAX_CONTENT_INFLATED`].
+fn page_digests(doc: &lopdf::Document) -> core::result::Result<Vec<[u8; 32]>, String> {
+    let mut budget = MAX_CONTENT_INFLATED;
+    let mut out = Vec::new();
+    for (n, id) in doc.get_pages() {
+        let content = doc.get_page_content_with_limit(id, budget).map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                format!("the page contents inflate to more than {MAX_CONTENT_INFLATED} bytes (page {n})")
+            }
+            e => format!("the contents of page {n} cannot be read: {e}"),
+        })?;
+        budget = budget.saturating_sub(content.len());
+        out.push(yinxin_gm::sm3::sm3(&content).0);
+    }
+    Ok(out)
+}
+
+/// A revision's page digests, computed when first needed (only signatures followed by updates
+/// need them).
+struct Pages<'a> {
+    doc: &'a lopdf::Document,
+    digests: OnceCell<core::result::Result<Vec<[u8; 32]>, String>>,
+}
+
+impl Pages<'_> {
+    fn get(&self) -> &core::result::Result<Vec<[u8; 32]>, String> {
+        self.digests.get_or_init(|| page_digests(self.doc))
+    }
 }
 
 /// Verify every signature of a PDF.
 pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
     let mut report = Report::new("pdf");
-    let doc = match lopdf::Document::load_mem(pdf) {
+    let doc = match load(pdf) {
         Ok(d) => d,
         Err(e) => return format_failure("pdf", &format!("PDF does not parse: {e}")),
     };
     let found = signatures(&doc);
+    if found.len() > MAX_SIGNATURES {
+        return format_failure(
+            "pdf",
+            &format!("{} signature dictionaries exceed the limit of {MAX_SIGNATURES}", found.len()),
+        );
+    }
     if found.is_empty() {
         report.checks.push(Check::indeterminate(
             "pdf.signatures",
@@ -55,7 +116,7 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
             "the document has no signatures",
         ));
     }
-    let final_pages = page_contents(&doc);
+    let final_pages = Pages { doc: &doc, digests: OnceCell::new() };
     for (i, f) in found.iter().enumerate() {
         let mut part = verify_one(pdf, f, opts, &final_pages);
         part.location = Some(format!("signature {}", i + 1));
@@ -65,7 +126,7 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
     report
 }
 
-fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &[Vec<u8>]) -> Report {
+fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &Pages<'_>) -> Report {
     let len = pdf.len() as i64;
     let br = &f.byte_range;
     let well_formed = br.len() == 4 && br[0] == 0 && br[1] > 0 && br[2] > br[1] && br[3] >= 0 && br[2] + br[3] <= len;
@@ -106,7 +167,7 @@ fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &[Ve
 /// What the signature leaves uncovered: nothing; end-of-line bytes; well-formed incremental updates
 /// (each named, then compared page by page with the signed revision); or bytes that are not an
 /// update (named by offset and length: FAILED / FORMAT_FAILURE under the default policy).
-fn coverage(pdf: &[u8], end: usize, final_pages: &[Vec<u8>]) -> Vec<Check> {
+fn coverage(pdf: &[u8], end: usize, final_pages: &Pages<'_>) -> Vec<Check> {
     const ID: &str = "pdf.coverage";
     if end == pdf.len() {
         return vec![Check::pass(ID, "签名覆盖整个文档", "the signature covers the whole document")];
@@ -147,9 +208,9 @@ fn coverage(pdf: &[u8], end: usize, final_pages: &[Vec<u8>]) -> Vec<Check> {
     checks
 }
 
-fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>], updates: &[super::updates::Update]) -> Check {
+fn modifications(signed_revision: &[u8], final_pages: &Pages<'_>, updates: &[super::updates::Update]) -> Check {
     const ID: &str = "pdf.modifications";
-    let Ok(old) = lopdf::Document::load_mem(signed_revision) else {
+    let Ok(old) = load(signed_revision) else {
         return Check::indeterminate(
             ID,
             SubIndication::FormatFailure,
@@ -157,7 +218,22 @@ fn modifications(signed_revision: &[u8], final_pages: &[Vec<u8>], updates: &[sup
             "the signed revision cannot be read",
         );
     };
-    let before = page_contents(&old);
+    let unreadable = |why: &str| {
+        Check::indeterminate(
+            ID,
+            SubIndication::FormatFailure,
+            format!("无法比较签名前后的页面内容：{why}"),
+            format!("the pages cannot be compared with the signed revision: {why}"),
+        )
+    };
+    let before = match page_digests(&old) {
+        Ok(b) => b,
+        Err(why) => return unreadable(&format!("signed revision: {why}")),
+    };
+    let final_pages = match final_pages.get() {
+        Ok(f) => f,
+        Err(why) => return unreadable(&format!("final revision: {why}")),
+    };
     if before.len() != final_pages.len() {
         return Check::fail(
             ID,
@@ -221,5 +297,5 @@ fn der_len(b: &[u8]) -> Option<usize> {
 
 /// For tools: check a PDF before signing it.
 pub fn parse_check(pdf: &[u8]) -> Result<()> {
-    lopdf::Document::load_mem(pdf).map(|_| ()).map_err(|e| Error::Package(format!("PDF does not parse: {e}")))
+    load(pdf).map(|_| ()).map_err(|e| Error::Package(format!("PDF does not parse: {e}")))
 }
