@@ -71,6 +71,11 @@ pub const QR_PREFIX: &str = "YX1:";
 pub const SALT_LEN: usize = 16;
 /// The fewest entries a status list has (herd privacy, as the W3C Bitstring Status List asks).
 pub const MIN_STATUS_ENTRIES: u32 = 131_072;
+/// The most entries a status list may have. The service writes [`MIN_STATUS_ENTRIES`] a list;
+/// 2^24 entries (a 4 MiB bitstring) is 128 times that, and caps what a list read from outside
+/// may inflate to: the entry count is the list's own claim, so without a cap a few kilobytes of
+/// zlib would make a verifier on a phone allocate and inflate a gigabyte.
+pub const MAX_STATUS_ENTRIES: u32 = 1 << 24;
 /// The longest a presentation token may live, in seconds: the QR rotates.
 pub const MAX_TOKEN_LIFETIME: i64 = 60;
 /// Clock difference tolerated between the holder's phone and the verifier, in seconds.

@@ -11,7 +11,7 @@
 //! first), as in the IETF token status list with `bits = 2`.
 
 use crate::cbor::{self, Items};
-use crate::{MIN_STATUS_ENTRIES, Result, format_err};
+use crate::{MAX_STATUS_ENTRIES, MIN_STATUS_ENTRIES, Result, format_err};
 use ciborium::Value;
 use std::io::{Read, Write};
 use yinxin_gm::{Sm2Signature, Sm2Signer, Sm2Verifier};
@@ -110,16 +110,30 @@ impl Bits {
         z.finish().expect("writing to a Vec cannot fail")
     }
 
-    /// Decompress, refusing anything but exactly the expected size (no decompression bombs).
+    /// Decompress, refusing anything but exactly the expected size, and lists longer than
+    /// [`MAX_STATUS_ENTRIES`] (no decompression bombs).
     pub fn decompress(entries: u32, compressed: &[u8]) -> Result<Self> {
+        check_entries(entries)?;
         let want = entries.div_ceil(4) as usize;
         let mut out = Vec::with_capacity(want);
         flate2::read::ZlibDecoder::new(compressed)
             .take(want as u64 + 1)
             .read_to_end(&mut out)
             .map_err(|e| format_err(format!("status list: the bitstring does not inflate: {e}")))?;
+        if out.len() > want {
+            return Err(format_err(format!(
+                "status list: the bitstring inflates beyond the {want} bytes of its {entries} entries"
+            )));
+        }
         Self::from_bytes(entries, out)
     }
+}
+
+fn check_entries(entries: u32) -> Result<()> {
+    if entries > MAX_STATUS_ENTRIES {
+        return Err(format_err(format!("status list: {entries} entries exceed the limit of {MAX_STATUS_ENTRIES}")));
+    }
+    Ok(())
 }
 
 /// The signed content of a status list.
@@ -220,6 +234,7 @@ impl SignedStatusList {
             return Err(format_err(format!("status list: {bits} bits an entry; this format has 2")));
         }
         let entries = u32::try_from(b.uint("entries")?).map_err(|_| format_err("status list: too many entries"))?;
+        check_entries(entries)?;
         let issued_at = cbor::to_i64(b.uint("issued at")?, "issued at")?;
         let expires_at = cbor::to_i64(b.uint("expires at")?, "expires at")?;
         let compressed = b.bytes("list")?;
