@@ -291,6 +291,17 @@ fn build_path(leaf: &Cert, intermediates: &[Cert], trust: &TrustStore, checks: &
         let next = match (verified, candidates.first()) {
             (Some(c), _) => (*c).clone(),
             (None, Some(c)) if !cur.is_self_issued() => (*c).clone(), // reported by cert.signature
+            // The issuer is already in the path: certificates that name each other as issuer.
+            // Each certificate is used once, so the walk ends here instead of going round.
+            _ if path.iter().any(|c| c.subject_der == cur.issuer_der) && !cur.is_self_issued() => {
+                checks.push(Check::fail(
+                    "chain.build",
+                    SubIndication::NoCertificateChainFound,
+                    format!("证书链成环：签发者“{}”已在链中", cur.issuer()),
+                    format!("certificate loop: the issuer {} is already in the chain", cur.issuer()),
+                ));
+                return (path, false);
+            }
             _ => {
                 let (zh, en) = if cur.is_self_issued() {
                     (

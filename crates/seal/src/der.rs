@@ -4,13 +4,11 @@
 //! STRING, UTCTime where GeneralizedTime belongs; see `docs/standards.md` §2.4). This reader
 //! accepts definite lengths in any form and hands back slices of the input, so that signatures are
 //! checked over the stored bytes and never over a re-encoding. Indefinite lengths are refused:
-//! no seal producer uses them and they cannot be signed over reliably.
+//! no seal producer uses them and they cannot be signed over reliably. Nesting costs nothing:
+//! the parsers above read each level by name, never recursively (`tests/limits.rs`).
 
 use crate::{Error, Result};
 use time::OffsetDateTime;
-
-/// Deepest nesting followed.
-pub const MAX_DEPTH: usize = 16;
 
 /// One TLV.
 #[derive(Debug, Clone, Copy)]
