@@ -2,7 +2,8 @@
 //! document font (Type0 / CIDFont, Identity-H, with a ToUnicode map so the text can be selected
 //! and searched), vector frames and filled rectangles (QR modules), deflated streams.
 //!
-//! The font is the one seals use ([`yinxin_seal::picture::font_location`]): Noto Serif CJK SC.
+//! The font is the one seals use ([`yinxin_seal::font::CjkFont::find`]): Noto Serif CJK SC, the
+//! built-in subset unless the system or `YINXIN_SEAL_FONT` gives another.
 //! Its CFF outlines go in as a bare `CFF ` table (CIDFontType0C); a TrueType font goes in whole
 //! (FontFile2) — the two cases subsetter produces.
 
@@ -11,8 +12,6 @@ use crate::{Error, Result};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 /// Millimetres to points.
 pub fn pt(mm: f64) -> f32 {
@@ -35,37 +34,29 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
 }
 
-/// The CJK font's bytes, read once per process (the Noto CJK collection is about 25 MB; reading it
-/// for every licence cost more than rendering). Re-read if `YINXIN_SEAL_FONT` changes.
-fn font() -> Result<(Arc<Vec<u8>>, u32)> {
-    type Cached = Option<(PathBuf, u32, Arc<Vec<u8>>)>;
-    static CACHE: Mutex<Cached> = Mutex::new(None);
-    let (path, index) = yinxin_seal::picture::font_location().map_err(|e| Error::Package(e.to_string()))?;
-    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((p, i, data)) = cache.as_ref()
-        && *p == path
-        && *i == index
-    {
-        return Ok((data.clone(), index));
+fn text_of(it: &Item) -> Option<String> {
+    match it {
+        Item::Text { text, .. } => Some(text.clone()),
+        _ => None,
     }
-    let data = Arc::new(std::fs::read(&path).map_err(|e| Error::Package(format!("{}: {e}", path.display())))?);
-    *cache = Some((path, index, data.clone()));
-    Ok((data, index))
 }
 
-/// Render to PDF bytes.
+/// Render to PDF bytes. Every character must be in the face: one that is not is an error, not
+/// an empty box.
 pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
-    let (font_data, index) = font()?;
-    let face = ttf_parser::Face::parse(&font_data, index).map_err(|e| Error::Package(format!("font: {e}")))?;
+    let font = yinxin_seal::font::CjkFont::find().map_err(|e| Error::Package(e.to_string()))?;
+    let (font_data, index) = (font.data(), font.index());
+    let missing: String =
+        spec.pages.iter().flatten().filter_map(text_of).flat_map(|t| font.missing(&t)).collect();
+    if !missing.is_empty() {
+        return Err(Error::Package(format!("the font {} has no glyph for {missing:?}", font.source())));
+    }
+    let face = ttf_parser::Face::parse(font_data, index).map_err(|e| Error::Package(format!("font: {e}")))?;
     let upem = f32::from(face.units_per_em());
 
     // Map every character used to a new glyph id (CID).
     let mut remapper = subsetter::GlyphRemapper::new();
     let mut used: BTreeMap<char, u16> = BTreeMap::new();
-    let text_of = |it: &Item| match it {
-        Item::Text { text, .. } => Some(text.clone()),
-        _ => None,
-    };
     for ch in spec.pages.iter().flatten().filter_map(text_of).flat_map(|t| t.chars().collect::<Vec<_>>()) {
         let gid = face.glyph_index(ch).map(|g| g.0).unwrap_or(0);
         let cid = remapper.remap(gid);
@@ -126,7 +117,7 @@ pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
 
     // The font: subset, descriptor, widths, ToUnicode.
     let sub =
-        subsetter::subset(&font_data, index, &remapper).map_err(|e| Error::Package(format!("font subset: {e:?}")))?;
+        subsetter::subset(font_data, index, &remapper).map_err(|e| Error::Package(format!("font subset: {e:?}")))?;
     let is_cff = face.tables().cff.is_some();
     let font_bytes = if is_cff {
         let raw = ttf_parser::RawFace::parse(&sub, 0).map_err(|e| Error::Package(format!("subset: {e}")))?;
