@@ -46,8 +46,7 @@ fn text_of(it: &Item) -> Option<String> {
 pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
     let font = yinxin_seal::font::CjkFont::find().map_err(|e| Error::Package(e.to_string()))?;
     let (font_data, index) = (font.data(), font.index());
-    let missing: String =
-        spec.pages.iter().flatten().filter_map(text_of).flat_map(|t| font.missing(&t)).collect();
+    let missing: String = spec.pages.iter().flatten().filter_map(text_of).flat_map(|t| font.missing(&t)).collect();
     if !missing.is_empty() {
         return Err(Error::Package(format!("the font {} has no glyph for {missing:?}", font.source())));
     }
