@@ -158,6 +158,35 @@ fn check_pages(name: &str, lic: &Issued, out_dir: &Path) -> usize {
     pages
 }
 
+/// Every TextObject of every page uses a font whose program is embedded and maps each of its
+/// characters to a glyph.
+fn embeds_its_font(name: &str, ofd: &[u8]) {
+    let pkg = yinxin_doc::ofd::Package::read(ofd).unwrap();
+    let res = std::str::from_utf8(pkg.get("Doc_0/PublicRes.xml").unwrap()).unwrap();
+    let mut fonts = BTreeMap::new();
+    for (at, _) in res.match_indices("<ofd:Font ") {
+        let id = res[at..].split("ID=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let file = res[at..].split("<ofd:FontFile>").nth(1).unwrap().split('<').next().unwrap();
+        let program = pkg.get(&format!("Doc_0/Res/{file}")).unwrap_or_else(|| panic!("{name}: {file} missing"));
+        fonts.insert(id, program.to_vec());
+    }
+    let mut pages = 0;
+    for part in pkg.names().filter(|n| n.ends_with("Content.xml")) {
+        pages += 1;
+        let page = std::str::from_utf8(pkg.get(part).unwrap()).unwrap();
+        for obj in page.split("<ofd:TextObject ").skip(1) {
+            let id = obj.split("Font=\"").nth(1).unwrap().split('"').next().unwrap();
+            let program = fonts.get(id).unwrap_or_else(|| panic!("{name}: font {id} is not embedded"));
+            let face = ttf_parser::Face::parse(program, 0).unwrap();
+            let text = obj.split("<ofd:TextCode").nth(1).unwrap().split('>').nth(1).unwrap().split('<').next().unwrap();
+            for c in text.chars().filter(|c| !c.is_whitespace() && *c != '&' && *c != ';') {
+                assert!(face.glyph_index(c).is_some(), "{name}: {c:?} not in the embedded font");
+            }
+        }
+    }
+    assert!(pages >= 1);
+}
+
 #[test]
 fn every_type_fits_its_frame_with_example_and_maximum_fields() {
     let cat = Catalogue::built_in().unwrap();
@@ -166,9 +195,14 @@ fn every_type_fits_its_frame_with_example_and_maximum_fields() {
     for t in cat.types() {
         let lic = issue_with(t, example(t)).unwrap();
         verifies(&lic);
+        embeds_its_font(&t.name, &lic.ofd);
+        // The files, for other readers to try (not committed).
+        std::fs::write(out.join(format!("{}-example.ofd", t.name)), &lic.ofd).unwrap();
+        std::fs::write(out.join(format!("{}-example.pdf", t.name)), &lic.pdf).unwrap();
         assert_eq!(check_pages(&format!("{}-example", t.name), &lic, &out), 1, "{}: one page", t.name);
         let lic = issue_with(t, at_maximum(t)).unwrap();
         verifies(&lic);
+        embeds_its_font(&t.name, &lic.ofd);
         let pages = check_pages(&format!("{}-maximum", t.name), &lic, &out);
         if t.name == "营业执照" {
             // 2,000 characters of 经营范围 continue on continuation pages.
