@@ -363,7 +363,9 @@ fn render_and_seal(
         creation_date: issued.clone(),
     };
     let err = |e: &dyn std::fmt::Display| Error::Issue(e.to_string());
-    let mut b = yinxin_doc::ofd::write::build(&spec).map_err(|e| err(&e))?;
+    // One subset of the face for both carriers.
+    let subset = yinxin_doc::subset::FontSubset::new(&font, &page_text(&pages)).map_err(|e| err(&e))?;
+    let mut b = yinxin_doc::ofd::write::build_with(&spec, &subset).map_err(|e| err(&e))?;
     let (w, h) = (sealing.seal.picture.width_mm as f64, sealing.seal.picture.height_mm as f64);
     let req_seal = yinxin_seal::make::SignRequest {
         seal: sealing.seal,
@@ -383,11 +385,10 @@ fn render_and_seal(
     let ofd = b.to_zip().map_err(|e| err(&e))?;
 
     // PDF, signed with the seal's picture as the visible stamp.
-    let pdf = yinxin_doc::pdf::render::render(&yinxin_doc::pdf::render::PdfSpec {
-        title: t.name.clone(),
-        page_mm: (210.0, 297.0),
-        pages,
-    })
+    let pdf = yinxin_doc::pdf::render::render_with(
+        &yinxin_doc::pdf::render::PdfSpec { title: t.name.clone(), page_mm: (210.0, 297.0), pages },
+        &subset,
+    )
     .map_err(|e| err(&e))?;
     let png = sealing.seal.picture.kind.eq_ignore_ascii_case("png").then(|| sealing.seal.picture.data.clone());
     let make = |data: &[u8]| {
@@ -415,6 +416,18 @@ fn printable<'a>(font: &CjkFont, texts: impl IntoIterator<Item = (&'a str, &'a s
         })
         .collect();
     if bad.is_empty() { Ok(()) } else { Err(Error::Unprintable(bad)) }
+}
+
+/// Every character the pages print.
+fn page_text(pages: &[Vec<Item>]) -> String {
+    pages
+        .iter()
+        .flatten()
+        .filter_map(|it| match it {
+            Item::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Page geometry, in mm from the top-left corner of an A4 page.

@@ -2,13 +2,11 @@
 //!
 //! - [`package`]: the zip container, read with limits (entries, sizes, compression ratio, paths).
 //! - [`signatures`]: `Signatures.xml` and each `Signature.xml` (§18.2).
-//! - [`font`]: the font program a document embeds (a subset with a cmap).
 //! - [`write`]: building a document (pages of text and vector paths, custom metadata) and its zip.
 //! - [`sign`]: sealing it by GB/T 38540's OFD rules.
 //! - [`verify`]: References, the seal file, and the SES (Type="Seal") or GM/T 0010 (Type="Sign")
 //!   signature over Signature.xml, into the shared report.
 
-pub mod font;
 pub mod package;
 pub mod sign;
 pub mod signatures;

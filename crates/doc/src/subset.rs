@@ -1,48 +1,117 @@
-//! The font program an OFD embeds (GB/T 33190-2016 §11.1, `CT_Font` with a `FontFile`): the
-//! document face cut down to the characters the document's text uses, as an OpenType file a
-//! reader can use on its own. `TextCode` holds Unicode text, so unlike a PDF CID font the program
-//! must carry a `cmap`: subsetter (made for PDF) drops it and renumbers the glyphs, so the cmap
-//! (format 4 for the BMP, format 12 beyond it, platform 3 = Windows/Unicode) is rebuilt here from
-//! the glyph remapping, and the face's `OS/2` table is carried over (Windows and some OFD readers
-//! refuse a font without one). The sfnt is then reassembled with its checksums (OpenType §5).
+//! The document face cut down to the characters a document uses, made once per document and
+//! used by both carriers:
+//!
+//! - the PDF embeds the subset's outlines (a bare `CFF ` table as CIDFontType0C, or the TrueType
+//!   program as CIDFontType2) and addresses glyphs by their new ids (CIDs), with its own
+//!   ToUnicode map (`pdf::render`);
+//! - the OFD embeds a whole OpenType program (GB/T 33190-2016 §11.1, `CT_Font` with a `FontFile`).
+//!   `TextCode` holds Unicode text, so unlike the PDF's CID font that program must carry a `cmap`:
+//!   subsetter (made for PDF) drops it and renumbers the glyphs, so the cmap (format 4 for the
+//!   BMP, format 12 beyond it, platform 3 = Windows/Unicode) is rebuilt here from the glyph
+//!   remapping, and the face's `OS/2` table is carried over (Windows and some OFD readers refuse a
+//!   font without one). The sfnt is then reassembled with its checksums (OpenType §5).
 
+use crate::layout::Item;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use yinxin_seal::font::CjkFont;
 
-/// An OpenType font holding the glyphs of `text`'s characters, mapped by a cmap. Characters the
-/// face lacks are refused (they would render as boxes).
-pub fn subset_for_text(font: &CjkFont, text: &str) -> Result<Vec<u8>> {
-    let missing = font.missing(text);
-    if !missing.is_empty() {
-        return Err(Error::Package(format!(
-            "the font {} has no glyph for {:?}",
-            font.source(),
-            missing.iter().collect::<String>()
-        )));
-    }
-    let face = ttf_parser::Face::parse(font.data(), font.index()).map_err(|e| Error::Package(format!("font: {e}")))?;
-    let mut remapper = subsetter::GlyphRemapper::new();
-    let mut map: BTreeMap<u32, u16> = BTreeMap::new();
-    let mut chars: Vec<char> = text.chars().filter(|c| !c.is_control()).collect();
-    chars.sort_unstable();
-    chars.dedup();
-    for c in chars {
-        if let Some(g) = face.glyph_index(c) {
-            map.insert(u32::from(c), remapper.remap(g.0));
+/// A face cut down to a document's characters.
+#[derive(Debug, Clone)]
+pub struct FontSubset {
+    font: CjkFont,
+    /// subsetter's program: the tables a PDF needs, no cmap.
+    program: Vec<u8>,
+    /// Each character's glyph id in the subset.
+    gids: BTreeMap<char, u16>,
+    /// The face's glyph id of each subset glyph, by subset id.
+    original: Vec<u16>,
+}
+
+impl FontSubset {
+    /// The subset of `font` for `text`. Characters the face lacks are refused (they would render
+    /// as boxes).
+    pub fn new(font: &CjkFont, text: &str) -> Result<Self> {
+        let missing = font.missing(text);
+        if !missing.is_empty() {
+            return Err(Error::Package(format!(
+                "the font {} has no glyph for {:?}",
+                font.source(),
+                missing.iter().collect::<String>()
+            )));
         }
+        let face =
+            ttf_parser::Face::parse(font.data(), font.index()).map_err(|e| Error::Package(format!("font: {e}")))?;
+        let mut remapper = subsetter::GlyphRemapper::new();
+        let mut gids = BTreeMap::new();
+        let mut chars: Vec<char> = text.chars().filter(|c| !c.is_control()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        for c in chars {
+            if let Some(g) = face.glyph_index(c) {
+                gids.insert(c, remapper.remap(g.0));
+            }
+        }
+        let program = subsetter::subset(font.data(), font.index(), &remapper)
+            .map_err(|e| Error::Package(format!("font subset: {e:?}")))?;
+        Ok(Self { font: font.clone(), program, gids, original: remapper.remapped_gids().collect() })
     }
-    let sub = subsetter::subset(font.data(), font.index(), &remapper)
-        .map_err(|e| Error::Package(format!("font subset: {e:?}")))?;
-    let mut tables = read_tables(&sub)?;
-    tables.insert(*b"cmap", cmap(&map));
-    let raw =
-        ttf_parser::RawFace::parse(font.data(), font.index()).map_err(|e| Error::Package(format!("font: {e}")))?;
-    if let Some(os2) = raw.table(ttf_parser::Tag::from_bytes(b"OS/2")) {
-        tables.insert(*b"OS/2", os2.to_vec());
+
+    /// The subset of the document face ([`CjkFont::find`]) for the text of `pages`.
+    pub fn for_pages(pages: &[Vec<Item>]) -> Result<Self> {
+        let font = CjkFont::find().map_err(|e| Error::Package(e.to_string()))?;
+        let text: String = pages
+            .iter()
+            .flatten()
+            .filter_map(|it| match it {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        Self::new(&font, &text)
     }
-    let version: [u8; 4] = sub.get(0..4).and_then(|v| v.try_into().ok()).unwrap_or(*b"OTTO");
-    Ok(write_sfnt(version, &tables))
+
+    /// The face it was cut from.
+    pub fn font(&self) -> &CjkFont {
+        &self.font
+    }
+
+    /// The glyph id of `c` in the subset (0, .notdef, for a character not in it).
+    pub fn gid(&self, c: char) -> u16 {
+        self.gids.get(&c).copied().unwrap_or(0)
+    }
+
+    /// Each character and its glyph id.
+    pub fn chars(&self) -> impl Iterator<Item = (char, u16)> + '_ {
+        self.gids.iter().map(|(c, g)| (*c, *g))
+    }
+
+    /// The face's glyph id of each subset glyph, by subset id.
+    pub fn original_gids(&self) -> &[u16] {
+        &self.original
+    }
+
+    /// subsetter's program (no cmap): what a PDF embeds.
+    pub fn program(&self) -> &[u8] {
+        &self.program
+    }
+
+    /// The program as a complete OpenType font for an OFD: with a cmap and OS/2.
+    pub fn opentype(&self) -> Result<Vec<u8>> {
+        let mut map: BTreeMap<u32, u16> = BTreeMap::new();
+        for (c, g) in &self.gids {
+            map.insert(u32::from(*c), *g);
+        }
+        let mut tables = read_tables(&self.program)?;
+        tables.insert(*b"cmap", cmap(&map));
+        let raw = ttf_parser::RawFace::parse(self.font.data(), self.font.index())
+            .map_err(|e| Error::Package(format!("font: {e}")))?;
+        if let Some(os2) = raw.table(ttf_parser::Tag::from_bytes(b"OS/2")) {
+            tables.insert(*b"OS/2", os2.to_vec());
+        }
+        let version: [u8; 4] = self.program.get(0..4).and_then(|v| v.try_into().ok()).unwrap_or(*b"OTTO");
+        Ok(write_sfnt(version, &tables))
+    }
 }
 
 /// The face's family name (name ID 1, a Unicode record), for `CT_Font`'s FontName.
