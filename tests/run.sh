@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
-# Seal pictures are drawn in Noto Serif CJK SC (SIL OFL 1.1).
+# The product carries its own face (a GB 2312 subset of Noto Serif CJK SC); the full face lets the
+# tests check that the subset draws the same glyphs (crates/seal/tests/font.rs).
 [ -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
 # PDF checks: poppler (pdfsig, pdftotext, pdftoppm) and qpdf.
 command -v pdfsig >/dev/null 2>&1 || need_apt+=(poppler-utils)

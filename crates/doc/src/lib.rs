@@ -10,5 +10,6 @@ pub mod layout;
 pub mod ofd;
 pub mod pdf;
 pub mod stamp;
+pub mod subset;
 
 pub use error::{Error, Result};

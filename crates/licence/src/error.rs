@@ -32,6 +32,13 @@ pub enum Error {
     /// Reading an export or writing the issued files and the journal failed.
     #[error("{0}")]
     Io(String),
+    /// Characters the licence's typeface cannot print (each field with its characters): the
+    /// licence would show empty boxes, so it is not issued.
+    #[error("characters the licence font cannot print: {}", .0.iter().map(|u| u.to_string()).collect::<Vec<_>>().join("; "))]
+    Unprintable(Vec<Unprintable>),
+    /// What issuing needs is not there (the typeface could not be loaded).
+    #[error("issuing is unavailable: {0}")]
+    Unavailable(String),
     /// Issuing failed in a lower layer (rendering, sealing).
     #[error("issuing: {0}")]
     Issue(String),
@@ -45,6 +52,22 @@ pub enum Error {
         /// The character the rule gives.
         expected: char,
     },
+}
+
+/// A field whose value holds characters the licence's typeface has no glyph for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unprintable {
+    /// The field's key (or `issuer`, `use_cause`, `user` for what is not a surface field).
+    pub field: String,
+    /// The characters, each once, in order.
+    pub characters: Vec<char>,
+}
+
+impl std::fmt::Display for Unprintable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list: Vec<String> = self.characters.iter().map(|c| format!("{c} (U+{:04X})", u32::from(*c))).collect();
+        write!(f, "{}: {}", self.field, list.join(", "))
+    }
 }
 
 /// `Result` with [`Error`].

@@ -5,14 +5,15 @@
 
 use crate::catalogue::{LicenceType, parse_date};
 use crate::identifier::LicenceId;
-use crate::{Error, Result};
+use crate::{Error, Result, Unprintable};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
-use yinxin_doc::layout::Item;
+use yinxin_doc::layout::{Item, break_lines, text_width};
 use yinxin_pki::Cert;
 use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_seal::Seal;
+use yinxin_seal::font::CjkFont;
 
 /// Per-licence metadata (GB/T 36903), as stored and as written into the OFD's CustomDatas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,6 +227,7 @@ pub fn annotate(
     if !problems.is_empty() {
         return Err(Error::Fields(problems));
     }
+    printable(&typeface()?, [("use_cause", use_cause), ("user", user)])?;
     if ltype.type_code != licence.type_code {
         return Err(Error::Issue(format!("{} is not a {} licence", licence.identifier, ltype.name)));
     }
@@ -249,6 +251,14 @@ pub fn prepare<'a>(req: &IssueRequest<'a>, now: OffsetDateTime) -> Result<(&'a L
 fn metadata_for<'a>(req: &IssueRequest<'a>, now: OffsetDateTime) -> Result<(&'a LicenceType, Metadata)> {
     let t = req.ltype;
     t.validate(&req.fields)?;
+    let font = typeface()?;
+    printable(
+        &font,
+        t.fields
+            .iter()
+            .filter_map(|f| req.fields.get(&f.key).map(|v| (f.key.as_str(), v.as_str())))
+            .chain([("issuer", req.issuer.as_str())]),
+    )?;
     let get = |pred: fn(&crate::catalogue::Field) -> bool| {
         t.fields.iter().find(|f| pred(f)).and_then(|f| req.fields.get(&f.key)).cloned().unwrap_or_default()
     };
@@ -310,7 +320,10 @@ fn render_and_seal(
     let id = LicenceId::parse(&metadata.identifier)?;
     let issued = metadata.issued.clone();
     let url = format!("{verify_url}?id={}", metadata.identifier);
-    let page = layout(t, &metadata.fields, &metadata, &url)?;
+    let font = typeface()?;
+    let labels = t.fields.iter().map(|f| ("catalogue", f.label.as_str()));
+    printable(&font, [("catalogue", t.name.as_str()), ("issuer", metadata.issuer.as_str())].into_iter().chain(labels))?;
+    let pages = layout(&font, t, &metadata.fields, &metadata, &url)?;
 
     // OFD, sealed.
     let mut custom = BTreeMap::new();
@@ -342,7 +355,7 @@ fn render_and_seal(
     let spec = yinxin_doc::ofd::write::DocumentSpec {
         title: t.name.clone(),
         page_mm: (210.0, 297.0),
-        pages: vec![page.clone()],
+        pages: pages.clone(),
         custom,
         doc_id: hex::encode(
             &yinxin_gm::sm3::sm3(format!("{}|{:?}", metadata.identifier, metadata.annotation).as_bytes()).0[..16],
@@ -350,7 +363,9 @@ fn render_and_seal(
         creation_date: issued.clone(),
     };
     let err = |e: &dyn std::fmt::Display| Error::Issue(e.to_string());
-    let mut b = yinxin_doc::ofd::write::build(&spec).map_err(|e| err(&e))?;
+    // One subset of the face for both carriers.
+    let subset = yinxin_doc::subset::FontSubset::new(&font, &page_text(&pages)).map_err(|e| err(&e))?;
+    let mut b = yinxin_doc::ofd::write::build_with(&spec, &subset).map_err(|e| err(&e))?;
     let (w, h) = (sealing.seal.picture.width_mm as f64, sealing.seal.picture.height_mm as f64);
     let req_seal = yinxin_seal::make::SignRequest {
         seal: sealing.seal,
@@ -370,11 +385,10 @@ fn render_and_seal(
     let ofd = b.to_zip().map_err(|e| err(&e))?;
 
     // PDF, signed with the seal's picture as the visible stamp.
-    let pdf = yinxin_doc::pdf::render::render(&yinxin_doc::pdf::render::PdfSpec {
-        title: t.name.clone(),
-        page_mm: (210.0, 297.0),
-        pages: vec![page],
-    })
+    let pdf = yinxin_doc::pdf::render::render_with(
+        &yinxin_doc::pdf::render::PdfSpec { title: t.name.clone(), page_mm: (210.0, 297.0), pages },
+        &subset,
+    )
     .map_err(|e| err(&e))?;
     let png = sealing.seal.picture.kind.eq_ignore_ascii_case("png").then(|| sealing.seal.picture.data.clone());
     let make = |data: &[u8]| {
@@ -386,41 +400,92 @@ fn render_and_seal(
     Ok(Issued { id, metadata, ofd, pdf })
 }
 
-/// The licence page: frame, title, fields (wrapped), issuer and date, identifier, QR code.
-fn layout(t: &LicenceType, fields: &BTreeMap<String, String>, m: &Metadata, url: &str) -> Result<Vec<Item>> {
-    let mut items = vec![Item::Frame { x: 12.0, y: 12.0, w: 186.0, h: 273.0, line: 0.6 }];
-    let title_size = 11.0;
-    let title_w = title_size * t.name.chars().count() as f64;
-    items.push(Item::Text { x: (210.0 - title_w) / 2.0, y: 38.0, size: title_size, text: t.name.clone(), bold: true });
-    let mut y = 58.0;
+/// The typeface licences are set in ([`yinxin_seal::font`]): built in, so only a configured face
+/// that cannot be loaded makes issuing unavailable.
+fn typeface() -> Result<CjkFont> {
+    CjkFont::find().map_err(|e| Error::Unavailable(e.to_string()))
+}
+
+/// Refuse text the typeface cannot print: (field, text) pairs, every problem listed.
+fn printable<'a>(font: &CjkFont, texts: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
+    let bad: Vec<Unprintable> = texts
+        .into_iter()
+        .filter_map(|(field, text)| {
+            let characters = font.missing(text);
+            (!characters.is_empty()).then(|| Unprintable { field: field.to_string(), characters })
+        })
+        .collect();
+    if bad.is_empty() { Ok(()) } else { Err(Error::Unprintable(bad)) }
+}
+
+/// Every character the pages print.
+fn page_text(pages: &[Vec<Item>]) -> String {
+    pages
+        .iter()
+        .flatten()
+        .filter_map(|it| match it {
+            Item::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Page geometry, in mm from the top-left corner of an A4 page.
+mod page {
+    /// The frame.
+    pub const FRAME: (f64, f64, f64, f64) = (12.0, 12.0, 186.0, 273.0);
+    /// Labels: left edge and width.
+    pub const LABEL: (f64, f64) = (24.0, 44.0);
+    /// Values: left edge and width (to 6 mm inside the frame's right edge).
+    pub const VALUE: (f64, f64) = (70.0, 120.0);
+    /// Field text size and line pitch.
+    pub const SIZE: f64 = 4.2;
+    /// Line pitch.
+    pub const PITCH: f64 = 6.5;
+    /// Space between fields.
+    pub const GAP: f64 = 3.0;
+    /// First baseline of a continuation page's fields, and the last baseline any page's fields use.
+    pub const CONT_TOP: f64 = 46.0;
+    /// The lowest field baseline of a continuation page.
+    pub const CONT_BOTTOM: f64 = 266.0;
+    /// Footer baseline (the identifier, page numbers).
+    pub const FOOTER: f64 = 278.0;
+    /// Footer size.
+    pub const FOOTER_SIZE: f64 = 2.6;
+    /// The issuer block: left edge, width, first baseline.
+    pub const ISSUER: (f64, f64, f64) = (112.0, 78.0, 250.0);
+    /// The top of the seal's place on page 1 (135, 225 mm): fields stop above it.
+    pub const SEAL_TOP: f64 = 225.0;
+}
+
+/// Text centred on the page.
+fn centred(font: &CjkFont, y: f64, size: f64, text: &str, bold: bool) -> Item {
+    let w = text_width(font, text, size);
+    Item::Text { x: (210.0 - w) / 2.0, y, size, text: text.to_string(), bold }
+}
+
+/// The licence's pages: frame, title, fields (labels and values each wrapped in their column by
+/// the face's advances and the kinsoku rules), issuer and date, identifier, QR code. Fields that
+/// do not fit page 1 continue on continuation pages (续页), as long 经营范围 do on paper licences.
+fn layout(
+    font: &CjkFont,
+    t: &LicenceType,
+    fields: &BTreeMap<String, String>,
+    m: &Metadata,
+    url: &str,
+) -> Result<Vec<Vec<Item>>> {
+    use page::*;
+    let frame = || Item::Frame { x: FRAME.0, y: FRAME.1, w: FRAME.2, h: FRAME.3, line: 0.6 };
+    let mut first = vec![frame(), centred(font, 38.0, 11.0, &t.name, true)];
+    let mut y: f64 = 58.0;
     if let Some(a) = &m.annotation {
-        let chars: Vec<char> = a.text().chars().collect();
-        for (i, line) in chars.chunks(46).enumerate() {
-            let text = line.iter().collect();
-            items.push(Item::Text { x: 22.0, y: 47.0 + i as f64 * 5.0, size: 3.5, text, bold: true });
-            y = 58.0 + i as f64 * 5.0;
+        let lines = break_lines(font, &a.text(), 3.5, 164.0);
+        for (i, text) in lines.iter().enumerate() {
+            first.push(Item::Text { x: 22.0, y: 47.0 + i as f64 * 5.0, size: 3.5, text: text.clone(), bold: true });
         }
+        y = y.max(47.0 + lines.len() as f64 * 5.0 + 6.0);
     }
-    let size = 4.2;
-    let per_line = 34;
-    for f in &t.fields {
-        let Some(v) = fields.get(&f.key).filter(|v| !v.trim().is_empty()) else { continue };
-        let chars: Vec<char> = v.chars().collect();
-        items.push(Item::Text { x: 24.0, y, size, text: format!("{}：", f.label), bold: false });
-        for (i, chunk) in chars.chunks(per_line).enumerate().take(8) {
-            items.push(Item::Text { x: 70.0, y: y + i as f64 * 6.5, size, text: chunk.iter().collect(), bold: false });
-        }
-        y += 6.5 * chars.len().div_ceil(per_line).clamp(1, 8) as f64 + 3.0;
-        if y > 200.0 {
-            return Err(Error::Fields(vec!["too much text for one page".into()]));
-        }
-    }
-    items.push(Item::Text { x: 120.0, y: 250.0, size, text: format!("发证机关：{}", m.issuer), bold: false });
-    items.push(Item::Text { x: 120.0, y: 258.0, size, text: format!("发证日期：{}", m.issued), bold: false });
-    items.push(Item::Text {
-        x: 24.0, y: 278.0, size: 2.6, text: format!("证照标识：{}", m.identifier), bold: false
-    });
-    // The QR code: 0.8 mm modules with a 4-module quiet zone, bottom left.
+    // The QR code: 0.8 mm modules with a 4-module quiet zone, bottom left; fields stop above it.
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| Error::Issue(format!("QR code: {e}")))?;
     let n = code.width();
@@ -431,6 +496,56 @@ fn layout(t: &LicenceType, fields: &BTreeMap<String, String>, m: &Metadata, url:
         .filter(|i| colors[*i] == qrcode::Color::Dark)
         .map(|i| (x0 + (i % n) as f64 * module, y0 + (i / n) as f64 * module, module, module))
         .collect();
-    items.push(Item::Rects { rects });
-    Ok(items)
+    let first_bottom = (y0 - 5.0).min(SEAL_TOP - 5.0);
+
+    let mut pages = vec![first];
+    let mut bottom = first_bottom;
+    for f in &t.fields {
+        let Some(v) = fields.get(&f.key).filter(|v| !v.trim().is_empty()) else { continue };
+        let values = break_lines(font, v, SIZE, VALUE.1);
+        let mut row = 0;
+        while row < values.len() {
+            if y > bottom {
+                pages.push(vec![frame(), centred(font, 30.0, 6.0, &format!("{}（续页）", t.name), true)]);
+                y = CONT_TOP;
+                bottom = CONT_BOTTOM;
+            }
+            let label = if row == 0 { format!("{}：", f.label) } else { format!("{}（续）：", f.label) };
+            let labels = break_lines(font, &label, SIZE, LABEL.1);
+            let page = pages.last_mut().ok_or_else(|| Error::Issue("no page".into()))?;
+            // As many lines as fit here, at least one (or as many as the label takes).
+            let room = (((bottom - y) / PITCH).floor() as usize + 1).max(1);
+            let take = room.min(values.len() - row);
+            for (i, l) in labels.iter().enumerate() {
+                page.push(Item::Text { x: LABEL.0, y: y + i as f64 * PITCH, size: SIZE, text: l.clone(), bold: false });
+            }
+            for (i, l) in values[row..row + take].iter().enumerate() {
+                page.push(Item::Text { x: VALUE.0, y: y + i as f64 * PITCH, size: SIZE, text: l.clone(), bold: false });
+            }
+            y += PITCH * take.max(labels.len()) as f64;
+            row += take;
+        }
+        y += GAP;
+    }
+
+    let count = pages.len();
+    let first = &mut pages[0];
+    let mut iy = ISSUER.2;
+    for line in [format!("发证机关：{}", m.issuer), format!("发证日期：{}", m.issued)] {
+        for l in break_lines(font, &line, SIZE, ISSUER.1) {
+            first.push(Item::Text { x: ISSUER.0, y: iy, size: SIZE, text: l, bold: false });
+            iy += PITCH * 0.9;
+        }
+    }
+    first.push(Item::Rects { rects });
+    for (i, p) in pages.iter_mut().enumerate() {
+        let footer = format!("证照标识：{}", m.identifier);
+        p.push(Item::Text { x: LABEL.0, y: FOOTER, size: FOOTER_SIZE, text: footer, bold: false });
+        if count > 1 {
+            let text = format!("第 {} 页 共 {count} 页", i + 1);
+            let w = text_width(font, &text, FOOTER_SIZE);
+            p.push(Item::Text { x: VALUE.0 + VALUE.1 - w, y: FOOTER, size: FOOTER_SIZE, text, bold: false });
+        }
+    }
+    Ok(pages)
 }

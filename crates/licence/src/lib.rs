@@ -16,5 +16,5 @@ pub mod identifier;
 pub mod import;
 pub mod issue;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Unprintable};
 pub use identifier::LicenceId;

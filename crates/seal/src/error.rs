@@ -13,6 +13,9 @@ pub enum Error {
     /// A lifecycle transition that is not allowed.
     #[error("seal lifecycle: {0}")]
     Lifecycle(String),
+    /// The CJK face: a configured font that cannot be used.
+    #[error("font: {0}")]
+    Font(String),
     /// Seal picture rendering or checking.
     #[error("seal picture: {0}")]
     Picture(String),

@@ -6,6 +6,8 @@
 //! - [`verify`]: GB/T 38540's verification steps for seals and SES_Signatures, returning the shared
 //!   [`yinxin_pki::report::Report`].
 //! - [`gmt0010`]: GM/T 0010 / GB/T 35275 SM2 signed data, the `Type="Sign"` signatures in OFD.
+//! - [`font`]: the CJK face text is set in (compiled in; system faces and `YINXIN_SEAL_FONT`
+//!   override it).
 //! - [`picture`]: seal pictures — rendering the red round, oval and square seals, checking uploads.
 //! - [`lifecycle`]: apply → make → file (备案) → in use → suspended → cancelled (注销), and who may
 //!   act at each step.
@@ -16,6 +18,7 @@
 
 pub mod der;
 mod error;
+pub mod font;
 pub mod gmt0010;
 pub mod lifecycle;
 pub mod make;

@@ -4,14 +4,12 @@
 //! 管理的规定; GA 241 describes the physical seals): a **round** seal for organisations — a red ring,
 //! the organisation's name set along the upper arc, a five-pointed star in the centre, the seal's
 //! purpose (e.g. 合同专用章) along the bottom; an **oval** or **square** seal for persons. Text is
-//! set in a Song (宋体) face, as the rules ask: Noto Serif CJK SC (SIL OFL 1.1) from Debian's
-//! `fonts-noto-cjk`, found at run time ([`SealFont::find`]); `YINXIN_SEAL_FONT=path[:index]`
-//! chooses another. Glyphs are drawn as vector outlines (so rotated characters stay sharp) into a
+//! set in a Song (宋体) face, as the rules ask: Noto Serif CJK SC (SIL OFL 1.1), compiled in or
+//! from the system, or another face `YINXIN_SEAL_FONT` chooses ([`crate::font`]). Glyphs are drawn as vector outlines (so rotated characters stay sharp) into a
 //! transparent RGBA PNG of about 42 mm at 300 dpi, with the pHYs chunk saying so.
 
 use crate::{Error, Result};
-use ab_glyph::{Font, FontVec, GlyphId, OutlineCurve};
-use std::path::{Path, PathBuf};
+use ab_glyph::OutlineCurve;
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
 /// Seal red (朱红), as sRGB.
@@ -19,117 +17,45 @@ pub const SEAL_RED: (u8, u8, u8) = (0xE6, 0x00, 0x12);
 /// Dots per inch of rendered pictures.
 pub const DPI: f32 = 300.0;
 
-/// Fonts tried in order when no font is configured: (path, face index). Index 2 of the Noto CJK
-/// collections is the Simplified Chinese face; index 0 would give Japanese glyph shapes.
-pub const FONT_CANDIDATES: &[(&str, u32)] = &[
-    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", 0),
-];
+/// The face seal text is set in: the document face ([`crate::font::CjkFont`]).
+pub use crate::font::CjkFont as SealFont;
 
-/// Where the CJK font is: `YINXIN_SEAL_FONT=path[:index]`, else the first of
-/// [`FONT_CANDIDATES`] installed. Documents (PDF, OFD) use the same face as seals.
-pub fn font_location() -> Result<(PathBuf, u32)> {
-    if let Ok(spec) = std::env::var("YINXIN_SEAL_FONT") {
-        return Ok(match spec.rsplit_once(':') {
-            Some((p, i)) if i.parse::<u32>().is_ok() => (PathBuf::from(p), i.parse().unwrap_or(0)),
-            _ => (PathBuf::from(&spec), 0),
-        });
-    }
-    FONT_CANDIDATES.iter().find(|(p, _)| Path::new(p).exists()).map(|(p, i)| (PathBuf::from(p), *i)).ok_or_else(|| {
-        Error::Picture(
-            "no CJK font found: install Debian's fonts-noto-cjk, or set YINXIN_SEAL_FONT=path[:index]".into(),
-        )
-    })
-}
-
-/// A CJK font for seal text.
-pub struct SealFont {
-    font: FontVec,
-    /// Where it came from.
-    pub source: String,
-}
-
-impl core::fmt::Debug for SealFont {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SealFont({})", self.source)
+fn require(font: &SealFont, text: &str) -> Result<()> {
+    let m = font.missing(text);
+    if m.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Picture(format!("font {} has no glyph for {:?}", font.source(), m.iter().collect::<String>())))
     }
 }
 
-impl SealFont {
-    /// Load a font file (TTF, OTF or a face of a TTC).
-    pub fn load(path: &Path, index: u32) -> Result<Self> {
-        let data = std::fs::read(path).map_err(|e| Error::Picture(format!("{}: {e}", path.display())))?;
-        let font = FontVec::try_from_vec_and_index(data, index)
-            .map_err(|e| Error::Picture(format!("{}: {e}", path.display())))?;
-        Ok(Self { font, source: format!("{}#{index}", path.display()) })
-    }
-
-    /// The configured font (`YINXIN_SEAL_FONT=path[:index]`), else the first candidate installed.
-    pub fn find() -> Result<Self> {
-        if let Ok(spec) = std::env::var("YINXIN_SEAL_FONT") {
-            let (p, i) = match spec.rsplit_once(':') {
-                Some((p, i)) if i.parse::<u32>().is_ok() => (PathBuf::from(p), i.parse().unwrap_or(0)),
-                _ => (PathBuf::from(&spec), 0),
-            };
-            return Self::load(&p, i);
-        }
-        for (p, i) in FONT_CANDIDATES {
-            if Path::new(p).exists() {
-                return Self::load(Path::new(p), *i);
+/// The glyph's outline as a path in font units (y up), and its advance.
+fn glyph(font: &SealFont, c: char) -> (Option<tiny_skia::Path>, f32) {
+    let f = font.font();
+    let id = f.glyph_id(c);
+    let adv = f.h_advance_unscaled(id);
+    let Some(outline) = f.outline(id) else { return (None, adv) };
+    let mut pb = PathBuilder::new();
+    let mut last: Option<ab_glyph::Point> = None;
+    for curve in &outline.curves {
+        let (start, end) = match curve {
+            OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) | OutlineCurve::Cubic(a, _, _, b) => (*a, *b),
+        };
+        if last.is_none_or(|l| l != start) {
+            if last.is_some() {
+                pb.close();
             }
+            pb.move_to(start.x, start.y);
         }
-        Err(Error::Picture(
-            "no CJK font found: install Debian's fonts-noto-cjk, or set YINXIN_SEAL_FONT=path[:index]".into(),
-        ))
-    }
-
-    /// Characters of `text` the font has no glyph for (they would render as boxes).
-    pub fn missing(&self, text: &str) -> Vec<char> {
-        text.chars().filter(|c| !c.is_whitespace() && self.font.glyph_id(*c) == GlyphId(0)).collect()
-    }
-
-    fn require(&self, text: &str) -> Result<()> {
-        let m = self.missing(text);
-        if m.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Picture(format!("font {} has no glyph for {:?}", self.source, m.iter().collect::<String>())))
+        match curve {
+            OutlineCurve::Line(_, b) => pb.line_to(b.x, b.y),
+            OutlineCurve::Quad(_, c, b) => pb.quad_to(c.x, c.y, b.x, b.y),
+            OutlineCurve::Cubic(_, c1, c2, b) => pb.cubic_to(c1.x, c1.y, c2.x, c2.y, b.x, b.y),
         }
+        last = Some(end);
     }
-
-    /// The glyph's outline as a path in font units (y up), and its advance.
-    fn glyph(&self, c: char) -> (Option<tiny_skia::Path>, f32) {
-        let id = self.font.glyph_id(c);
-        let adv = self.font.h_advance_unscaled(id);
-        let Some(outline) = self.font.outline(id) else { return (None, adv) };
-        let mut pb = PathBuilder::new();
-        let mut last: Option<ab_glyph::Point> = None;
-        for curve in &outline.curves {
-            let (start, end) = match curve {
-                OutlineCurve::Line(a, b) | OutlineCurve::Quad(a, _, b) | OutlineCurve::Cubic(a, _, _, b) => (*a, *b),
-            };
-            if last.is_none_or(|l| l != start) {
-                if last.is_some() {
-                    pb.close();
-                }
-                pb.move_to(start.x, start.y);
-            }
-            match curve {
-                OutlineCurve::Line(_, b) => pb.line_to(b.x, b.y),
-                OutlineCurve::Quad(_, c, b) => pb.quad_to(c.x, c.y, b.x, b.y),
-                OutlineCurve::Cubic(_, c1, c2, b) => pb.cubic_to(c1.x, c1.y, c2.x, c2.y, b.x, b.y),
-            }
-            last = Some(end);
-        }
-        pb.close();
-        (pb.finish(), adv)
-    }
-
-    fn units_per_em(&self) -> f32 {
-        self.font.units_per_em().unwrap_or(1000.0)
-    }
+    pb.close();
+    (pb.finish(), adv)
 }
 
 /// The shape of a seal.
@@ -186,8 +112,8 @@ pub fn render(spec: &PictureSpec<'_>, font: &SealFont) -> Result<Vec<u8>> {
     if !(10.0..=80.0).contains(&spec.size_mm) {
         return Err(Error::Picture(format!("{} mm is outside 10–80 mm", spec.size_mm)));
     }
-    font.require(spec.name)?;
-    font.require(spec.purpose)?;
+    require(font, spec.name)?;
+    require(font, spec.purpose)?;
     let (wmm, hmm) = spec.size_mm();
     let (w, h) = (mm_to_px(wmm as f32), mm_to_px(hmm as f32));
     let mut pm = Pixmap::new(w, h).ok_or_else(|| Error::Picture("picture size".into()))?;
@@ -202,7 +128,7 @@ pub fn render(spec: &PictureSpec<'_>, font: &SealFont) -> Result<Vec<u8>> {
 /// Draw `c` with its baseline centre at the origin of `t`, `px` high (em size), squeezed in x by
 /// `squeeze` as seal lettering is.
 fn draw_char(pm: &mut Pixmap, font: &SealFont, c: char, px: f32, squeeze: f32, t: Transform) {
-    let (path, adv) = font.glyph(c);
+    let (path, adv) = glyph(font, c);
     let s = px / font.units_per_em();
     if let Some(path) = path {
         let t = t.pre_scale(s * squeeze, -s).pre_translate(-adv / 2.0, 0.0);

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod pages;
 pub mod present;
 pub mod problem;
+pub mod readiness;
 pub mod routes;
 mod tls;
 
@@ -331,6 +332,7 @@ async fn dev_clients(app: &App) -> Result<(), String> {
 /// Run until SIGINT or SIGTERM, then drain: stop accepting, finish requests in flight (up to 30 s).
 pub async fn serve(cfg: Config) -> Result<(), String> {
     let app = open(cfg).await?;
+    readiness::log_at_start(&app).await;
     let addr: std::net::SocketAddr = app.cfg.listen.parse().map_err(|e| format!("listen {}: {e}", app.cfg.listen))?;
     if app.cfg.checkpoint_seconds > 0 {
         let a = app.clone();

@@ -62,6 +62,13 @@ impl Problem {
         p.errors = errors;
         p
     }
+    /// 503 `issuance-unavailable`: something issuing needs is missing (the typeface, the
+    /// department's seal or key); the detail says what, for the operator to fix.
+    pub fn issuance_unavailable(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        tracing::warn!(%reason, "issuance unavailable");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "issuance-unavailable", reason)
+    }
     /// 500: the detail is logged, not shown.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -111,6 +118,12 @@ impl From<yinxin_licence::Error> for Problem {
             | yinxin_licence::Error::IdentifierCheck { .. }) => {
                 Problem::invalid("licence.invalid", e.to_string(), vec![])
             }
+            yinxin_licence::Error::Unprintable(list) => Problem::invalid(
+                "licence.unprintable",
+                "the licence font has no glyph for some characters: the licence would show empty boxes",
+                list.iter().map(ToString::to_string).collect(),
+            ),
+            yinxin_licence::Error::Unavailable(reason) => Problem::issuance_unavailable(reason),
             // Rendering, sealing, time-stamping, the catalogue: the service's own trouble.
             e => Problem::internal(e),
         }

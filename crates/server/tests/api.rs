@@ -287,7 +287,7 @@ async fn scenario(s: &Server) {
         s.post(&format!("/v1/seals/{sid}/suspend"), &market, json!({"reason": "印章保管人变更"})).await.ok(200)["state"],
         "suspended"
     );
-    s.post("/v1/licences", &market, business(None)).await.problem(409, "seal_unavailable");
+    s.post("/v1/licences", &market, business(None)).await.problem(503, "issuance-unavailable");
     s.post(&format!("/v1/seals/{sid}/resume"), &market, json!({})).await.ok(200);
     s.post("/v1/licences", &market, business(None)).await.ok(201);
 

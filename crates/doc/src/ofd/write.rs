@@ -2,14 +2,20 @@
 //! paths (the licence's frame and QR code) and custom metadata, packaged as a zip.
 //!
 //! Layout follows GB/T 33190 §7 (OFD.xml → Document.xml → pages; PublicRes.xml for fonts).
-//! Fonts are referenced by name and not embedded yet: the readers used with e-licences resolve
-//! Song/Hei faces locally; embedding a per-document subset comes with the documents issue.
+//! The document face ([`yinxin_seal::font`]) is embedded (§11.1 `FontFile`), cut down to the
+//! characters the text uses ([`crate::subset`]), so a reader with no CJK font installed draws the
+//! same glyphs; every `TextCode` carries its `DeltaX` advances from that face, so a reader that
+//! substitutes a face of its own still puts each character where ours does. Text is set in one
+//! face: `Item::Text`'s `bold` is not drawn (nor is it in the PDF).
 //! Coordinates are millimetres, origin top left, as OFD has them.
 
 use super::package::Package;
+use crate::layout::text_width;
+use crate::subset::FontSubset;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
+use yinxin_seal::font::CjkFont;
 
 /// The OFD namespace.
 pub const NS: &str = "http://www.ofdspec.org/2016";
@@ -82,9 +88,11 @@ impl PackageBuilder {
         names.sort_by_key(|n| (n.as_str() != "OFD.xml", n.as_str()));
         for name in names {
             // Pictures, seals and signed values (which carry the seal's picture) are already
-            // compressed: deflating them again costs time and saves nothing.
+            // compressed: deflating them again costs time and saves nothing. Font subsets (CFF
+            // is compact) shrink by a sixth for as much time as the rest of the package.
             let lower = name.to_ascii_lowercase();
-            let incompressible = [".png", ".jpg", ".jpeg", ".esl", ".dat", ".ofd"].iter().any(|e| lower.ends_with(e));
+            let incompressible =
+                [".png", ".jpg", ".jpeg", ".esl", ".dat", ".ofd", ".otf", ".ttf"].iter().any(|e| lower.ends_with(e));
             let opts = if incompressible { stored } else { deflated };
             w.start_file(name.as_str(), opts).map_err(|e| Error::Package(e.to_string()))?;
             w.write_all(&self.parts[name]).map_err(|e| Error::Package(e.to_string()))?;
@@ -98,8 +106,34 @@ fn f(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Build the parts of a document.
+/// `DeltaX` (§11.3): the advance before each character after the first, with runs of three or
+/// more equal advances written as `g count advance`.
+fn delta_x(font: &CjkFont, text: &str, size: f64) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let adv: Vec<String> =
+        chars.iter().take(chars.len().saturating_sub(1)).map(|c| f(f64::from(font.advance_em(*c)) * size)).collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < adv.len() {
+        let n = adv[i..].iter().take_while(|a| **a == adv[i]).count();
+        if n >= 3 {
+            out.push(format!("g {n} {}", adv[i]));
+        } else {
+            out.extend(adv[i..i + n].iter().cloned());
+        }
+        i += n;
+    }
+    out.join(" ")
+}
+
+/// Build the parts of a document, in the document face cut down to its text.
 pub fn build(spec: &DocumentSpec) -> Result<PackageBuilder> {
+    build_with(spec, &FontSubset::for_pages(&spec.pages)?)
+}
+
+/// Build the parts of a document with a subset already made for its text (the licence makes one
+/// for both its OFD and its PDF).
+pub fn build_with(spec: &DocumentSpec, subset: &FontSubset) -> Result<PackageBuilder> {
     if spec.pages.is_empty() {
         return Err(Error::Xml { file: "Document.xml".into(), detail: "a document needs at least one page".into() });
     }
@@ -121,7 +155,8 @@ pub fn build(spec: &DocumentSpec) -> Result<PackageBuilder> {
         .into_bytes(),
     );
     let (w, h) = spec.page_mm;
-    // IDs: 1–2 fonts, then pages, layers and objects.
+    let font = subset.font();
+    // IDs: 1–2 fonts (2 is no longer used: one face), then pages, layers and objects.
     let mut next_id = 3u32;
     let mut pages_xml = String::new();
     for (i, items) in spec.pages.iter().enumerate() {
@@ -135,15 +170,16 @@ pub fn build(spec: &DocumentSpec) -> Result<PackageBuilder> {
             let id = next_id;
             next_id += 1;
             match item {
-                Item::Text { x, y, size, text, bold } => {
-                    let width = size * text.chars().count() as f64 * 1.05;
+                Item::Text { x, y, size, text, .. } => {
+                    let width = text_width(font, text, *size);
+                    let dx = delta_x(font, text, *size);
+                    let dx = if dx.is_empty() { String::new() } else { format!(" DeltaX=\"{dx}\"") };
                     objs.push_str(&format!(
-                        "<ofd:TextObject ID=\"{id}\" Boundary=\"{} {} {} {}\" Font=\"{}\" Size=\"{}\"><ofd:FillColor Value=\"0 0 0\"/><ofd:TextCode X=\"0\" Y=\"{}\">{}</ofd:TextCode></ofd:TextObject>",
+                        "<ofd:TextObject ID=\"{id}\" Boundary=\"{} {} {} {}\" Font=\"1\" Size=\"{}\"><ofd:FillColor Value=\"0 0 0\"/><ofd:TextCode X=\"0\" Y=\"{}\"{dx}>{}</ofd:TextCode></ofd:TextObject>",
                         f(*x),
                         f(y - size),
-                        f(width.max(1.0)),
+                        f(width.max(0.1)),
                         f(size * 1.3),
-                        if *bold { 2 } else { 1 },
                         f(*size),
                         f(*size),
                         xml_escape(text)
@@ -204,9 +240,20 @@ pub fn build(spec: &DocumentSpec) -> Result<PackageBuilder> {
             format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Page xmlns:ofd=\"{NS}\"><ofd:Content><ofd:Layer ID=\"{layer_id}\">{objs}</ofd:Layer></ofd:Content></ofd:Page>").into_bytes(),
         );
     }
+    // The face, cut down to the characters the pages use, embedded as Res/font_1.otf.
+    for ch in spec.pages.iter().flatten().filter_map(|it| match it {
+        Item::Text { text, .. } => Some(text),
+        _ => None,
+    }) {
+        if let Some(c) = ch.chars().find(|c| !c.is_control() && subset.gid(*c) == 0) {
+            return Err(Error::Package(format!("the font subset has no glyph for {c:?}")));
+        }
+    }
+    b.put("Doc_0/Res/font_1.otf", subset.opentype()?);
+    let name = xml_escape(&crate::subset::family_name(font));
     b.put(
         "Doc_0/PublicRes.xml",
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Res xmlns:ofd=\"{NS}\" BaseLoc=\"Res\"><ofd:Fonts><ofd:Font ID=\"1\" FontName=\"宋体\" FamilyName=\"宋体\"/><ofd:Font ID=\"2\" FontName=\"黑体\" FamilyName=\"黑体\" Bold=\"true\"/></ofd:Fonts></ofd:Res>").into_bytes(),
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Res xmlns:ofd=\"{NS}\" BaseLoc=\"Res\"><ofd:Fonts><ofd:Font ID=\"1\" FontName=\"{name}\" FamilyName=\"{name}\" Serif=\"true\"><ofd:FontFile>font_1.otf</ofd:FontFile></ofd:Font></ofd:Fonts></ofd:Res>").into_bytes(),
     );
     b.put(
         "Doc_0/Document.xml",

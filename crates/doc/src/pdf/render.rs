@@ -2,17 +2,16 @@
 //! document font (Type0 / CIDFont, Identity-H, with a ToUnicode map so the text can be selected
 //! and searched), vector frames and filled rectangles (QR modules), deflated streams.
 //!
-//! The font is the one seals use ([`yinxin_seal::picture::font_location`]): Noto Serif CJK SC.
+//! The font is the one seals use ([`yinxin_seal::font::CjkFont::find`]): Noto Serif CJK SC, the
+//! built-in subset unless the system or `YINXIN_SEAL_FONT` gives another.
 //! Its CFF outlines go in as a bare `CFF ` table (CIDFontType0C); a TrueType font goes in whole
 //! (FontFile2) — the two cases subsetter produces.
 
 use crate::layout::Item;
+use crate::subset::FontSubset;
 use crate::{Error, Result};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 /// Millimetres to points.
 pub fn pt(mm: f64) -> f32 {
@@ -35,41 +34,28 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
 }
 
-/// The CJK font's bytes, read once per process (the Noto CJK collection is about 25 MB; reading it
-/// for every licence cost more than rendering). Re-read if `YINXIN_SEAL_FONT` changes.
-fn font() -> Result<(Arc<Vec<u8>>, u32)> {
-    type Cached = Option<(PathBuf, u32, Arc<Vec<u8>>)>;
-    static CACHE: Mutex<Cached> = Mutex::new(None);
-    let (path, index) = yinxin_seal::picture::font_location().map_err(|e| Error::Package(e.to_string()))?;
-    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((p, i, data)) = cache.as_ref()
-        && *p == path
-        && *i == index
-    {
-        return Ok((data.clone(), index));
-    }
-    let data = Arc::new(std::fs::read(&path).map_err(|e| Error::Package(format!("{}: {e}", path.display())))?);
-    *cache = Some((path, index, data.clone()));
-    Ok((data, index))
-}
-
-/// Render to PDF bytes.
-pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
-    let (font_data, index) = font()?;
-    let face = ttf_parser::Face::parse(&font_data, index).map_err(|e| Error::Package(format!("font: {e}")))?;
-    let upem = f32::from(face.units_per_em());
-
-    // Map every character used to a new glyph id (CID).
-    let mut remapper = subsetter::GlyphRemapper::new();
-    let mut used: BTreeMap<char, u16> = BTreeMap::new();
-    let text_of = |it: &Item| match it {
+fn text_of(it: &Item) -> Option<String> {
+    match it {
         Item::Text { text, .. } => Some(text.clone()),
         _ => None,
-    };
-    for ch in spec.pages.iter().flatten().filter_map(text_of).flat_map(|t| t.chars().collect::<Vec<_>>()) {
-        let gid = face.glyph_index(ch).map(|g| g.0).unwrap_or(0);
-        let cid = remapper.remap(gid);
-        used.insert(ch, cid);
+    }
+}
+
+/// Render to PDF bytes, in the document face cut down to the text. Every character must be in
+/// the face: one that is not is an error, not an empty box.
+pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
+    render_with(spec, &FontSubset::for_pages(&spec.pages)?)
+}
+
+/// Render with a subset already made for the text (the licence makes one for its OFD and PDF).
+pub fn render_with(spec: &PdfSpec, subset: &FontSubset) -> Result<Vec<u8>> {
+    let font = subset.font();
+    let face = ttf_parser::Face::parse(font.data(), font.index()).map_err(|e| Error::Package(format!("font: {e}")))?;
+    let upem = f32::from(face.units_per_em());
+    for text in spec.pages.iter().flatten().filter_map(text_of) {
+        if let Some(c) = text.chars().find(|c| !c.is_control() && subset.gid(*c) == 0) {
+            return Err(Error::Package(format!("the font {} has no glyph for {c:?}", font.source())));
+        }
     }
 
     let mut pdf = Pdf::new();
@@ -96,8 +82,7 @@ pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
         for item in items {
             match item {
                 Item::Text { x, y, size, text, .. } => {
-                    let bytes: Vec<u8> =
-                        text.chars().flat_map(|ch| used.get(&ch).copied().unwrap_or(0).to_be_bytes()).collect();
+                    let bytes: Vec<u8> = text.chars().flat_map(|ch| subset.gid(ch).to_be_bytes()).collect();
                     c.begin_text();
                     c.set_font(Name(b"F1"), pt(*size));
                     c.next_line(pt(*x), pt(h - y));
@@ -125,16 +110,15 @@ pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
     }
 
     // The font: subset, descriptor, widths, ToUnicode.
-    let sub =
-        subsetter::subset(&font_data, index, &remapper).map_err(|e| Error::Package(format!("font subset: {e:?}")))?;
+    let sub = subset.program();
     let is_cff = face.tables().cff.is_some();
     let font_bytes = if is_cff {
-        let raw = ttf_parser::RawFace::parse(&sub, 0).map_err(|e| Error::Package(format!("subset: {e}")))?;
+        let raw = ttf_parser::RawFace::parse(sub, 0).map_err(|e| Error::Package(format!("subset: {e}")))?;
         raw.table(ttf_parser::Tag::from_bytes(b"CFF "))
             .ok_or_else(|| Error::Package("subset has no CFF table".into()))?
             .to_vec()
     } else {
-        sub
+        sub.to_vec()
     };
     let base = Name(b"YXSUBS+NotoSerifCJKsc");
     let sys = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
@@ -153,7 +137,7 @@ pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
         cf.cid_to_gid_map_predefined(Name(b"Identity"));
     }
     let mut widths = cf.widths();
-    for (new, old) in remapper.remapped_gids().enumerate() {
+    for (new, old) in subset.original_gids().iter().copied().enumerate() {
         let adv = face.glyph_hor_advance(ttf_parser::GlyphId(old)).unwrap_or(0) as f32;
         widths.consecutive(new as u16, [adv * 1000.0 / upem]);
     }
@@ -189,8 +173,8 @@ pub fn render(spec: &PdfSpec) -> Result<Vec<u8>> {
     }
     st.finish();
     let mut uc = UnicodeCmap::new(Name(b"Custom"), sys);
-    for (ch, cid) in &used {
-        uc.pair(*cid, *ch);
+    for (ch, cid) in subset.chars() {
+        uc.pair(cid, ch);
     }
     pdf.cmap(cmap, &uc.finish());
     Ok(pdf.finish())

@@ -64,21 +64,13 @@ async fn with_sealing<T: Send + 'static>(
     dept_code: &str,
     work: impl FnOnce(&Sealing<'_>) -> Result<T, yinxin_licence::Error> + Send + 'static,
 ) -> ApiResult<T> {
-    let seal_row = repo::issuing_seal(&app.db, dept_code)
-        .await?
-        .ok_or_else(|| Problem::conflict("seal_unavailable", "the department has no official seal in use"))?;
-    if seal_row.state != "in_use" {
-        return Err(Problem::conflict(
-            "seal_unavailable",
-            format!("the department's seal {} is {}: it cannot seal", seal_row.id, seal_row.state),
-        ));
-    }
-    let seal = yinxin_seal::Seal::parse(seal_row.esl.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
+    let seal = crate::readiness::issuing_seal(app, dept_code).await?.map_err(Problem::issuance_unavailable)?;
     let app2 = app.clone();
     let code = dept_code.to_string();
     app.cpu_work(move || {
-        let d =
-            app2.keys.departments.get(&code).ok_or_else(|| Problem::forbidden("no signing key for this department"))?;
+        let d = app2.keys.departments.get(&code).ok_or_else(|| {
+            Problem::issuance_unavailable(format!("department {code} has no signing key on this service"))
+        })?;
         let sealing = Sealing {
             seal: &seal,
             cert: &d.cert,
@@ -97,10 +89,12 @@ fn verify_url(app: &App) -> String {
 
 fn department_of<'a>(app: &'a App, caller: &Caller) -> ApiResult<&'a crate::keys::DeptKeys> {
     caller.require(&[role::DEPARTMENT])?;
-    app.keys
-        .departments
-        .get(caller.principal())
-        .ok_or_else(|| Problem::forbidden("this department has no signing key here: it cannot issue"))
+    app.keys.departments.get(caller.principal()).ok_or_else(|| {
+        Problem::issuance_unavailable(format!(
+            "department {} has no signing key on this service: it cannot issue",
+            caller.principal()
+        ))
+    })
 }
 
 /// The fast lookup key of a document (xxh3-64, hex): finds "a document we issued" without SM3;

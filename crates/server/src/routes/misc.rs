@@ -52,7 +52,9 @@ pub async fn healthz() -> Response {
     axum::Json(json!({"status": "ok"})).into_response()
 }
 
-/// GET /readyz: the database answers and the node is not draining.
+/// GET /readyz: the database answers, the node is not draining, and issuing has its typeface.
+/// What issuing lacks is listed under `missing` (see [`crate::readiness`]): a department without
+/// a seal in use leaves the node ready ("degraded"), a typeface that cannot be loaded does not.
 pub async fn readyz(State(app): State<App>) -> Response {
     if app.draining.load(Ordering::Relaxed) {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "draining"}))).into_response();
@@ -61,7 +63,20 @@ pub async fn readyz(State(app): State<App>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unavailable"})))
             .into_response();
     }
-    axum::Json(json!({"status": "ready"})).into_response()
+    let lacks = match crate::readiness::lacks(&app).await {
+        Ok(l) => l,
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"status": "database unavailable"})))
+                .into_response();
+        }
+    };
+    if lacks.is_empty() {
+        return axum::Json(json!({"status": "ready"})).into_response();
+    }
+    let fatal = lacks.iter().any(|l| l.part == "font");
+    let status = if fatal { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    let word = if fatal { "issuance unavailable" } else { "degraded" };
+    (status, axum::Json(json!({"status": word, "missing": lacks}))).into_response()
 }
 
 /// GET /metrics
