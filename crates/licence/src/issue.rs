@@ -438,13 +438,13 @@ mod page {
     pub const LABEL: (f64, f64) = (24.0, 44.0);
     /// Values: left edge and width (to 6 mm inside the frame's right edge).
     pub const VALUE: (f64, f64) = (70.0, 120.0);
-    /// Field text size and line pitch.
+    /// Field text size.
     pub const SIZE: f64 = 4.2;
     /// Line pitch.
     pub const PITCH: f64 = 6.5;
     /// Space between fields.
     pub const GAP: f64 = 3.0;
-    /// First baseline of a continuation page's fields, and the last baseline any page's fields use.
+    /// The first field baseline of a continuation page.
     pub const CONT_TOP: f64 = 46.0;
     /// The lowest field baseline of a continuation page.
     pub const CONT_BOTTOM: f64 = 266.0;
@@ -505,15 +505,16 @@ fn layout(
         let values = break_lines(font, v, SIZE, VALUE.1);
         let mut row = 0;
         while row < values.len() {
-            if y > bottom {
+            let label = if row == 0 { format!("{}：", f.label) } else { format!("{}（续）：", f.label) };
+            let labels = break_lines(font, &label, SIZE, LABEL.1);
+            // A new page when not even the label fits above the bottom.
+            if y + PITCH * labels.len().saturating_sub(1) as f64 > bottom {
                 pages.push(vec![frame(), centred(font, 30.0, 6.0, &format!("{}（续页）", t.name), true)]);
                 y = CONT_TOP;
                 bottom = CONT_BOTTOM;
             }
-            let label = if row == 0 { format!("{}：", f.label) } else { format!("{}（续）：", f.label) };
-            let labels = break_lines(font, &label, SIZE, LABEL.1);
             let page = pages.last_mut().ok_or_else(|| Error::Issue("no page".into()))?;
-            // As many lines as fit here, at least one (or as many as the label takes).
+            // As many value lines as fit here, at least one.
             let room = (((bottom - y) / PITCH).floor() as usize + 1).max(1);
             let take = room.min(values.len() - row);
             for (i, l) in labels.iter().enumerate() {
