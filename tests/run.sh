@@ -53,6 +53,9 @@ bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # (screenshots in test-artifacts/e2e/).
 node tests/e2e/sm.test.mjs
 bash tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
+# An independent OFD reader (npm's ofd.js in the system Chromium) renders the example licences the
+# layout test wrote: every field in its text, and ofd.js verifies the SM2 seal itself.
+bash tests/ofd-readers/run.sh
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
 YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.
