@@ -2,9 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 mod error;
 pub mod hash;
+pub mod note;
 pub mod proof;
+pub mod signature;
 pub mod tree;
 
 pub use error::Error;
