@@ -94,7 +94,7 @@ pub trait Hasher {
 }
 
 /// SM3 (GB/T 32905), the hash of every yinxin log.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sm3;
 
 impl Hasher for Sm3 {
@@ -110,7 +110,7 @@ impl Hasher for Sm3 {
 }
 
 /// SHA-256, for the published test vectors and for reading SHA-256 logs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sha256;
 
 impl Hasher for Sha256 {

@@ -8,6 +8,7 @@ pub mod hash;
 pub mod note;
 pub mod proof;
 pub mod signature;
+pub mod tile;
 pub mod tree;
 
 pub use error::Error;
