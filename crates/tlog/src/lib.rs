@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod entry;
 mod error;
 pub mod hash;
 pub mod note;
