@@ -93,6 +93,37 @@ pub enum Error {
     #[error("signing failed: {0}")]
     Signing(yinxin_gm::Error),
 
+    /// A checkpoint of another log than the one expected.
+    #[error("checkpoint is for origin {got:?}, not {expected:?}")]
+    WrongOrigin {
+        /// The origin expected.
+        expected: String,
+        /// The origin found.
+        got: String,
+    },
+    /// Fewer verified witness cosignatures than the policy requires.
+    #[error("{got} witness cosignatures verified; {need} are required")]
+    TooFewCosignatures {
+        /// Verified cosignatures from distinct known witnesses.
+        got: usize,
+        /// The quorum.
+        need: usize,
+    },
+    /// Two checkpoints of one size with different roots: the log forked.
+    #[error("fork: two different roots for size {size}")]
+    Fork {
+        /// The size.
+        size: u64,
+    },
+    /// A checkpoint smaller than one already trusted.
+    #[error("rollback: checkpoint of size {got} after size {trusted}")]
+    Rollback {
+        /// The size already trusted.
+        trusted: u64,
+        /// The size offered.
+        got: u64,
+    },
+
     // --- tiles ---
     /// A tile path or coordinate outside tlog-tiles (the rule is named).
     #[error("invalid tile: {0}")]

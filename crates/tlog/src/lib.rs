@@ -11,6 +11,7 @@ pub mod proof;
 pub mod signature;
 pub mod tile;
 pub mod tree;
+pub mod witness;
 
 pub use error::Error;
 pub use hash::{Hash, Hasher, Sha256, Sm3};
