@@ -141,6 +141,59 @@ impl SignedCheckpoint {
     }
 }
 
+/// Which checkpoints of one log to trust: the log's keys, the witnesses' cosigning keys, and
+/// how many distinct witnesses must have cosigned (the quorum; 0 trusts the log alone).
+/// Monitors, offline verifiers and the service's own publishing step share it.
+pub struct CheckpointPolicy {
+    /// The log's origin.
+    pub origin: String,
+    /// The log's keys (any one suffices).
+    pub log_keys: Vec<Box<dyn NoteVerifier + Send + Sync>>,
+    /// The witnesses' cosignature keys.
+    pub witnesses: Vec<Box<dyn NoteVerifier + Send + Sync>>,
+    /// Cosignatures required from distinct witnesses.
+    pub quorum: usize,
+}
+
+impl core::fmt::Debug for CheckpointPolicy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CheckpointPolicy")
+            .field("origin", &self.origin)
+            .field("log_keys", &self.log_keys.len())
+            .field("witnesses", &self.witnesses.len())
+            .field("quorum", &self.quorum)
+            .finish()
+    }
+}
+
+impl CheckpointPolicy {
+    /// Parse `bytes` and check them against the policy: the origin, a valid signature by a log
+    /// key, no failing signature by any known key, and at least `quorum` witness cosignatures.
+    pub fn open(&self, bytes: &[u8]) -> Result<SignedCheckpoint, Error> {
+        let cp = SignedCheckpoint::parse_unverified(bytes)?;
+        if cp.checkpoint().origin != self.origin {
+            return Err(Error::WrongOrigin { expected: self.origin.clone(), got: cp.checkpoint().origin.clone() });
+        }
+        self.check(&cp)?;
+        Ok(cp)
+    }
+
+    /// Check an already parsed checkpoint against the policy.
+    pub fn check(&self, cp: &SignedCheckpoint) -> Result<(), Error> {
+        let all: Vec<&dyn NoteVerifier> =
+            self.log_keys.iter().chain(self.witnesses.iter()).map(|v| v.as_ref() as &dyn NoteVerifier).collect();
+        let ok = cp.verify(&all)?;
+        if !ok.iter().any(|&i| i < self.log_keys.len()) {
+            return Err(Error::NoKnownSignature);
+        }
+        let cosigned = ok.iter().filter(|&&i| i >= self.log_keys.len()).count();
+        if cosigned < self.quorum {
+            return Err(Error::TooFewCosignatures { got: cosigned, need: self.quorum });
+        }
+        Ok(())
+    }
+}
+
 /// A tree size: ASCII decimal, no sign, no leading zero except "0" itself, within u64.
 pub fn parse_size(s: &str) -> Result<u64, Error> {
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
@@ -174,6 +227,7 @@ fn check_line(line: &str, _what: &'static str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::note::NoteSigner;
     use crate::signature::Sm2Kind;
     use crate::signature::tests::test_signer;
 
@@ -208,6 +262,39 @@ mod tests {
             SignedCheckpoint::open(tampered.as_bytes(), &[&log.verifier()]),
             Err(Error::BadSignature { .. })
         ));
+    }
+
+    #[test]
+    fn the_policy_wants_the_log_and_a_quorum_of_witnesses() {
+        let log = test_signer("yinxin.example/log", Sm2Kind::Note, 0x11);
+        let w1 = test_signer("w1.example", Sm2Kind::Cosignature, 0x21);
+        let w2 = test_signer("w2.example", Sm2Kind::Cosignature, 0x22);
+        let policy = |quorum| CheckpointPolicy {
+            origin: "yinxin.example/log".into(),
+            log_keys: vec![Box::new(log.verifier())],
+            witnesses: vec![Box::new(w1.verifier()), Box::new(w2.verifier())],
+            quorum,
+        };
+        let mut cp = Checkpoint::new("yinxin.example/log", 42, Hash([7; 32])).sign(&log).unwrap();
+        assert!(policy(0).open(&cp.to_bytes()).is_ok());
+        assert_eq!(policy(1).open(&cp.to_bytes()), Err(Error::TooFewCosignatures { got: 0, need: 1 }));
+        let text = cp.note().text().as_bytes().to_vec();
+        for w in [&w1, &w1, &w2] {
+            let signature = w.cosign(&text, 1_765_000_000).unwrap();
+            cp.add_signature(NoteSignature { name: w.name().into(), key_id: w.key_id(), signature }).unwrap();
+        }
+        // SM2 signatures are randomised: w1's two cosignatures are two lines, but one witness.
+        assert_eq!(cp.note().signatures().len(), 4);
+        assert!(policy(2).open(&cp.to_bytes()).is_ok());
+        assert_eq!(policy(3).open(&cp.to_bytes()), Err(Error::TooFewCosignatures { got: 2, need: 3 }));
+        // Cosignatures alone, without the log's signature, are not enough.
+        let only_witness = String::from_utf8(cp.to_bytes()).unwrap();
+        let first_sig = only_witness.split('\n').nth(4).unwrap();
+        let stripped = only_witness.replace(&format!("{first_sig}\n"), "");
+        assert_eq!(policy(0).open(stripped.as_bytes()), Err(Error::NoKnownSignature));
+        let mut p = policy(0);
+        p.origin = "other".into();
+        assert!(matches!(p.open(&cp.to_bytes()), Err(Error::WrongOrigin { .. })));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod entry;
 mod error;
 pub mod hash;
+pub mod monitor;
 pub mod note;
 pub mod proof;
 pub mod signature;
