@@ -11,6 +11,7 @@ pub mod note;
 pub mod proof;
 pub mod signature;
 pub mod tile;
+pub mod tlog_proof;
 pub mod tree;
 pub mod witness;
 
