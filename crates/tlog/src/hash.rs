@@ -1,4 +1,4 @@
-//! The hash a log is built on: [`Hash`], 32 bytes, and the [`Hasher`] trait that gives the
+//! The hash a log is built on: [`Hash`](struct@Hash), 32 bytes, and the [`Hasher`] trait that gives the
 //! RFC 9162 §2.1.1 leaf and interior-node hashes.
 //!
 //! yinxin's logs use [`Sm3`]. [`Sha256`] is here so that the same code is checked against the
@@ -11,7 +11,7 @@ use core::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Hash(pub [u8; 32]);
 
-/// The size of a [`Hash`] in bytes.
+/// The size of a [`Hash`](struct@Hash) in bytes.
 pub const HASH_SIZE: usize = 32;
 
 impl Hash {

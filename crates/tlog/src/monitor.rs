@@ -15,7 +15,7 @@ use crate::checkpoint::{CheckpointPolicy, SignedCheckpoint};
 use crate::entry::{Entry, HolderTag};
 use crate::hash::Hasher;
 use crate::proof::{consistency_nodes, consistency_proof, verify_consistency};
-use crate::tile::{BundleId, EntryBundle, TileId, TileSet, tiles_for};
+use crate::tile::{BundleId, EntryBundle, TileId, TileSet, tiles_for, with_ancestors};
 use crate::tree::root_nodes;
 use crate::witness::TreeHead;
 use core::marker::PhantomData;
@@ -58,13 +58,13 @@ impl<H: Hasher> Monitor<H> {
     }
 
     /// The tiles needed to check a checkpoint of `size` against the trusted state: those of the
-    /// root and of the consistency proof.
+    /// root and of the consistency proof, and the tiles above them that authenticate them.
     pub fn tiles_needed(&self, size: u64) -> Result<Vec<TileId>, Error> {
         let mut nodes = root_nodes(size);
         if let Some(t) = self.trusted.filter(|t| t.size <= size) {
             nodes.extend_from_slice(consistency_nodes(t.size, size)?.ids());
         }
-        tiles_for(&nodes, size)
+        Ok(with_ancestors(&tiles_for(&nodes, size)?, size))
     }
 
     /// Check a new checkpoint (bytes as served) with the tiles of its size, and move the
@@ -204,6 +204,20 @@ mod tests {
         let (id, b) = &second.bundles[1];
         let mine: Vec<u64> = m.scan(&second.tiles, *id, b, &filter).unwrap().into_iter().map(|(i, _)| i).collect();
         assert_eq!(mine, (256..512).filter(|i| i % 7 == 4).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_tiles_it_names_are_enough_across_tile_levels() {
+        let mut m = monitor();
+        let first = serve(&encoded(0..300));
+        m.advance(&first.checkpoint, &first.tiles).unwrap();
+        let big = serve(&encoded(0..70_000));
+        let mut few = TileSet::new(70_000);
+        for id in m.tiles_needed(70_000).unwrap() {
+            few.insert(big.tiles.get(id.level, id.index).unwrap().clone()).unwrap();
+        }
+        assert!(few.tiles().count() < 10);
+        assert_eq!(m.advance(&big.checkpoint, &few).unwrap(), 300..70_000);
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl ProofNodes {
 }
 
 /// The nodes of the inclusion proof of leaf `index` in the tree of `size` leaves
-/// (PATH(m, D[n]) of RFC 9162 §2.1.3.1).
+/// (`PATH(m, D[n])` of RFC 9162 §2.1.3.1).
 pub fn inclusion_nodes(index: u64, size: u64) -> Result<ProofNodes, Error> {
     if index >= size {
         return Err(Error::LeafIndexOutOfRange { index, size });
@@ -96,7 +96,7 @@ pub fn inclusion_nodes(index: u64, size: u64) -> Result<ProofNodes, Error> {
 }
 
 /// The nodes of the consistency proof from size `old` to size `new`
-/// (PROOF(m, D[n]) of RFC 9162 §2.1.4.1). Empty when `old` is 0 or equals `new`.
+/// (`PROOF(m, D[n])` of RFC 9162 §2.1.4.1). Empty when `old` is 0 or equals `new`.
 pub fn consistency_nodes(old: u64, new: u64) -> Result<ProofNodes, Error> {
     if old > new {
         return Err(Error::SizesOutOfOrder { old, new });

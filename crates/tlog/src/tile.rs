@@ -270,6 +270,26 @@ pub fn tiles_for(nodes: &[NodeId], size: u64) -> Result<Vec<TileId>, Error> {
     Ok(out)
 }
 
+/// `ids` and the tiles above each full tile among them, up to the partial tiles: the set
+/// [`TileSet::verify`] needs to authenticate `ids` against a root.
+pub fn with_ancestors(ids: &[TileId], size: u64) -> Vec<TileId> {
+    let mut out: Vec<TileId> = ids.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let id = out[i];
+        if id.is_full()
+            && let Some(up) = TileId::in_tree(id.level + 1, id.index / TILE_WIDTH, size)
+            && !out.contains(&up)
+        {
+            out.push(up);
+        }
+        i += 1;
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Where a node's hash comes from: the tile, the first hash in it, and how many (2^r) to fold.
 fn locate(node: NodeId, size: u64) -> Result<(TileId, usize, usize), Error> {
     let level = (u32::from(node.level) / TILE_HEIGHT) as u8;
@@ -402,8 +422,21 @@ pub struct TileBatch {
     pub tiles: Vec<Tile>,
 }
 
+/// The tiles a writer must read before appending to a tree of `old_size` leaves: the partial
+/// tile of every level (they hold the right edge and are the tiles a batch extends). Put them
+/// in a [`TileSet`] of `old_size` and pass it to [`tiles_after_append`].
+pub fn tiles_for_append(old_size: u64) -> Vec<TileId> {
+    // Tree levels 0..=63 lie in tile levels 0..=7.
+    (0..8u8)
+        .filter_map(|level| {
+            let count = hashes_at(level, old_size);
+            TileId::in_tree(level, count / TILE_WIDTH, old_size)
+        })
+        .collect()
+}
+
 /// Append `leaf_hashes` to the tree of `old_size` leaves whose stored hashes `old` reads (for
-/// example a [`TileSet`] of the old size's tiles) and return the tiles to write: each new full
+/// example a [`TileSet`] of the tiles [`tiles_for_append`] names) and return the tiles to write: each new full
 /// tile and each partial tile at its new width, in the order a writer should store them (lower
 /// levels first, so that a reader never finds a tile above whose tiles below are missing).
 pub fn tiles_after_append<H: Hasher>(
@@ -550,7 +583,7 @@ mod tests {
     use super::*;
     use crate::hash::Sm3;
     use crate::proof::{consistency_proof, inclusion_nodes, inclusion_proof, verify_consistency, verify_inclusion};
-    use crate::tree::MemoryTree;
+    use crate::tree::{MemoryTree, root_nodes};
 
     #[test]
     fn paths_follow_the_spec() {
@@ -636,12 +669,18 @@ mod tests {
                 let p = inclusion_proof::<Sm3>(&set, index, size).unwrap();
                 assert_eq!(p, inclusion_proof::<Sm3>(&tree, index, size).unwrap());
                 verify_inclusion::<Sm3>(&tree.leaf_hash(index).unwrap(), index, size, &p, &root).unwrap();
-                // Only the tiles the proof names are needed.
+                // Only the tiles the proof names are needed; with those above them they verify.
                 let mut few = TileSet::<Sm3>::new(size);
-                for id in tiles_for(inclusion_nodes(index, size).unwrap().ids(), size).unwrap() {
+                let ids = tiles_for(inclusion_nodes(index, size).unwrap().ids(), size).unwrap();
+                for id in &ids {
                     few.insert(set.get(id.level, id.index).unwrap().clone()).unwrap();
                 }
                 assert_eq!(inclusion_proof::<Sm3>(&few, index, size).unwrap(), p);
+                let mut checked = TileSet::<Sm3>::new(size);
+                for id in with_ancestors(&ids, size).into_iter().chain(tiles_for(&root_nodes(size), size).unwrap()) {
+                    checked.insert(set.get(id.level, id.index).unwrap().clone()).unwrap();
+                }
+                checked.verify(&root).unwrap();
             }
             for old in [0, 1, size / 2, size - 1, size] {
                 let p = consistency_proof::<Sm3>(&set, old, size).unwrap();

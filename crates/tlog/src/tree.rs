@@ -2,7 +2,7 @@
 //! through which stored hashes are read, the [`CompactRange`] that appends leaves and gives the
 //! root of any size without holding the tree, and [`MemoryTree`], a whole tree in memory.
 //!
-//! A tree of size n is left-balanced: MTH(D[n]) splits at the largest power of two k < n. Every
+//! A tree of size n is left-balanced: `MTH(D[n])` splits at the largest power of two k < n. Every
 //! hash a log stores or serves is the hash of a *perfect* subtree: level `l`, index `i` covers
 //! leaves `[i·2^l, (i+1)·2^l)`. The root of size n, and each proof element on the tree's right
 //! edge, is computed from the perfect subtrees that the binary digits of the range's size pick
