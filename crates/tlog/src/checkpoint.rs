@@ -194,6 +194,49 @@ impl CheckpointPolicy {
     }
 }
 
+/// The lines before a checkpoint in a witness request and in a tlog-proof: header lines, then
+/// base64 hash lines up to a blank line, then the checkpoint's bytes.
+pub(crate) struct HeadLines<'a>(pub(crate) &'a [u8]);
+
+impl<'a> HeadLines<'a> {
+    /// The next line, without its newline.
+    pub(crate) fn line(&mut self) -> Result<&'a str, Error> {
+        let end = self.0.iter().position(|b| *b == b'\n').ok_or(Error::MalformedNote("line without a newline"))?;
+        let l = core::str::from_utf8(&self.0[..end]).map_err(|_| Error::MalformedNote("not UTF-8"))?;
+        self.0 = &self.0[end + 1..];
+        Ok(l)
+    }
+
+    /// Hash lines up to and including the blank line; at most `max` hashes.
+    pub(crate) fn hashes(&mut self, max: usize) -> Result<Vec<Hash>, Error> {
+        let mut out = Vec::new();
+        loop {
+            let l = self.line()?;
+            if l.is_empty() {
+                return Ok(out);
+            }
+            if out.len() == max {
+                return Err(Error::MalformedNote("too many proof lines"));
+            }
+            out.push(parse_hash(l)?);
+        }
+    }
+
+    /// What follows: the checkpoint.
+    pub(crate) fn rest(self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+}
+
+/// Hash lines and the blank line that ends them.
+pub(crate) fn put_hash_lines(s: &mut String, hashes: &[Hash]) {
+    for h in hashes {
+        s.push_str(&h.to_base64());
+        s.push('\n');
+    }
+    s.push('\n');
+}
+
 /// A tree size: ASCII decimal, no sign, no leading zero except "0" itself, within u64.
 pub fn parse_size(s: &str) -> Result<u64, Error> {
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {

@@ -18,7 +18,7 @@
 //! proof's sender states.
 
 use crate::Error;
-use crate::checkpoint::{CheckpointPolicy, SignedCheckpoint, parse_hash, parse_size};
+use crate::checkpoint::{CheckpointPolicy, HeadLines, SignedCheckpoint, parse_size, put_hash_lines};
 use crate::hash::{Hash, Hasher};
 use crate::proof::verify_inclusion;
 use base64::Engine;
@@ -44,39 +44,22 @@ pub struct TlogProof {
 impl TlogProof {
     /// Parse, strictly.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
-        let mut rest = bytes;
-        let mut line = || -> Result<&str, Error> {
-            let end =
-                rest.iter().position(|b| *b == b'\n').ok_or(Error::MalformedNote("tlog-proof line without newline"))?;
-            let l = core::str::from_utf8(&rest[..end]).map_err(|_| Error::MalformedNote("tlog-proof is not UTF-8"))?;
-            rest = &rest[end + 1..];
-            Ok(l)
-        };
-        if line()? != HEADER {
+        let mut lines = HeadLines(bytes);
+        if lines.line()? != HEADER {
             return Err(Error::MalformedNote("not a c2sp.org/tlog-proof@v1"));
         }
-        let mut l = line()?;
+        let mut l = lines.line()?;
         let mut extra = None;
         if let Some(e) = l.strip_prefix("extra ") {
             if e.len() > MAX_EXTRA {
                 return Err(Error::MalformedNote("tlog-proof extra data too long"));
             }
             extra = Some(B64.decode(e).map_err(|_| Error::MalformedNote("tlog-proof extra is not canonical base64"))?);
-            l = line()?;
+            l = lines.line()?;
         }
         let index = parse_size(l.strip_prefix("index ").ok_or(Error::MalformedNote("tlog-proof has no index line"))?)?;
-        let mut proof = Vec::new();
-        loop {
-            let l = line()?;
-            if l.is_empty() {
-                break;
-            }
-            if proof.len() == MAX_PROOF_HASHES {
-                return Err(Error::MalformedNote("tlog-proof has too many hashes"));
-            }
-            proof.push(parse_hash(l)?);
-        }
-        Ok(Self { extra, index, proof, checkpoint: rest.to_vec() })
+        let proof = lines.hashes(MAX_PROOF_HASHES)?;
+        Ok(Self { extra, index, proof, checkpoint: lines.rest() })
     }
 
     /// The text.
@@ -86,11 +69,7 @@ impl TlogProof {
             s.push_str(&format!("extra {}\n", B64.encode(e)));
         }
         s.push_str(&format!("index {}\n", self.index));
-        for h in &self.proof {
-            s.push_str(&h.to_base64());
-            s.push('\n');
-        }
-        s.push('\n');
+        put_hash_lines(&mut s, &self.proof);
         let mut out = s.into_bytes();
         out.extend_from_slice(&self.checkpoint);
         out

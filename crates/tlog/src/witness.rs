@@ -27,7 +27,7 @@
 //! meanwhile. [`Witness::add_checkpoint`] does both for a witness held in one place.
 
 use crate::Error;
-use crate::checkpoint::{SignedCheckpoint, parse_hash, parse_size};
+use crate::checkpoint::{HeadLines, SignedCheckpoint, parse_size, put_hash_lines};
 use crate::hash::{Hash, Hasher};
 use crate::note::{NoteSignature, NoteSigner, NoteVerifier};
 use crate::proof::verify_consistency;
@@ -61,38 +61,17 @@ pub struct AddCheckpoint {
 impl AddCheckpoint {
     /// Parse a request body.
     pub fn parse(body: &[u8]) -> Result<Self, Error> {
-        let mut rest = body;
-        let mut line = || -> Result<&str, Error> {
-            let end =
-                rest.iter().position(|b| *b == b'\n').ok_or(Error::MalformedNote("request line without newline"))?;
-            let l = core::str::from_utf8(&rest[..end]).map_err(|_| Error::MalformedNote("request is not UTF-8"))?;
-            rest = &rest[end + 1..];
-            Ok(l)
-        };
-        let old = line()?.strip_prefix("old ").ok_or(Error::MalformedNote("no 'old <size>' line"))?;
+        let mut lines = HeadLines(body);
+        let old = lines.line()?.strip_prefix("old ").ok_or(Error::MalformedNote("no 'old <size>' line"))?;
         let old_size = parse_size(old)?;
-        let mut proof = Vec::new();
-        loop {
-            let l = line()?;
-            if l.is_empty() {
-                break;
-            }
-            if proof.len() == MAX_PROOF_LINES {
-                return Err(Error::MalformedNote("more than 63 consistency proof lines"));
-            }
-            proof.push(parse_hash(l)?);
-        }
-        Ok(Self { old_size, proof, checkpoint: rest.to_vec() })
+        let proof = lines.hashes(MAX_PROOF_LINES)?;
+        Ok(Self { old_size, proof, checkpoint: lines.rest() })
     }
 
     /// The request body.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut s = format!("old {}\n", self.old_size);
-        for h in &self.proof {
-            s.push_str(&h.to_base64());
-            s.push('\n');
-        }
-        s.push('\n');
+        put_hash_lines(&mut s, &self.proof);
         let mut out = s.into_bytes();
         out.extend_from_slice(&self.checkpoint);
         out
