@@ -89,6 +89,9 @@ pub enum Error {
     /// A checkpoint body that breaks tlog-checkpoint (the rule is named).
     #[error("malformed checkpoint: {0}")]
     MalformedCheckpoint(&'static str),
+    /// An SM2 signer whose user ID is not the default `1234567812345678` that note verifiers use.
+    #[error("the SM2 signer does not use the default user ID")]
+    SignerUserId,
     /// Signing failed in the crypto provider.
     #[error("signing failed: {0}")]
     Signing(yinxin_gm::Error),

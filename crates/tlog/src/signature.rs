@@ -77,9 +77,13 @@ pub struct Sm2NoteSigner {
 impl Sm2NoteSigner {
     /// A signer named `name` (a log's origin, or a witness's name) for `kind`.
     ///
-    /// The signer's user ID must be the default one ([`UserId::DEFAULT`]); verifiers assume it.
+    /// The signer's user ID must be the default one ([`UserId::DEFAULT`]), since verifiers
+    /// assume it; a signer made with another is refused ([`Error::SignerUserId`]).
     pub fn new(name: &str, kind: Sm2Kind, signer: Box<dyn Sm2Signer>) -> Result<Self, Error> {
         check_key_name(name)?;
+        if *signer.z() != yinxin_gm::provider::z_for(signer.public_key(), UserId::DEFAULT) {
+            return Err(Error::SignerUserId);
+        }
         let key_id = key_id(name, kind.type_id(), &signer.public_key().to_sec1());
         Ok(Self { name: name.to_owned(), kind, key_id, signer })
     }
@@ -251,6 +255,14 @@ pub(crate) mod tests {
         // Another text with the same signature is refused as a bad signature from a known key.
         let forged = String::from_utf8(note.to_bytes()).unwrap().replace("hello", "hullo");
         assert!(matches!(Note::parse(forged.as_bytes()).unwrap().verify(&[&v]), Err(Error::BadSignature { .. })));
+    }
+
+    #[test]
+    fn a_signer_with_another_user_id_is_refused() {
+        let key = Sm2PrivateKey::from_bytes(&[0x11; 32]).unwrap();
+        let id = UserId::new(b"yinxin").unwrap();
+        let signer = default_provider().sm2_signer(&key, id).unwrap();
+        assert_eq!(Sm2NoteSigner::new("a.example", Sm2Kind::Note, signer).unwrap_err(), Error::SignerUserId);
     }
 
     #[test]
