@@ -108,6 +108,12 @@ pub fn identify(bytes: &[u8]) -> Identified {
 /// object streams hold kilobytes, and the check runs on every file a department uploads.
 pub const MAX_PDF_STREAM_INFLATED: usize = 32 << 20;
 
+/// Most bytes an image may decode to for USE-03. The image crate's default is 512 MiB; an A3
+/// page scanned at 600 dpi in colour decodes to 209 MB, and past 256 MiB a file of a few hundred
+/// kilobytes (a PNG of one colour, declared 20,000 pixels square) would take that much memory on
+/// every upload.
+pub const MAX_IMAGE_DECODED: u64 = 256 << 20;
+
 /// Deepest element nesting an archived XML file may have. Archival XML (DA/T 46 metadata, an
 /// OFD part, an e-invoice) nests a dozen levels; a file nested thousands deep is kept only to
 /// overflow the stack of a recursive reader when someone opens it later.
@@ -179,7 +185,11 @@ fn render_problem(bytes: &[u8], kind: Kind) -> Option<String> {
                 Kind::Png => image::ImageFormat::Png,
                 _ => image::ImageFormat::Tiff,
             };
-            image::load_from_memory_with_format(bytes, f).err().map(|e| format!("the image does not decode: {e}"))
+            let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), f);
+            let mut limits = image::Limits::default();
+            limits.max_alloc = Some(MAX_IMAGE_DECODED);
+            reader.limits(limits);
+            reader.decode().err().map(|e| format!("the image does not decode: {e}"))
         }
         Kind::Xml => xml_problem(bytes),
         Kind::Empty => Some("the file is empty (0 bytes)".into()),

@@ -1,6 +1,7 @@
 //! The format checks (USE-03) refuse hostile files in bounded memory and time, with a reason that
 //! names the limit: XML nested to overflow a recursive reader, XML declaring expanding entities,
-//! a huge attribute, and a PDF whose object stream is a decompression bomb. Each test says which
+//! a huge attribute, a PDF whose object stream is a decompression bomb, and a PNG that declares
+//! 400 megapixels of one grey. Each test says which
 //! limit it guards.
 
 #[path = "../../../tests/support/peak.rs"]
@@ -12,7 +13,7 @@ static ALLOC: peak::Counting = peak::Counting;
 use peak::bounded;
 use std::io::Write;
 use yinxin_archive::check::{CheckResult, Outcome};
-use yinxin_archive::format::{Kind, MAX_XML_DEPTH, identify, usability};
+use yinxin_archive::format::{Kind, MAX_IMAGE_DECODED, MAX_XML_DEPTH, identify, usability};
 
 fn use_03(what: &str, bytes: &[u8]) -> CheckResult {
     let results = bounded(what, || usability(bytes, &identify(bytes)));
@@ -91,4 +92,35 @@ fn a_pdf_object_stream_bomb_is_refused() {
     let r = use_03("PDF object stream bomb", &pdf);
     assert_eq!(r.outcome, Outcome::Fail);
     assert!(r.detail.contains("does not parse"), "{}", r.detail);
+}
+
+/// Guards MAX_IMAGE_DECODED (`format.rs`): a 20,000 × 20,000 grey PNG (400 MB decoded, about
+/// 400 KB stored). Under the image crate's default (512 MiB) it would be decoded whole.
+#[test]
+fn a_png_bomb_is_refused_before_it_is_decoded() {
+    fn chunk(kind: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        [&(data.len() as u32).to_be_bytes()[..], kind, data, &crc.sum().to_be_bytes()].concat()
+    }
+    let side = 20_000u32;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; side as usize + 1]; // filter byte 0, then the row
+    for _ in 0..side {
+        z.write_all(&row).unwrap();
+    }
+    let ihdr = [&side.to_be_bytes()[..], &side.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
+    let png = [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        &chunk(b"IHDR", &ihdr),
+        &chunk(b"IDAT", &z.finish().unwrap()),
+        &chunk(b"IEND", b""),
+    ]
+    .concat();
+    assert_eq!(identify(&png).kind, Kind::Png);
+    assert!(u64::from(side) * u64::from(side) > MAX_IMAGE_DECODED);
+    let r = use_03("PNG bomb", &png);
+    assert_eq!(r.outcome, Outcome::Fail);
+    assert!(r.detail.contains("limit"), "{}", r.detail);
 }
