@@ -1,7 +1,8 @@
 //! The transparency log end to end, on SQLite and PostgreSQL: issued licences are in the log
 //! when issuance answers; each licence's inclusion proof, rebuilt from tiles fetched over HTTP
-//! and checked with yinxin-tlog's verifier, leads to the signed checkpoint; a revocation adds an
-//! entry, and the new checkpoint is consistent with the old one (consistency proof from tiles).
+//! and checked with yinxin-tlog's verifier, leads to the signed checkpoint; a verification
+//! receipt carries the entry's proof; a revocation adds an entry, and the new checkpoint is
+//! consistent with the old one (consistency proof from tiles).
 
 mod common;
 
@@ -96,6 +97,16 @@ async fn licences_are_logged_and_proven(pg: bool) {
         changed[last] ^= 1;
         assert!(tp.verify::<Sm3>(&changed, &policy).is_err());
     }
+
+    // A verification receipt carries the licence's entry with a proof that verifies offline.
+    let v = s.get(&format!("/v1/verify/licences/{}", ids[0]), Some(&s.token("officer"))).await.ok(200);
+    let payload: serde_json::Value =
+        serde_json::from_slice(&B64.decode(v["receipt"]["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let p = s.get(&format!("/v1/licences/{}/proof", ids[0]), Some(&market)).await.ok(200);
+    let bytes = B64.decode(p["entries"][0]["entry"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["tlog"]["index"], p["entries"][0]["index"], "{payload}");
+    let tp = TlogProof::parse(payload["tlog"]["tlog_proof"].as_str().unwrap().as_bytes()).unwrap();
+    tp.verify::<Sm3>(&bytes, &policy).unwrap();
 
     // A revocation adds an entry; the new checkpoint is consistent with the old one.
     s.post(&format!("/v1/licences/{}/revoke", ids[1]), &market, json!({"reason": "吊销：测试"})).await.ok(200);

@@ -100,15 +100,18 @@ fn kind_name(code: u8) -> &'static str {
     }
 }
 
-/// GET /v1/licences/{id}/proof: every entry of the licence, each with an inclusion proof to
-/// the latest checkpoint (for whoever may read the licence).
-pub async fn licence_proof(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let l = crate::routes::licences::readable(&app, &caller, &id).await?;
-    let cp = latest(&app).await?;
+/// Every entry of `identifier` with its inclusion proof to the latest checkpoint, and that
+/// checkpoint; None when the log has no checkpoint yet.
+pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(SignedCheckpoint, Vec<ProvenEntry>)>> {
+    let Some(stored) = store::latest_checkpoint(&app.db).await? else {
+        return Ok(None);
+    };
+    let cp = SignedCheckpoint::parse_unverified(stored.note.as_bytes())
+        .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))?;
     let size = cp.checkpoint().size;
     let note = cp.to_bytes();
     let mut entries = Vec::new();
-    for e in store::entries_for(&app.db, &l.identifier).await?.into_iter().filter(|e| e.index < size) {
+    for e in store::entries_for(&app.db, identifier).await?.into_iter().filter(|e| e.index < size) {
         let nodes = inclusion_nodes(e.index, size).map_err(Problem::internal)?;
         let ids = tiles_for(nodes.ids(), size).map_err(Problem::internal)?;
         let set = store::tile_set(&app.db, size, &ids).await?;
@@ -122,13 +125,22 @@ pub async fn licence_proof(State(app): State<App>, caller: Caller, Path(id): Pat
             tlog_proof: String::from_utf8(text).map_err(Problem::internal)?,
         });
     }
+    Ok(Some((cp, entries)))
+}
+
+/// GET /v1/licences/{id}/proof: every entry of the licence, each with an inclusion proof to
+/// the latest checkpoint (for whoever may read the licence).
+pub async fn licence_proof(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let l = crate::routes::licences::readable(&app, &caller, &id).await?;
+    let (cp, entries) =
+        proofs_for(&app, &l.identifier).await?.ok_or_else(|| Problem::not_found("no checkpoint yet"))?;
     if entries.is_empty() {
         return Err(Problem::not_found(format!("licence {id} has no entry in the log's latest checkpoint yet")));
     }
     let body = LicenceProof {
         identifier: l.identifier,
-        size,
-        checkpoint: String::from_utf8(note).map_err(Problem::internal)?,
+        size: cp.checkpoint().size,
+        checkpoint: String::from_utf8(cp.to_bytes()).map_err(Problem::internal)?,
         vkey: app.tlog.vkey(),
         entries,
     };
