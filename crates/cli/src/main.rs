@@ -54,6 +54,9 @@ enum Command {
     /// Trust bundles for offline verification.
     #[command(subcommand)]
     Bundle(cmd::present::BundleCmd),
+    /// The transparency log: follow it as a monitor.
+    #[command(subcommand)]
+    Log(cmd::log::LogCmd),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),
     /// Run the service: the HTTP API over SQLite (default) or PostgreSQL.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Archive(c) => cmd::archive::run(c),
         Command::Present(c) => cmd::present::run(c),
         Command::Bundle(c) => cmd::present::run_bundle(c),
+        Command::Log(c) => cmd::log::run(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
         Command::Serve(a) => cmd::serve::run(a),
     };

@@ -56,6 +56,8 @@ pub struct Inner {
     pub clients: Mutex<HashMap<String, (Client, Instant)>>,
     /// Group-committed audit appends (verifications, lookups).
     pub audit_tx: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
+    /// The transparency log.
+    pub tlog: crate::tlog::Log,
     /// Set when shutting down: `/readyz` fails so load balancers drain the node.
     pub draining: std::sync::atomic::AtomicBool,
     /// The 亮证 bundle and verifier, cached.

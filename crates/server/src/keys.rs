@@ -47,6 +47,18 @@ impl Kek {
         self.0.seal(default_provider(), name.as_bytes(), &der).map_err(|e| e.to_string())
     }
 
+    /// Wrap a secret that is not a key pair (the log's holder-tag key) under `name`.
+    pub fn wrap_secret(&self, name: &str, secret: &[u8]) -> Result<Vec<u8>, String> {
+        self.0.seal(default_provider(), name.as_bytes(), secret).map_err(|e| e.to_string())
+    }
+
+    /// Unwrap a secret stored under `name`.
+    pub fn unwrap_secret(&self, name: &str, wrapped: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+        Ok(zeroize::Zeroizing::new(self.0.open(name.as_bytes(), wrapped).map_err(|_| {
+            format!("the secret {name} does not open with the configured key-encryption key (wrong KEK, or tampered)")
+        })?))
+    }
+
     /// Unwrap the key stored under `name`.
     pub fn unwrap(&self, name: &str, wrapped: &[u8]) -> Result<Sm2PrivateKey, String> {
         let der = zeroize::Zeroizing::new(self.0.open(name.as_bytes(), wrapped).map_err(|_| {
@@ -260,4 +272,37 @@ pub async fn load(db: &Db, kek: &Kek, key_dir: &Path) -> Result<Keys, String> {
         chain,
         static_crls,
     })
+}
+
+/// A second handle on the service key, for the transparency log's checkpoints (the log's
+/// note signer owns its handle).
+pub async fn log_signer(db: &Db, kek: &Kek) -> Result<Box<dyn Sm2Signer>, String> {
+    let (_, wrapped) = repo::service_key(db, "service")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("service key service is missing from the database")?;
+    let key = kek.unwrap("service", &wrapped)?;
+    default_provider().sm2_signer(&key, UserId::DEFAULT).map_err(|e| e.to_string())
+}
+
+/// The transparency log's holder-tag key (its "per-log salt", never published): 32 random
+/// bytes made on first start and kept wrapped under the KEK like the signing keys.
+pub async fn holder_key(db: &Db, kek: &Kek) -> Result<yinxin_tlog::entry::HolderKey, String> {
+    const NAME: &str = "tlog.holder-key";
+    let stored = repo::service_key(db, NAME).await.map_err(|e| e.to_string())?;
+    let secret = match stored {
+        Some((_, wrapped)) => kek.unwrap_secret(NAME, &wrapped)?,
+        None => {
+            let mut fresh = zeroize::Zeroizing::new(vec![0u8; 32]);
+            default_provider().fill_random(&mut fresh).map_err(|e| e.to_string())?;
+            let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+            repo::put_service_key(&mut tx, NAME, None, &kek.wrap_secret(NAME, &fresh)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            fresh
+        }
+    };
+    let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| format!("{NAME} is not 32 bytes"))?;
+    Ok(yinxin_tlog::entry::HolderKey::from_bytes(bytes))
 }

@@ -15,6 +15,7 @@ pub mod present;
 pub mod problem;
 pub mod readiness;
 pub mod routes;
+pub mod tlog;
 mod tls;
 
 use crate::app::{App, Inner};
@@ -57,6 +58,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/licences/{id}/annotations"),
     ("GET", "/v1/annotations/{id}/{format}"),
     ("GET", "/v1/status/{id}"),
+    ("GET", "/v1/licences/{id}/proof"),
+    ("GET", "/tlog/checkpoint"),
+    ("GET", "/tlog/tile/{path}"),
     ("POST", "/v1/seals"),
     ("GET", "/v1/seals"),
     ("GET", "/v1/seals/{id}"),
@@ -134,6 +138,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/licences/{id}/revoke", post(licences::revoke))
         .route("/v1/annotations/{id}/{format}", get(licences::annotation_download))
         .route("/v1/status/{id}", get(licences::status))
+        .route("/v1/licences/{id}/proof", get(routes::tlog::licence_proof))
+        .route("/tlog/checkpoint", get(routes::tlog::checkpoint))
+        // A tile path has several segments (`0/x001/234.p/7`, `entries/000`).
+        .route("/tlog/tile/{*path}", get(routes::tlog::tile))
         .route("/v1/seals", post(seals::apply).get(seals::list))
         .route("/v1/seals/{id}", get(seals::get))
         .route("/v1/seals/{id}/esl", get(seals::esl))
@@ -247,6 +255,17 @@ pub async fn open(cfg: Config) -> Result<App, String> {
     let catalogue = yinxin_licence::catalogue::Catalogue::built_in().map_err(|e| e.to_string())?;
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4096);
     tokio::spawn(app::audit_writer(db.clone(), audit_rx));
+    let origin = tlog::origin_for(&cfg.public_url);
+    let log_signer = yinxin_tlog::signature::Sm2NoteSigner::new(
+        &origin,
+        yinxin_tlog::signature::Sm2Kind::Note,
+        keys::log_signer(&db, &kek).await?,
+    )
+    .map_err(|e| format!("the log's checkpoint signer: {e}"))?;
+    let log_signer = Arc::new(log_signer);
+    let (wake, wake_rx) = tokio::sync::mpsc::channel(4096);
+    tokio::spawn(tlog::sequencer(db.clone(), origin.clone(), log_signer.clone(), wake_rx));
+    let tlog = tlog::Log { origin, signer: log_signer, holder: keys::holder_key(&db, &kek).await?, wake };
     let app = App(Arc::new(Inner {
         cfg,
         db,
@@ -261,6 +280,7 @@ pub async fn open(cfg: Config) -> Result<App, String> {
         crl: Default::default(),
         clients: Default::default(),
         audit_tx,
+        tlog,
         draining: Default::default(),
         present: Default::default(),
     }));

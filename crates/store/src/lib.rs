@@ -8,6 +8,7 @@
 //! - [`audit`]: the append-only, hash-chained audit log and its checks.
 //! - [`idem`]: idempotency keys.
 //! - [`repo`]: the rows of licences, seals, signers, consents, materials and clients.
+//! - [`tlog`]: the transparency log: waiting and sequenced entries, hash tiles, checkpoints.
 //!
 //! It knows nothing of HTTP.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod blob;
 mod db;
 pub mod idem;
 pub mod repo;
+pub mod tlog;
 
 pub use db::{Backend, Db, Tx, now_ms, now_ts};
 

@@ -5,6 +5,7 @@ pub mod cert;
 pub mod crl;
 pub mod dev_keys;
 pub mod licence;
+pub mod log;
 pub mod material;
 pub mod present;
 pub mod seal;

@@ -8,4 +8,5 @@ pub mod materials;
 pub mod misc;
 pub mod present;
 pub mod seals;
+pub mod tlog;
 pub mod verify;

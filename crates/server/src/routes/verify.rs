@@ -141,6 +141,15 @@ async fn answer(
     });
     // The report is serialised once and placed, as is, in the signed payload and in the answer.
     let report_json = serde_json::to_string(&report).map_err(Problem::internal)?;
+    // The licence's latest log entry (its issuance or last status change) with an inclusion
+    // proof, so the receipt shows offline that what it reports is in the log.
+    let tlog = match licence {
+        Some(l) => crate::routes::tlog::proofs_for(app, &l.identifier)
+            .await?
+            .and_then(|(_, mut entries)| entries.pop())
+            .map(|e| json!({"index": e.index, "kind": e.kind, "tlog_proof": e.tlog_proof})),
+        None => None,
+    };
     let head = json!({
         "receipt_id": receipt_id,
         "verified_at": verified_at,
@@ -148,6 +157,7 @@ async fn answer(
         "subject_sm3": subject_sm3,
         "indication": indication,
         "licence": licence_json,
+        "tlog": tlog,
     })
     .to_string();
     let payload = format!("{},\"report\":{report_json}}}", &head[..head.len() - 1]);

@@ -1,0 +1,96 @@
+//! `yinxin log monitor` against a running `yinxin serve`: it verifies the checkpoint with the
+//! log key given to it and every tile against the root, lists a department's entries (issued,
+//! revoked) from `--since` on, nothing for another department, and refuses a wrong log key.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+const MARKET: &str = "11530100MB0123456A";
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn request(i: u32) -> Value {
+    let first17 = format!("91530100{:09}", 710_000_000 + i);
+    let uscc = format!("{first17}{}", yinxin_licence::codes::uscc_check_char(&first17).unwrap());
+    let mut f: Value =
+        serde_json::from_slice(&std::fs::read(workspace().join("examples/营业执照.json")).unwrap()).unwrap();
+    f["uscc"] = json!(uscc);
+    json!({"type_code": "营业执照", "fields": f})
+}
+
+fn monitor(base: &str, vkey: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yinxin"))
+        .args(["log", "monitor", "--url", base, "--vkey", vkey, "--json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let lines = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (out.status.code().unwrap(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yinxin"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .arg("--key-dir")
+        .arg(workspace().join("keys-dev"))
+        .env("YINXIN_RATE_PER_SECOND", "100000")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();
+    let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
+    let http = reqwest::blocking::Client::new();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let r = http.post(format!("{base}/v1/licences")).bearer_auth(&token).json(&request(i)).send().unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        ids.push(r.json::<Value>().unwrap()["identifier"].as_str().unwrap().to_string());
+    }
+    let r = http
+        .post(format!("{base}/v1/licences/{}/revoke", ids[2]))
+        .bearer_auth(&token)
+        .json(&json!({"reason": "test"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let proof: Value =
+        http.get(format!("{base}/v1/licences/{}/proof", ids[0])).bearer_auth(&token).send().unwrap().json().unwrap();
+    let vkey = proof["vkey"].as_str().unwrap().to_string();
+
+    let (code, lines, err) = monitor(&base, &vkey, &["--issuer", MARKET]);
+    assert_eq!(code, 0, "{err}");
+    let seen: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| (l["kind"].as_str().unwrap().to_string(), l["subject"].as_str().unwrap().to_string()))
+        .collect();
+    let mut want: Vec<(String, String)> = ids.iter().map(|i| ("LicenceIssued".to_string(), i.clone())).collect();
+    want.push(("LicenceRevoked".into(), ids[2].clone()));
+    assert_eq!(seen, want);
+
+    // From an index on; another department's filter lists nothing.
+    let (code, lines, _) = monitor(&base, &vkey, &["--issuer", MARKET, "--since", "2"]);
+    assert_eq!((code, lines.len()), (0, 2));
+    let (code, lines, _) = monitor(&base, &vkey, &["--issuer", "11530100MB0234567M"]);
+    assert_eq!((code, lines.len()), (0, 0));
+
+    // A key that is not the log's: the checkpoint is refused, nothing listed.
+    let other = vkey.replacen('+', "x+", 1);
+    let (code, lines, _) = monitor(&base, &other, &[]);
+    assert_ne!(code, 0);
+    assert!(lines.is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,143 @@
+//! The transparency log end to end, on SQLite and PostgreSQL: issued licences are in the log
+//! when issuance answers; each licence's inclusion proof, rebuilt from tiles fetched over HTTP
+//! and checked with yinxin-tlog's verifier, leads to the signed checkpoint; a verification
+//! receipt carries the entry's proof; a revocation adds an entry, and the new checkpoint is
+//! consistent with the old one (consistency proof from tiles).
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use common::*;
+use serde_json::json;
+use yinxin_tlog::checkpoint::{CheckpointPolicy, SignedCheckpoint};
+use yinxin_tlog::entry::{Entry, EntryKind};
+use yinxin_tlog::note::NoteVerifier;
+use yinxin_tlog::proof::{
+    consistency_nodes, consistency_proof, inclusion_nodes, inclusion_proof, verify_consistency, verify_inclusion,
+};
+use yinxin_tlog::signature::Sm2NoteVerifier;
+use yinxin_tlog::tile::{BundleId, EntryBundle, TileSet, tiles_for, with_ancestors};
+use yinxin_tlog::tlog_proof::TlogProof;
+use yinxin_tlog::tree::root_nodes;
+use yinxin_tlog::{Hasher, Sm3};
+
+/// The checkpoint served now, verified with the log's key.
+async fn checkpoint(s: &Server, verifier: &Sm2NoteVerifier) -> SignedCheckpoint {
+    let r = s.get("/tlog/checkpoint", None).await;
+    assert_eq!(r.status.as_u16(), 200);
+    let (cp, _) = SignedCheckpoint::open(&r.bytes, &[verifier as &dyn NoteVerifier]).unwrap();
+    cp
+}
+
+/// The tiles that hold `nodes` in a tree of `size`, with the tiles above them, fetched over HTTP.
+async fn tiles(s: &Server, size: u64, nodes: &[yinxin_tlog::tree::NodeId]) -> TileSet<Sm3> {
+    let mut set = TileSet::<Sm3>::new(size);
+    for id in with_ancestors(&tiles_for(nodes, size).unwrap(), size) {
+        let r = s.get(&format!("/tlog/{}", id.path()), None).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", id.path());
+        let cache = r.headers.get("cache-control").unwrap().to_str().unwrap();
+        assert_eq!(cache.contains("immutable"), id.is_full(), "{}: {cache}", id.path());
+        set.insert_bytes(id, &r.bytes).unwrap();
+    }
+    set
+}
+
+async fn licences_are_logged_and_proven(pg: bool) {
+    let s = start(pg).await;
+    let market = s.market();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let l = s.post("/v1/licences", &market, business(None)).await.ok(201);
+        ids.push(l["identifier"].as_str().unwrap().to_string());
+    }
+    // The log's key, from a proof response; it checks every checkpoint below.
+    let first = s.get(&format!("/v1/licences/{}/proof", ids[0]), Some(&market)).await.ok(200);
+    let verifier = Sm2NoteVerifier::from_vkey(first["vkey"].as_str().unwrap()).unwrap();
+    let policy = CheckpointPolicy {
+        origin: verifier.name().to_string(),
+        log_keys: vec![Box::new(verifier.clone())],
+        witnesses: vec![],
+        quorum: 0,
+    };
+
+    // Issuance waited for sequencing: the checkpoint already holds all three.
+    let cp = checkpoint(&s, &verifier).await;
+    let (size, root) = (cp.checkpoint().size, cp.checkpoint().root);
+    assert!(size >= 3, "size {size}");
+    let set = tiles(&s, size, &root_nodes(size)).await;
+    set.verify(&root).unwrap();
+
+    for id in &ids {
+        let p = s.get(&format!("/v1/licences/{id}/proof"), Some(&market)).await.ok(200);
+        let e = &p["entries"][0];
+        assert_eq!(e["kind"], "licence_issued", "{p}");
+        let index = e["index"].as_u64().unwrap();
+        let bytes = B64.decode(e["entry"].as_str().unwrap()).unwrap();
+        let entry = Entry::decode(&bytes).unwrap();
+        assert_eq!(entry.kind, EntryKind::LicenceIssued);
+        assert_eq!(&entry.subject, id);
+        // The entry is in its bundle, fetched over HTTP.
+        let bid = BundleId::in_tree(index / 256, size).unwrap();
+        let r = s.get(&format!("/tlog/{}", bid.path()), None).await;
+        let bundle = EntryBundle::parse(&r.bytes).unwrap();
+        assert_eq!(bundle.entries()[(index % 256) as usize], bytes);
+        // An inclusion proof built from tiles fetched over HTTP verifies against the checkpoint.
+        let mut nodes = root_nodes(size);
+        nodes.extend_from_slice(inclusion_nodes(index, size).unwrap().ids());
+        let set = tiles(&s, size, &nodes).await;
+        set.verify(&root).unwrap();
+        let proof = inclusion_proof::<Sm3>(&set, index, size).unwrap();
+        verify_inclusion::<Sm3>(&Sm3::hash_leaf(&bytes), index, size, &proof, &root).unwrap();
+        // The served tlog-proof verifies offline, and not for another entry.
+        let tp = TlogProof::parse(e["tlog_proof"].as_str().unwrap().as_bytes()).unwrap();
+        tp.verify::<Sm3>(&bytes, &policy).unwrap();
+        let mut changed = bytes.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        assert!(tp.verify::<Sm3>(&changed, &policy).is_err());
+    }
+
+    // A verification receipt carries the licence's entry with a proof that verifies offline.
+    let v = s.get(&format!("/v1/verify/licences/{}", ids[0]), Some(&s.token("officer"))).await.ok(200);
+    let payload: serde_json::Value =
+        serde_json::from_slice(&B64.decode(v["receipt"]["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let p = s.get(&format!("/v1/licences/{}/proof", ids[0]), Some(&market)).await.ok(200);
+    let bytes = B64.decode(p["entries"][0]["entry"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["tlog"]["index"], p["entries"][0]["index"], "{payload}");
+    let tp = TlogProof::parse(payload["tlog"]["tlog_proof"].as_str().unwrap().as_bytes()).unwrap();
+    tp.verify::<Sm3>(&bytes, &policy).unwrap();
+
+    // A revocation adds an entry; the new checkpoint is consistent with the old one.
+    s.post(&format!("/v1/licences/{}/revoke", ids[1]), &market, json!({"reason": "吊销：测试"})).await.ok(200);
+    let cp2 = checkpoint(&s, &verifier).await;
+    let (size2, root2) = (cp2.checkpoint().size, cp2.checkpoint().root);
+    assert!(size2 > size);
+    let p = s.get(&format!("/v1/licences/{}/proof", ids[1]), Some(&market)).await.ok(200);
+    let kinds: Vec<_> = p["entries"].as_array().unwrap().iter().map(|e| e["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("licence_issued"), json!("licence_revoked")], "{p}");
+    let mut nodes = root_nodes(size2);
+    nodes.extend_from_slice(consistency_nodes(size, size2).unwrap().ids());
+    let set = tiles(&s, size2, &nodes).await;
+    set.verify(&root2).unwrap();
+    let proof = consistency_proof::<Sm3>(&set, size, size2).unwrap();
+    verify_consistency::<Sm3>(size, size2, &root, &root2, &proof).unwrap();
+
+    // Tile paths that are not tiles, or beyond the tree, are 404s.
+    assert_eq!(s.get("/tlog/tile/0/x001", None).await.status.as_u16(), 404);
+    assert_eq!(s.get("/tlog/tile/5/000", None).await.status.as_u16(), 404);
+    assert_eq!(s.get("/tlog/tile/entries/000.p/200", None).await.status.as_u16(), 404);
+    // Somebody else's licence: not found, as for the licence itself.
+    s.get(&format!("/v1/licences/{}/proof", ids[0]), Some(&s.transport())).await.problem(404, "not_found");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licences_are_logged_and_proven_on_sqlite() {
+    licences_are_logged_and_proven(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licences_are_logged_and_proven_on_postgres() {
+    licences_are_logged_and_proven(true).await;
+}
