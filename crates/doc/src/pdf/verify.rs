@@ -13,6 +13,7 @@
 use crate::{Error, Result};
 use lopdf::Object;
 use std::cell::OnceCell;
+use yinxin_gm::sm3::{Sm3Digest, sm3};
 use yinxin_pki::report::{Check, Report, SubIndication};
 use yinxin_seal::verify::{VerifyOptions, format_failure};
 
@@ -65,7 +66,7 @@ fn signatures(doc: &lopdf::Document) -> Vec<Found> {
 }
 
 /// The SM3 of each page's decoded contents, in page order; refused past [`MAX_CONTENT_INFLATED`].
-fn page_digests(doc: &lopdf::Document) -> core::result::Result<Vec<[u8; 32]>, String> {
+fn page_digests(doc: &lopdf::Document) -> core::result::Result<Vec<Sm3Digest>, String> {
     let mut budget = MAX_CONTENT_INFLATED;
     let mut out = Vec::new();
     for (n, id) in doc.get_pages() {
@@ -76,7 +77,7 @@ fn page_digests(doc: &lopdf::Document) -> core::result::Result<Vec<[u8; 32]>, St
             e => format!("the contents of page {n} cannot be read: {e}"),
         })?;
         budget = budget.saturating_sub(content.len());
-        out.push(yinxin_gm::sm3::sm3(&content).0);
+        out.push(sm3(&content));
     }
     Ok(out)
 }
@@ -85,11 +86,11 @@ fn page_digests(doc: &lopdf::Document) -> core::result::Result<Vec<[u8; 32]>, St
 /// need them).
 struct Pages<'a> {
     doc: &'a lopdf::Document,
-    digests: OnceCell<core::result::Result<Vec<[u8; 32]>, String>>,
+    digests: OnceCell<core::result::Result<Vec<Sm3Digest>, String>>,
 }
 
 impl Pages<'_> {
-    fn get(&self) -> &core::result::Result<Vec<[u8; 32]>, String> {
+    fn get(&self) -> &core::result::Result<Vec<Sm3Digest>, String> {
         self.digests.get_or_init(|| page_digests(self.doc))
     }
 }
