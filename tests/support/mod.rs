@@ -51,3 +51,47 @@ pub fn put(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     std::fs::write(dir.join(name), bytes).expect("write test file");
     name.to_string()
 }
+
+/// A `yinxin serve` process started by [`serve`]; killed when dropped (if still running).
+pub struct Served {
+    /// The process.
+    pub child: std::process::Child,
+    /// Where it listens (`http://127.0.0.1:PORT`).
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `bin serve` on a free loopback port with `data` as its data directory and the
+/// repository's `keys-dev/`, a high rate limit, quiet logs and the extra environment `env`;
+/// returns once it has printed the address it listens on.
+pub fn serve(bin: &Path, data: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .arg("--key-dir")
+        .arg(repo().join("keys-dev"))
+        .env("YINXIN_RATE_PER_SECOND", "100000")
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("yinxin serve starts");
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut line);
+    }
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("yinxin serve printed no address: {line:?}"))
+        .to_string();
+    Served { child, base }
+}

@@ -9,9 +9,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use yinxin_pki::report::{Indication, Outcome, Report, SubIndication};
 use yinxin_pki::{TrustStore, load_certs};
 use yinxin_seal::verify::{At, VerifyOptions};
@@ -158,41 +157,23 @@ fn cli(e: &Entry, trust_dir: &Path) -> Value {
 }
 
 struct Server {
-    child: Child,
-    base: String,
+    served: yinxin_tests::Served,
     token: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(data: &Path, trust_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .arg("--key-dir")
-        .arg(workspace().join("keys-dev"))
-        .env("YINXIN_TRUST_DIR", trust_dir)
-        .env("YINXIN_RATE_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
+    let served = yinxin_tests::serve(
+        Path::new(env!("CARGO_BIN_EXE_yinxin")),
+        data,
+        &[("YINXIN_TRUST_DIR", trust_dir.as_os_str())],
+    );
     let creds: Value = serde_json::from_slice(&std::fs::read(data.join("dev-credentials.json")).unwrap()).unwrap();
     let token = creds["officer"]["token"].as_str().expect("an officer token").to_string();
-    Server { child, base, token }
+    Server { served, token }
 }
 
 fn api(http: &reqwest::blocking::Client, s: &Server, bytes: Vec<u8>, data_sm3: Option<String>) -> Value {
-    let mut url = format!("{}/v1/verify?name=fixture", s.base);
+    let mut url = format!("{}/v1/verify?name=fixture", s.served.base);
     if let Some(h) = data_sm3 {
         url.push_str(&format!("&data_sm3={h}"));
     }

@@ -3,9 +3,8 @@
 //! revoked) from `--since` on, nothing for another department, and refuses a wrong log key.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const MARKET: &str = "11530100MB0123456A";
 
@@ -35,20 +34,8 @@ fn monitor(base: &str, vkey: &str, extra: &[&str]) -> (i32, Vec<Value>, String) 
 #[test]
 fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .arg("--key-dir")
-        .arg(workspace().join("keys-dev"))
-        .env("YINXIN_RATE_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
+    let served = yinxin_tests::serve(std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")), data.path(), &[]);
+    let base = served.base.clone();
     let creds: Value =
         serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();
     let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
@@ -91,6 +78,5 @@ fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
     let (code, lines, _) = monitor(&base, &other, &[]);
     assert_ne!(code, 0);
     assert!(lines.is_empty());
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
 }

@@ -3,37 +3,19 @@
 //! once, documents and rows agree, the audit chain verifies; and SIGTERM drains and exits 0.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-struct Proc {
-    child: Child,
-    base: String,
-}
+type Proc = yinxin_tests::Served;
 
 fn start(data: &Path) -> Proc {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .arg("--key-dir")
-        .arg(workspace().join("keys-dev"))
-        .env("YINXIN_GC_GRACE_SECONDS", "0")
-        .env("YINXIN_RATE_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
-    Proc { child, base }
+    let zero = std::ffi::OsStr::new("0");
+    yinxin_tests::serve(Path::new(env!("CARGO_BIN_EXE_yinxin")), data, &[("YINXIN_GC_GRACE_SECONDS", zero)])
 }
 
 fn creds(data: &Path) -> Value {
