@@ -190,6 +190,16 @@ impl Witnessing {
     }
 }
 
+/// The published checkpoint's text: with witnesses required, the last one cosigned by their
+/// quorum; otherwise the latest signed. None before the first.
+pub async fn published(app: &App) -> ApiResult<Option<String>> {
+    let bytes = match &app.tlog.witnessing {
+        Some(w) => w.published(),
+        None => yinxin_store::tlog::latest_checkpoint(&app.db).await?.map(|c| c.note.into_bytes()),
+    };
+    bytes.map(|b| String::from_utf8(b).map_err(|_| Problem::internal("a checkpoint that is not UTF-8"))).transpose()
+}
+
 /// The consistency proof from `old` to `new` out of the stored tiles.
 async fn consistency(db: &Db, old: u64, new: u64) -> Result<Vec<yinxin_tlog::Hash>, String> {
     if old == 0 || old == new {
