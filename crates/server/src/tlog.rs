@@ -341,6 +341,47 @@ pub fn licence_status(app: &App, l: &Licence, action: &str, reason: &str) -> Api
     Ok(e)
 }
 
+/// The entry of a seal action that goes in the log (make, file, suspend, cancel; None for
+/// the others). The issuer is the owning department, so its monitor lists its seals; the
+/// subject is the seal's ES ID (made seals have one), the holder the department's tag.
+pub fn seal_action(
+    app: &App,
+    s: &yinxin_store::repo::SealRecord,
+    action: yinxin_seal::lifecycle::Action,
+    reason: &str,
+) -> ApiResult<Option<Entry>> {
+    use yinxin_seal::lifecycle::Action;
+    let kind = match action {
+        Action::Make => EntryKind::SealMade,
+        Action::File => EntryKind::SealFiled,
+        Action::Suspend => EntryKind::SealSuspended,
+        Action::Cancel => EntryKind::SealCancelled,
+        _ => return Ok(None),
+    };
+    let holder = app.tlog.holder.tag(&s.owner_code).map_err(|e| Problem::internal(format!("holder tag: {e}")))?;
+    let mut e = Entry {
+        kind,
+        time: u64::try_from(yinxin_store::now_ts()).unwrap_or(0),
+        issuer: s.owner_code.clone(),
+        subject: s.es_id.clone().unwrap_or_else(|| s.id.clone()),
+        subject_type: s.kind.clone(),
+        holder,
+        digests: Vec::new(),
+        replaces: String::new(),
+        reason: String::new(),
+    };
+    if kind == EntryKind::SealMade {
+        let esl = s.esl.as_deref().ok_or_else(|| Problem::internal("a made seal without its ESL"))?;
+        e.digests = vec![(DigestKind::Seal, yinxin_gm::sm3::sm3(esl))];
+    }
+    let mut end = reason.len().min(1024);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    e.reason = reason[..end].to_owned();
+    Ok(Some(e))
+}
+
 fn licence_entry(app: &App, l: &Licence, kind: EntryKind) -> ApiResult<Entry> {
     let holder = app.tlog.holder.tag(&l.holder_code).map_err(|e| Problem::internal(format!("holder tag: {e}")))?;
     Ok(Entry {

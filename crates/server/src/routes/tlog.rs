@@ -101,6 +101,10 @@ fn kind_name(code: u8) -> &'static str {
         Some(K::LicenceSuspended) => "licence_suspended",
         Some(K::LicenceResumed) => "licence_resumed",
         Some(K::LicenceRevoked) => "licence_revoked",
+        Some(K::SealMade) => "seal_made",
+        Some(K::SealFiled) => "seal_filed",
+        Some(K::SealSuspended) => "seal_suspended",
+        Some(K::SealCancelled) => "seal_cancelled",
         Some(_) | None => "other",
     }
 }
