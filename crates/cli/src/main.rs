@@ -61,12 +61,14 @@ enum Command {
     DevKeys(cmd::dev_keys::DevKeysArgs),
     /// Run the service: the HTTP API over SQLite (default) or PostgreSQL.
     Serve(cmd::serve::ServeArgs),
+    /// Witness a transparency log: cosign its checkpoints (C2SP tlog-witness add-checkpoint).
+    Witness(cmd::witness::WitnessArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The service writes to sockets, not pipes; a closed connection must not end it.
-    if !matches!(cli.command, Command::Serve(_)) {
+    if !matches!(cli.command, Command::Serve(_) | Command::Witness(_)) {
         restore_sigpipe();
     }
     let result = match cli.command {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Log(c) => cmd::log::run(c),
         Command::DevKeys(a) => cmd::dev_keys::run(a),
         Command::Serve(a) => cmd::serve::run(a),
+        Command::Witness(a) => cmd::witness::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

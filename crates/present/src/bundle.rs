@@ -54,6 +54,11 @@ pub struct Content {
     pub status_signer: String,
     /// The status lists (Base64 CBOR).
     pub status_lists: Vec<String>,
+    /// The transparency log's latest published checkpoint (a C2SP signed note, as text), so
+    /// an offline verifier knows the log size it trusts. Absent in bundles made before the
+    /// log (they still open) and from services without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_checkpoint: Option<String>,
 }
 
 /// The signed envelope, as served and stored.
@@ -107,6 +112,41 @@ pub struct Bundle {
     pub status_lists: Vec<SignedStatusList>,
     /// Who signed the bundle.
     pub signer: Cert,
+    /// The log checkpoint it carries, checked (see [`LogHead`]).
+    pub log: Option<LogHead>,
+}
+
+/// A transparency-log checkpoint carried in a bundle. Its note must carry a valid checkpoint
+/// signature by the bundle signer's key (the service signs its checkpoints and its bundles
+/// with one key), so the bundle cannot carry another log's head. Witness cosignatures, if any,
+/// are kept in `note` for verifiers that check a witness policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHead {
+    /// The log's origin.
+    pub origin: String,
+    /// The tree size.
+    pub size: u64,
+    /// The root hash.
+    pub root: [u8; 32],
+    /// The signed note, as carried.
+    pub note: String,
+}
+
+fn log_head(text: &str, signer: &Cert) -> Result<LogHead> {
+    use yinxin_tlog::checkpoint::SignedCheckpoint;
+    use yinxin_tlog::note::NoteVerifier;
+    use yinxin_tlog::signature::{Sm2Kind, Sm2NoteVerifier};
+    let cp =
+        SignedCheckpoint::parse_unverified(text.as_bytes()).map_err(|e| format_err(format!("log checkpoint: {e}")))?;
+    let head = cp.checkpoint();
+    let key = signer.public_key.as_ref().map_err(|e| Error::Cert(format!("bundle signer: {e}")))?;
+    let v = Sm2NoteVerifier::new(&head.origin, Sm2Kind::Note, key.clone())
+        .map_err(|e| format_err(format!("log checkpoint: {e}")))?;
+    let ok = cp.verify(&[&v as &dyn NoteVerifier]).map_err(|e| Error::Untrusted(format!("log checkpoint: {e}")))?;
+    if ok.is_empty() {
+        return Err(Error::Untrusted("the log checkpoint is not signed by the bundle's signer".into()));
+    }
+    Ok(LogHead { origin: head.origin.clone(), size: head.size, root: *head.root.as_bytes(), note: text.to_owned() })
 }
 
 fn cert_b64(s: &str, what: &str) -> Result<Cert> {
@@ -212,7 +252,9 @@ impl Bundle {
                 SignedStatusList::parse(&b)
             })
             .collect::<Result<Vec<_>>>()?;
+        let log = content.log_checkpoint.as_deref().map(|t| log_head(t, &signer)).transpose()?;
         Ok(Bundle {
+            log,
             issued_at: content.issued_at,
             expires_at: content.expires_at,
             trust,

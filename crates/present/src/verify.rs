@@ -99,6 +99,7 @@ struct ListState {
 pub struct Verifier {
     issuers: HashMap<[u8; 8], IssuerState>,
     lists: HashMap<([u8; 8], u32), ListState>,
+    log: Option<crate::bundle::LogHead>,
 }
 
 /// A Unix time as RFC 3339 in UTC.
@@ -206,7 +207,19 @@ impl Verifier {
             };
             lists.insert((l.body.issuer_kid, l.body.list), ListState { list: l.clone(), bits });
         }
-        Self { issuers, lists }
+        Self { issuers, lists, log: bundle.log.clone() }
+    }
+
+    /// The transparency-log size this verifier trusts: that of the checkpoint its bundle
+    /// carries (None for a bundle without one). Entries at or beyond it are newer than the
+    /// bundle, and a proof to a smaller tree is older.
+    pub fn log_size(&self) -> Option<u64> {
+        self.log.as_ref().map(|l| l.size)
+    }
+
+    /// The checkpoint its bundle carries.
+    pub fn log_checkpoint(&self) -> Option<&crate::bundle::LogHead> {
+        self.log.as_ref()
     }
 
     /// Verify a token's QR text at `now`; `nonce` is the one this verifier asked the holder to

@@ -85,6 +85,10 @@ fn world() -> World {
 /// A bundle with dept-market as the only issuer and one status list (`bits`, made at `made`,
 /// expiring at `expires`).
 fn bundle_with(bits: &Bits, made: i64, expires: i64) -> Vec<u8> {
+    bundle_with_log(bits, made, expires, None)
+}
+
+fn bundle_with_log(bits: &Bits, made: i64, expires: i64, log_checkpoint: Option<String>) -> Vec<u8> {
     let market = cert("dept-market.cert.pem");
     let sl = cert("status-list.cert.pem");
     let info = ListInfo {
@@ -110,6 +114,7 @@ fn bundle_with(bits: &Bits, made: i64, expires: i64) -> Vec<u8> {
         }],
         status_signer: B64.encode(sl.der()),
         status_lists: vec![B64.encode(&list.bytes)],
+        log_checkpoint,
     };
     serde_json::to_vec(&bundle::sign(&content, signer("status-list.key.pem").as_ref(), &sl).unwrap()).unwrap()
 }
@@ -421,4 +426,42 @@ fn an_issuer_outside_its_licence_types_fails() {
     let v = Verifier::new(&b, now()).verify(&show(&w, &FIVE, None), w.now, None);
     assert_eq!(v.indication(), Indication::Failed);
     assert_eq!(failing(&v), ["credential.type"]);
+}
+
+/// A log checkpoint of `size` signed by the keys-dev key `key` under `origin`.
+fn checkpoint(key: &str, size: u64) -> String {
+    use yinxin_tlog::checkpoint::Checkpoint;
+    use yinxin_tlog::note::NoteSigner;
+    use yinxin_tlog::signature::{Sm2Kind, Sm2NoteSigner};
+    let s = Sm2NoteSigner::new("yinxin.test/log", Sm2Kind::Note, signer(key)).unwrap();
+    let root = yinxin_tlog::Hash::from_slice(&[7u8; 32]).unwrap();
+    let cp = Checkpoint::new("yinxin.test/log", size, root).sign(&s as &dyn NoteSigner).unwrap();
+    String::from_utf8(cp.to_bytes()).unwrap()
+}
+
+#[test]
+fn a_bundle_carries_the_log_checkpoint_and_the_verifier_trusts_its_size() {
+    let t = now().unix_timestamp();
+    let bits = Bits::new(MIN_STATUS_ENTRIES);
+    let cp = checkpoint("status-list.key.pem", 1_234);
+    let json = bundle_with_log(&bits, t - 60, t + 3_600, Some(cp.clone()));
+    let b = Bundle::open(&json, Some(&cert("root-ca.cert.pem")), now()).unwrap();
+    let v = Verifier::new(&b, now());
+    assert_eq!(v.log_size(), Some(1_234));
+    let head = v.log_checkpoint().unwrap();
+    assert_eq!((head.origin.as_str(), head.note.as_str(), head.root), ("yinxin.test/log", cp.as_str(), [7u8; 32]));
+
+    // A bundle without one (as every bundle before the log) opens, trusting no log size, and
+    // says nothing about the log in its payload.
+    let old = bundle_with(&bits, t - 60, t + 3_600);
+    let env: bundle::Envelope = serde_json::from_slice(&old).unwrap();
+    assert!(!String::from_utf8(B64.decode(env.payload).unwrap()).unwrap().contains("log_checkpoint"));
+    assert_eq!(fresh_verifier().log_size(), None);
+
+    // A checkpoint not signed by the bundle's signer is refused.
+    let other = checkpoint("dept-market.key.pem", 1_234);
+    assert!(Bundle::open(&bundle_with_log(&bits, t - 60, t + 3_600, Some(other)), None, now()).is_err());
+    // Nor is a checkpoint whose text was changed after signing.
+    let changed = cp.replacen("1234", "1235", 1);
+    assert!(Bundle::open(&bundle_with_log(&bits, t - 60, t + 3_600, Some(changed)), None, now()).is_err());
 }

@@ -56,6 +56,24 @@ pub struct Config {
     /// The validation policy (TOML, `crates/pki/policy/default.toml`'s shape); default: the
     /// built-in policy. Every report names the policy and its SM3.
     pub policy: Option<PathBuf>,
+    /// Witnesses the transparency log's checkpoints are sent to (C2SP `tlog-witness`
+    /// `add-checkpoint`).
+    pub witnesses: Vec<WitnessConfig>,
+    /// Cosignatures from distinct witnesses a checkpoint needs before `/tlog/checkpoint`
+    /// publishes it (0, the default: the log's own signature suffices and nothing is sent).
+    pub witness_quorum: usize,
+}
+
+/// A witness of the transparency log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessConfig {
+    /// Its name (the cosignature key's name).
+    pub name: String,
+    /// Its cosignature verifier key (`<name>+<key id>+<base64>`).
+    pub vkey: String,
+    /// Its URL prefix; requests go to `<url>/add-checkpoint`.
+    pub url: String,
 }
 
 /// TLS settings.
@@ -134,6 +152,8 @@ impl Default for Config {
             clamd_socket: None,
             trust_dir: None,
             policy: None,
+            witnesses: Vec::new(),
+            witness_quorum: 0,
         }
     }
 }
@@ -185,6 +205,13 @@ impl Config {
         }
         if let Some(v) = env("YINXIN_POLICY") {
             c.policy = Some(v.into());
+        }
+        if c.witness_quorum > c.witnesses.len() {
+            return Err(format!(
+                "witness_quorum {} is more than the {} witnesses configured",
+                c.witness_quorum,
+                c.witnesses.len()
+            ));
         }
         if c.status_ttl_seconds < 60 {
             return Err("status_ttl_seconds: at least 60".into());

@@ -264,8 +264,9 @@ pub async fn open(cfg: Config) -> Result<App, String> {
     .map_err(|e| format!("the log's checkpoint signer: {e}"))?;
     let log_signer = Arc::new(log_signer);
     let (wake, wake_rx) = tokio::sync::mpsc::channel(4096);
-    tokio::spawn(tlog::sequencer(db.clone(), origin.clone(), log_signer.clone(), wake_rx));
-    let tlog = tlog::Log { origin, signer: log_signer, holder: keys::holder_key(&db, &kek).await?, wake };
+    let witnessing = tlog::Witnessing::from_config(&cfg, &origin, &log_signer)?;
+    tokio::spawn(tlog::sequencer(db.clone(), origin.clone(), log_signer.clone(), witnessing.clone(), wake_rx));
+    let tlog = tlog::Log { origin, signer: log_signer, holder: keys::holder_key(&db, &kek).await?, wake, witnessing };
     let app = App(Arc::new(Inner {
         cfg,
         db,

@@ -17,18 +17,31 @@
 //!   answers at once and a receipt can carry the index. The wait is one batch (a few
 //!   milliseconds; concurrent requests share it). If sequencing fails the action stands (its
 //!   entry is durable and waiting) and the failure is logged; the next batch takes it.
+//! - **Witnesses** ([`Witnessing`]). With `witness_quorum` > 0, after each batch (and on each
+//!   tick while the latest checkpoint is unpublished) the sequencer sends the latest checkpoint
+//!   to every configured witness (`POST <url>/add-checkpoint`, C2SP `tlog-witness`) with a
+//!   consistency proof from the size that witness last cosigned (learnt from its 409 answer
+//!   after a restart), verifies each cosignature against the witness's key, and publishes the
+//!   checkpoint at `/tlog/checkpoint` only when the [`CheckpointPolicy`] with that quorum
+//!   accepts it. Until then the previously published checkpoint stays (none after a restart
+//!   until the first round succeeds). Proofs (`/v1/licences/{id}/proof`, receipts) still go to
+//!   the latest signed checkpoint, which may be ahead of the published one.
 
 use crate::app::App;
 use crate::problem::{ApiResult, Problem};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use yinxin_gm::Sm3Digest;
 use yinxin_store::repo::Licence;
 use yinxin_store::{Db, Tx};
+use yinxin_tlog::Sm3;
+use yinxin_tlog::checkpoint::{CheckpointPolicy, SignedCheckpoint};
 use yinxin_tlog::entry::{DigestKind, Entry, EntryKind, HolderKey};
 use yinxin_tlog::note::NoteSigner;
-use yinxin_tlog::signature::Sm2NoteSigner;
+use yinxin_tlog::note::{NoteSignature, NoteVerifier};
+use yinxin_tlog::signature::{Sm2NoteSigner, Sm2NoteVerifier};
+use yinxin_tlog::witness::AddCheckpoint;
 
 /// How often the sequencer looks for waiting entries when nobody wakes it.
 pub const TICK: Duration = Duration::from_secs(2);
@@ -49,6 +62,153 @@ pub struct Log {
     pub holder: HolderKey,
     /// Wakes the sequencer.
     pub wake: mpsc::Sender<Wake>,
+    /// The witnesses, when a quorum of them must cosign before a checkpoint is published.
+    pub witnessing: Option<Arc<Witnessing>>,
+}
+
+/// The witnesses a checkpoint goes to, and the checkpoint last published with their quorum.
+pub struct Witnessing {
+    peers: Vec<Peer>,
+    policy: CheckpointPolicy,
+    published: RwLock<Option<(u64, Vec<u8>)>>,
+    http: reqwest::Client,
+}
+
+struct Peer {
+    name: String,
+    url: String,
+    verifier: Sm2NoteVerifier,
+    /// The size it last cosigned, as far as this process knows.
+    size: Mutex<Option<u64>>,
+}
+
+impl Witnessing {
+    /// From the configuration: None when the quorum is 0.
+    pub fn from_config(cfg: &crate::Config, origin: &str, log: &Sm2NoteSigner) -> Result<Option<Arc<Self>>, String> {
+        if cfg.witness_quorum == 0 {
+            return Ok(None);
+        }
+        let mut peers = Vec::new();
+        let mut keys: Vec<Box<dyn NoteVerifier + Send + Sync>> = Vec::new();
+        for w in &cfg.witnesses {
+            let verifier = Sm2NoteVerifier::from_vkey(&w.vkey).map_err(|e| format!("witness {}: {e}", w.name))?;
+            if verifier.name() != w.name {
+                return Err(format!("witness {}: its vkey names {}", w.name, verifier.name()));
+            }
+            keys.push(Box::new(verifier.clone()));
+            peers.push(Peer { name: w.name.clone(), url: w.url.clone(), verifier, size: Mutex::new(None) });
+        }
+        let policy = CheckpointPolicy {
+            origin: origin.to_owned(),
+            log_keys: vec![Box::new(log.verifier())],
+            witnesses: keys,
+            quorum: cfg.witness_quorum,
+        };
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+        Ok(Some(Arc::new(Self { peers, policy, published: RwLock::new(None), http })))
+    }
+
+    /// The published checkpoint's bytes.
+    pub fn published(&self) -> Option<Vec<u8>> {
+        self.published.read().ok()?.as_ref().map(|(_, b)| b.clone())
+    }
+
+    fn published_size(&self) -> Option<u64> {
+        self.published.read().ok()?.as_ref().map(|(s, _)| *s)
+    }
+
+    /// Send the latest checkpoint to the witnesses and publish it with their quorum.
+    async fn round(&self, db: &Db) {
+        let Ok(Some(stored)) = yinxin_store::tlog::latest_checkpoint(db).await else {
+            return;
+        };
+        let Ok(mut cp) = SignedCheckpoint::parse_unverified(stored.note.as_bytes()) else {
+            tracing::error!("transparency log: the stored checkpoint does not parse");
+            return;
+        };
+        let size = cp.checkpoint().size;
+        if self.published_size().is_some_and(|p| p >= size) {
+            return;
+        }
+        let unsigned = cp.clone();
+        for peer in &self.peers {
+            match self.cosign(db, peer, &unsigned).await {
+                Ok(sig) => {
+                    if let Err(e) = cp.add_signature(sig) {
+                        tracing::warn!(witness = %peer.name, error = %e, "transparency log: cosignature not added");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(witness = %peer.name, size, error = %e, "transparency log: witness refused or unreachable")
+                }
+            }
+        }
+        match self.policy.check(&cp) {
+            Ok(()) => {
+                if let Ok(mut p) = self.published.write() {
+                    *p = Some((size, cp.to_bytes()));
+                }
+                tracing::info!(size, "transparency log: checkpoint published with its witnesses' cosignatures");
+            }
+            Err(e) => tracing::warn!(size, error = %e, "transparency log: checkpoint not published"),
+        }
+    }
+
+    async fn cosign(&self, db: &Db, peer: &Peer, cp: &SignedCheckpoint) -> Result<NoteSignature, String> {
+        let size = cp.checkpoint().size;
+        let mut old = peer.size.lock().map_err(|e| e.to_string())?.unwrap_or(0);
+        let url = format!("{}/add-checkpoint", peer.url.trim_end_matches('/'));
+        for _ in 0..3 {
+            if old > size {
+                return Err(format!("the witness has cosigned size {old}, beyond this checkpoint's {size}"));
+            }
+            let proof = consistency(db, old, size).await?;
+            let body = AddCheckpoint { old_size: old, proof, checkpoint: cp.to_bytes() }.to_bytes();
+            let r = self.http.post(&url).body(body).send().await.map_err(|e| e.to_string())?;
+            let status = r.status().as_u16();
+            let text = r.text().await.map_err(|e| e.to_string())?;
+            match status {
+                200 => {
+                    let note = cp.note().text().as_bytes();
+                    for line in text.lines().filter(|l| !l.is_empty()) {
+                        let sig = NoteSignature::parse_line(line).map_err(|e| e.to_string())?;
+                        if sig.key_id == peer.verifier.key_id() && peer.verifier.verify(note, &sig.signature) {
+                            *peer.size.lock().map_err(|e| e.to_string())? = Some(size);
+                            return Ok(sig);
+                        }
+                    }
+                    return Err("no valid cosignature in the answer".into());
+                }
+                409 => {
+                    old = text.trim().parse().map_err(|_| format!("409 without a size: {text}"))?;
+                    *peer.size.lock().map_err(|e| e.to_string())? = Some(old);
+                }
+                _ => return Err(format!("HTTP {status}: {}", text.trim())),
+            }
+        }
+        Err("the witness kept answering 409".into())
+    }
+}
+
+/// The published checkpoint's text: with witnesses required, the last one cosigned by their
+/// quorum; otherwise the latest signed. None before the first.
+pub async fn published(app: &App) -> ApiResult<Option<String>> {
+    let bytes = match &app.tlog.witnessing {
+        Some(w) => w.published(),
+        None => yinxin_store::tlog::latest_checkpoint(&app.db).await?.map(|c| c.note.into_bytes()),
+    };
+    bytes.map(|b| String::from_utf8(b).map_err(|_| Problem::internal("a checkpoint that is not UTF-8"))).transpose()
+}
+
+/// The consistency proof from `old` to `new` out of the stored tiles.
+async fn consistency(db: &Db, old: u64, new: u64) -> Result<Vec<yinxin_tlog::Hash>, String> {
+    if old == 0 || old == new {
+        return Ok(Vec::new());
+    }
+    let nodes = yinxin_tlog::proof::consistency_nodes(old, new).map_err(|e| e.to_string())?;
+    let ids = yinxin_tlog::tile::tiles_for(nodes.ids(), new).map_err(|e| e.to_string())?;
+    let set = yinxin_store::tlog::tile_set(db, new, &ids).await.map_err(|e| e.to_string())?;
+    yinxin_tlog::proof::consistency_proof::<Sm3>(&set, old, new).map_err(|e| e.to_string())
 }
 
 impl Log {
@@ -67,7 +227,13 @@ pub fn origin_for(public_url: &str) -> String {
 
 /// Sequence whenever woken, and every [`TICK`]; answer each wake after the batch that
 /// follows it.
-pub async fn sequencer(db: Db, origin: String, signer: Arc<Sm2NoteSigner>, mut rx: mpsc::Receiver<Wake>) {
+pub async fn sequencer(
+    db: Db,
+    origin: String,
+    signer: Arc<Sm2NoteSigner>,
+    witnessing: Option<Arc<Witnessing>>,
+    mut rx: mpsc::Receiver<Wake>,
+) {
     let mut tick = tokio::time::interval(TICK);
     loop {
         let mut waiting = Vec::new();
@@ -83,6 +249,9 @@ pub async fn sequencer(db: Db, origin: String, signer: Arc<Sm2NoteSigner>, mut r
         }
         // An idle tick costs two reads, not a write transaction.
         if waiting.is_empty() && idle(&db).await {
+            if let Some(w) = &witnessing {
+                w.round(&db).await;
+            }
             continue;
         }
         let result = run_batches(&db, &origin, &signer).await;
@@ -91,6 +260,9 @@ pub async fn sequencer(db: Db, origin: String, signer: Arc<Sm2NoteSigner>, mut r
         }
         for w in waiting {
             let _ = w.send(result.clone());
+        }
+        if let Some(w) = &witnessing {
+            w.round(&db).await;
         }
     }
 }
@@ -167,6 +339,47 @@ pub fn licence_status(app: &App, l: &Licence, action: &str, reason: &str) -> Api
     }
     e.reason = reason[..end].to_owned();
     Ok(e)
+}
+
+/// The entry of a seal action that goes in the log (make, file, suspend, cancel; None for
+/// the others). The issuer is the owning department, so its monitor lists its seals; the
+/// subject is the seal's ES ID (made seals have one), the holder the department's tag.
+pub fn seal_action(
+    app: &App,
+    s: &yinxin_store::repo::SealRecord,
+    action: yinxin_seal::lifecycle::Action,
+    reason: &str,
+) -> ApiResult<Option<Entry>> {
+    use yinxin_seal::lifecycle::Action;
+    let kind = match action {
+        Action::Make => EntryKind::SealMade,
+        Action::File => EntryKind::SealFiled,
+        Action::Suspend => EntryKind::SealSuspended,
+        Action::Cancel => EntryKind::SealCancelled,
+        _ => return Ok(None),
+    };
+    let holder = app.tlog.holder.tag(&s.owner_code).map_err(|e| Problem::internal(format!("holder tag: {e}")))?;
+    let mut e = Entry {
+        kind,
+        time: u64::try_from(yinxin_store::now_ts()).unwrap_or(0),
+        issuer: s.owner_code.clone(),
+        subject: s.es_id.clone().unwrap_or_else(|| s.id.clone()),
+        subject_type: s.kind.clone(),
+        holder,
+        digests: Vec::new(),
+        replaces: String::new(),
+        reason: String::new(),
+    };
+    if kind == EntryKind::SealMade {
+        let esl = s.esl.as_deref().ok_or_else(|| Problem::internal("a made seal without its ESL"))?;
+        e.digests = vec![(DigestKind::Seal, yinxin_gm::sm3::sm3(esl))];
+    }
+    let mut end = reason.len().min(1024);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    e.reason = reason[..end].to_owned();
+    Ok(Some(e))
 }
 
 fn licence_entry(app: &App, l: &Licence, kind: EntryKind) -> ApiResult<Entry> {

@@ -290,6 +290,27 @@ async fn scenario(s: &Server) {
     s.post("/v1/licences", &market, business(None)).await.problem(503, "issuance-unavailable");
     s.post(&format!("/v1/seals/{sid}/resume"), &market, json!({})).await.ok(200);
     s.post("/v1/licences", &market, business(None)).await.ok(201);
+    // The seal's make, file and suspension are in the transparency log (activate and resume
+    // are not logged), under its ES ID, with the ESL's SM3 on the make.
+    let es_id = s.get(&format!("/v1/seals/{sid}"), Some(&market)).await.ok(200)["es_id"].as_str().unwrap().to_string();
+    let logged = yinxin_store::tlog::entries_for(&s.app.db, &es_id).await.unwrap();
+    let kinds: Vec<_> = logged
+        .iter()
+        .map(|e| yinxin_tlog::entry::Entry::decode(&e.bytes).unwrap())
+        .map(|e| (e.kind, e.issuer, e.reason))
+        .collect();
+    use yinxin_tlog::entry::EntryKind as K;
+    let market_code = "11530100MB0123456A".to_string();
+    assert_eq!(
+        kinds,
+        vec![
+            (K::SealMade, market_code.clone(), String::new()),
+            (K::SealFiled, market_code.clone(), String::new()),
+            (K::SealSuspended, market_code, "印章保管人变更".to_string()),
+        ]
+    );
+    let made = yinxin_tlog::entry::Entry::decode(&logged[0].bytes).unwrap();
+    assert_eq!(made.digests, vec![(yinxin_tlog::entry::DigestKind::Seal, yinxin_gm::sm3::sm3(&esl.bytes))]);
 
     // Materials: the department seals an upload (PDF and OFD); the maker only reads it back.
     let docs = s.documents();

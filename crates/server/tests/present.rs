@@ -137,6 +137,13 @@ async fn scenario(s: &Server) {
     let five = ["uscc", "name", "legal_representative", "address", "term"];
     let tok = show(&cred, &five, dev.as_ref(), None);
     let (old_bundle, ver) = offline(s).await;
+    // The bundle carries the log's checkpoint: the verifier trusts a log holding both licences.
+    let trusted = ver.log_size().expect("the bundle carries a log checkpoint");
+    assert!(trusted >= 2, "{trusted}");
+    let served = s.get("/tlog/checkpoint", None).await;
+    let served = String::from_utf8(served.bytes.clone()).unwrap();
+    assert!(served.lines().nth(1).unwrap().parse::<u64>().unwrap() >= trusted);
+    assert_eq!(ver.log_checkpoint().unwrap().origin, served.lines().next().unwrap());
     let now = OffsetDateTime::now_utc();
     let v = ver.verify(&tok, now, None);
     assert_eq!(v.indication(), Indication::Passed, "{:#?}", v.report.checks);

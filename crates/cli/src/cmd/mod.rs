@@ -14,3 +14,4 @@ pub mod sm2;
 pub mod trust;
 pub mod ts;
 pub mod verify;
+pub mod witness;

@@ -238,5 +238,13 @@ pub async fn act(
     repo::update_seal(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, &format!("seal.{action}"), &id, None, json!({"state": s.state, "reason": body.reason}))
         .await?;
-    idem.finish(&app, tx, StatusCode::OK, &s).await
+    let entry = crate::tlog::seal_action(&app, &s, action_kind, body.reason.as_deref().unwrap_or(""))?;
+    if let Some(e) = &entry {
+        crate::tlog::enqueue(&mut tx, e).await?;
+    }
+    let r = idem.finish(&app, tx, StatusCode::OK, &s).await;
+    if r.is_ok() && entry.is_some() {
+        crate::tlog::sequenced(&app).await;
+    }
+    r
 }

@@ -32,8 +32,13 @@ async fn latest(app: &App) -> ApiResult<SignedCheckpoint> {
         .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))
 }
 
-/// GET /tlog/checkpoint: the latest signed checkpoint (a signed note).
+/// GET /tlog/checkpoint: the latest signed checkpoint (a signed note); with witnesses
+/// required, the latest one cosigned by their quorum.
 pub async fn checkpoint(State(app): State<App>) -> ApiResult<Response> {
+    if let Some(w) = &app.tlog.witnessing {
+        let cp = w.published().ok_or_else(|| Problem::not_found("no checkpoint cosigned by the witnesses yet"))?;
+        return Ok(bytes(cp, "text/plain; charset=utf-8", NO_CACHE));
+    }
     let cp = latest(&app).await?;
     Ok(bytes(cp.to_bytes(), "text/plain; charset=utf-8", NO_CACHE))
 }
@@ -96,6 +101,10 @@ fn kind_name(code: u8) -> &'static str {
         Some(K::LicenceSuspended) => "licence_suspended",
         Some(K::LicenceResumed) => "licence_resumed",
         Some(K::LicenceRevoked) => "licence_revoked",
+        Some(K::SealMade) => "seal_made",
+        Some(K::SealFiled) => "seal_filed",
+        Some(K::SealSuspended) => "seal_suspended",
+        Some(K::SealCancelled) => "seal_cancelled",
         Some(_) | None => "other",
     }
 }
