@@ -108,6 +108,7 @@ pub mod present {
                 cert: B64.encode(market.der()),
             }],
             status_signer: B64.encode(sl.der()),
+            log_checkpoint: None,
             status_lists: vec![B64.encode(&list.bytes)],
         };
         let env = bundle::sign(&content, signer.as_ref(), &sl).expect("bundle");

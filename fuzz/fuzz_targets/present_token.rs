@@ -58,6 +58,7 @@ fn world() -> &'static (Verifier, OffsetDateTime) {
                 cert: B64.encode(market.der()),
             }],
             status_signer: B64.encode(sl.der()),
+            log_checkpoint: None,
             status_lists: vec![B64.encode(&list.bytes)],
         };
         let json = serde_json::to_vec(&bundle::sign(&content, s.as_ref(), &sl).unwrap()).unwrap();
