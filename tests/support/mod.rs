@@ -68,15 +68,17 @@ impl Drop for Served {
 }
 
 /// Start `bin serve` on a free loopback port with `data` as its data directory and the
-/// repository's `keys-dev/`, a high rate limit, quiet logs and the extra environment `env`;
-/// returns once it has printed the address it listens on.
-pub fn serve(bin: &Path, data: &Path, env: &[(&str, &std::ffi::OsStr)]) -> Served {
+/// repository's `keys-dev/`, a high rate limit, quiet logs, the extra arguments `args` (e.g.
+/// `--config FILE`) and the extra environment `env`; returns once it has printed the address it
+/// listens on.
+pub fn serve(bin: &Path, data: &Path, args: &[&std::ffi::OsStr], env: &[(&str, &std::ffi::OsStr)]) -> Served {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .arg("--key-dir")
         .arg(repo().join("keys-dev"))
+        .args(args)
         .env("YINXIN_RATE_PER_SECOND", "100000")
         .env("RUST_LOG", "warn")
         .envs(env.iter().map(|(k, v)| (*k, *v)))

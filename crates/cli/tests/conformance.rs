@@ -165,6 +165,7 @@ fn serve(data: &Path, trust_dir: &Path) -> Server {
     let served = yinxin_tests::serve(
         Path::new(env!("CARGO_BIN_EXE_yinxin")),
         data,
+        &[],
         &[("YINXIN_TRUST_DIR", trust_dir.as_os_str())],
     );
     let creds: Value = serde_json::from_slice(&std::fs::read(data.join("dev-credentials.json")).unwrap()).unwrap();

@@ -34,7 +34,7 @@ fn monitor(base: &str, vkey: &str, extra: &[&str]) -> (i32, Vec<Value>, String) 
 #[test]
 fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
     let data = tempfile::tempdir().unwrap();
-    let served = yinxin_tests::serve(std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")), data.path(), &[]);
+    let served = yinxin_tests::serve(std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")), data.path(), &[], &[]);
     let base = served.base.clone();
     let creds: Value =
         serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();

@@ -15,7 +15,7 @@ type Proc = yinxin_tests::Served;
 
 fn start(data: &Path) -> Proc {
     let zero = std::ffi::OsStr::new("0");
-    yinxin_tests::serve(Path::new(env!("CARGO_BIN_EXE_yinxin")), data, &[("YINXIN_GC_GRACE_SECONDS", zero)])
+    yinxin_tests::serve(Path::new(env!("CARGO_BIN_EXE_yinxin")), data, &[], &[("YINXIN_GC_GRACE_SECONDS", zero)])
 }
 
 fn creds(data: &Path) -> Value {

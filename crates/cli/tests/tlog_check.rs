@@ -3,9 +3,8 @@
 //! issued with each checkpoint recorded, then the served tiles, every inclusion proof and 100
 //! consistency proofs verified. `tests/tlog/run.sh` runs the full 1,000 by hand.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -15,20 +14,8 @@ fn workspace() -> PathBuf {
 fn the_independent_checker_verifies_the_served_log() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .arg("--key-dir")
-        .arg(workspace().join("keys-dev"))
-        .env("YINXIN_RATE_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
+    let served = yinxin_tests::serve(std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")), &data, &[], &[]);
+    let base = served.base.clone();
     let check = workspace().join("tests/tlog/check.py");
     let creds = data.join("dev-credentials.json");
     let seen = dir.path().join("seen.json");
@@ -36,8 +23,7 @@ fn the_independent_checker_verifies_the_served_log() {
     let out = run(&["issue".as_ref(), base.as_ref(), creds.as_os_str(), "150".as_ref(), seen.as_os_str()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(&["verify".as_ref(), base.as_ref(), creds.as_os_str(), seen.as_os_str()]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("inclusion: 150 proofs for 150 licences verify"), "{stdout}");

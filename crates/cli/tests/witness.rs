@@ -95,22 +95,13 @@ fn checkpoints_are_published_with_the_witness_cosignature_and_a_fork_is_refused(
         ),
     )
     .unwrap();
-    let mut s = Command::new(env!("CARGO_BIN_EXE_yinxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--key-dir")
-        .arg(workspace().join("keys-dev"))
-        .env("YINXIN_RATE_PER_SECOND", "100000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let line = first_line(&mut s);
-    let _serve = Kill(s);
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).expect("the address is printed").to_string();
+    let serve = yinxin_tests::serve(
+        std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")),
+        &data,
+        &["--config".as_ref(), config.as_os_str()],
+        &[],
+    );
+    let base = serve.base.clone();
     let creds: Value = serde_json::from_slice(&std::fs::read(data.join("dev-credentials.json")).unwrap()).unwrap();
     let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
     let http = reqwest::blocking::Client::new();

@@ -387,7 +387,7 @@ pub const CLAUSES: &[(&str, &str)] = &[
     ("policy.algorithm", "validation policy: algorithms.accepted (GM/T 0054-2018 for SM2/SM3)"),
 ];
 
-/// The clause behind a check id (exact id, else its subject prefix `cert.` …).
+/// The clause behind a check id (exact match).
 pub fn clause_for(id: &str) -> Option<&'static str> {
     CLAUSES.iter().find(|(k, _)| *k == id).map(|(_, c)| *c)
 }
