@@ -174,4 +174,17 @@ fn checkpoints_are_published_with_the_witness_cosignature_and_a_fork_is_refused(
     assert_eq!(proof["entries"][0]["index"], 3, "{proof}");
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(size_of(&checkpoint(&http, &base).unwrap()), 3, "an unwitnessed checkpoint is not published");
+
+    // A restart, the witness still down: the checkpoint published before is served at once,
+    // with its cosignature (it was recorded), not nothing until the witness is back.
+    drop(serve);
+    let serve = yinxin_tests::serve(
+        std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")),
+        &data,
+        &["--config".as_ref(), config.as_os_str()],
+        &[],
+    );
+    let again = checkpoint(&http, &serve.base).expect("the published checkpoint survives a restart");
+    assert_eq!(again, published);
+    policy(&witness_vkey, 1).open(&again).unwrap();
 }

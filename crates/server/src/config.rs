@@ -62,6 +62,15 @@ pub struct Config {
     /// Cosignatures from distinct witnesses a checkpoint needs before `/tlog/checkpoint`
     /// publishes it (0, the default: the log's own signature suffices and nothing is sent).
     pub witness_quorum: usize,
+    /// Whether licence, seal and certificate events go into the transparency log (default
+    /// true). Off only to measure what the log costs (`benches/tlog-issuance.sh`) or while a
+    /// deployment cannot yet run it: nothing is logged, proofs and `/tlog/*` answer 404,
+    /// receipts and trust bundles carry no log data.
+    pub transparency_log: bool,
+    /// A directory the log's tiles, entry bundles and published checkpoint are mirrored into
+    /// after every batch, laid out as C2SP `tlog-tiles` (`checkpoint`, `tile/…`): point any
+    /// static web server (or an object store's sync) at it to serve the log without yinxin.
+    pub tlog_mirror_dir: Option<PathBuf>,
 }
 
 /// A witness of the transparency log.
@@ -154,6 +163,8 @@ impl Default for Config {
             policy: None,
             witnesses: Vec::new(),
             witness_quorum: 0,
+            transparency_log: true,
+            tlog_mirror_dir: None,
         }
     }
 }
@@ -205,6 +216,16 @@ impl Config {
         }
         if let Some(v) = env("YINXIN_POLICY") {
             c.policy = Some(v.into());
+        }
+        if let Some(v) = env("YINXIN_TRANSPARENCY_LOG") {
+            c.transparency_log = match v.as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => return Err("YINXIN_TRANSPARENCY_LOG: on or off".into()),
+            };
+        }
+        if let Some(v) = env("YINXIN_TLOG_MIRROR_DIR") {
+            c.tlog_mirror_dir = Some(v.into());
         }
         if c.witness_quorum > c.witnesses.len() {
             return Err(format!(

@@ -265,8 +265,36 @@ pub async fn open(cfg: Config) -> Result<App, String> {
     let log_signer = Arc::new(log_signer);
     let (wake, wake_rx) = tokio::sync::mpsc::channel(4096);
     let witnessing = tlog::Witnessing::from_config(&cfg, &origin, &log_signer)?;
-    tokio::spawn(tlog::sequencer(db.clone(), origin.clone(), log_signer.clone(), witnessing.clone(), wake_rx));
-    let tlog = tlog::Log { origin, signer: log_signer, holder: keys::holder_key(&db, &kek).await?, wake, witnessing };
+    if let Some(w) = &witnessing {
+        w.restore(&db).await?;
+    }
+    if cfg.transparency_log {
+        let mirror = match &cfg.tlog_mirror_dir {
+            Some(dir) => {
+                let objects = Arc::new(yinxin_store::objects::LocalDir::open(dir).map_err(|e| e.to_string())?);
+                Some(tlog::Mirror::open(&db, objects, &origin).await?)
+            }
+            None => None,
+        };
+        let sequencer = tlog::Sequencer {
+            db: db.clone(),
+            origin: origin.clone(),
+            signer: log_signer.clone(),
+            witnessing: witnessing.clone(),
+            mirror,
+        };
+        tokio::spawn(sequencer.run(wake_rx));
+    } else {
+        tracing::warn!("the transparency log is off: nothing is logged, and no proofs are given");
+    }
+    let tlog = tlog::Log {
+        origin,
+        signer: log_signer,
+        holder: keys::holder_key(&db, &kek).await?,
+        wake,
+        witnessing,
+        enabled: cfg.transparency_log,
+    };
     let app = App(Arc::new(Inner {
         cfg,
         db,

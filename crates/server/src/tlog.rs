@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use yinxin_gm::Sm3Digest;
+use yinxin_store::objects::ObjectStore;
 use yinxin_store::repo::Licence;
 use yinxin_store::{Db, Tx};
 use yinxin_tlog::Sm3;
@@ -64,6 +65,72 @@ pub struct Log {
     pub wake: mpsc::Sender<Wake>,
     /// The witnesses, when a quorum of them must cosign before a checkpoint is published.
     pub witnessing: Option<Arc<Witnessing>>,
+    /// Whether events are logged at all (`transparency_log`; see the configuration).
+    pub enabled: bool,
+}
+
+/// Where the published log is mirrored as static files (`tlog_mirror_dir`), and how far.
+pub struct Mirror {
+    objects: Arc<dyn ObjectStore>,
+    /// The tree size the mirror's checkpoint has.
+    size: Mutex<u64>,
+}
+
+impl Mirror {
+    /// The mirror in `objects`. A checkpoint already there must be this log's (its origin)
+    /// and no larger than the log in the database: a mirror of another log, or of a database
+    /// since restored from an older backup, is refused rather than overwritten.
+    pub async fn open(db: &Db, objects: Arc<dyn ObjectStore>, origin: &str) -> Result<Arc<Self>, String> {
+        let there = objects.get("checkpoint").await.map_err(|e| e.to_string())?;
+        let size = match there {
+            None => 0,
+            Some(bytes) => {
+                let cp = SignedCheckpoint::parse_unverified(&bytes)
+                    .map_err(|e| format!("{}/checkpoint: {e}", objects.describe()))?;
+                let c = cp.checkpoint();
+                if c.origin != origin {
+                    return Err(format!(
+                        "{}/checkpoint is of the log {}, not {origin}: mirror this log elsewhere",
+                        objects.describe(),
+                        c.origin
+                    ));
+                }
+                let head = yinxin_store::tlog::latest_checkpoint(db).await.map_err(|e| e.to_string())?;
+                let here = head.map_or(0, |h| h.size);
+                if c.size > here {
+                    return Err(format!(
+                        "{}/checkpoint has size {}, beyond the {here} entries in the database",
+                        objects.describe(),
+                        c.size
+                    ));
+                }
+                c.size
+            }
+        };
+        Ok(Arc::new(Self { objects, size: Mutex::new(size) }))
+    }
+
+    /// Write what the published checkpoint adds to the mirror (see
+    /// [`yinxin_store::tlog::mirror`]). A failure is logged and retried on the next batch or tick.
+    async fn sync(&self, db: &Db, published: Option<Vec<u8>>) {
+        let Some(bytes) = published else { return };
+        let Ok(cp) = SignedCheckpoint::parse_unverified(&bytes) else { return };
+        let size = cp.checkpoint().size;
+        let from = match self.size.lock() {
+            Ok(m) if *m < size => *m,
+            _ => return,
+        };
+        match yinxin_store::tlog::mirror(db, self.objects.as_ref(), from, size, &bytes).await {
+            Ok(()) => {
+                if let Ok(mut m) = self.size.lock() {
+                    *m = size;
+                }
+            }
+            Err(e) => {
+                tracing::error!(to = %self.objects.describe(), size, error = %e, "transparency log: mirroring failed; retried on the next batch")
+            }
+        }
+    }
 }
 
 /// The witnesses a checkpoint goes to, and the checkpoint last published with their quorum.
@@ -108,6 +175,24 @@ impl Witnessing {
         Ok(Some(Arc::new(Self { peers, policy, published: RwLock::new(None), http })))
     }
 
+    /// Take up the checkpoint published before a restart.
+    pub async fn restore(&self, db: &Db) -> Result<(), String> {
+        let Some(p) = yinxin_store::tlog::published(db).await.map_err(|e| e.to_string())? else { return Ok(()) };
+        // Published once, it stays published; but only under today's quorum is it served.
+        let cp = SignedCheckpoint::parse_unverified(p.note.as_bytes()).map_err(|e| e.to_string())?;
+        if self.policy.check(&cp).is_ok() {
+            if let Ok(mut w) = self.published.write() {
+                *w = Some((p.size, p.note.into_bytes()));
+            }
+        } else {
+            tracing::warn!(
+                size = p.size,
+                "transparency log: the checkpoint published before the restart lacks today's witness quorum; publishing waits for the next round"
+            );
+        }
+        Ok(())
+    }
+
     /// The published checkpoint's bytes.
     pub fn published(&self) -> Option<Vec<u8>> {
         self.published.read().ok()?.as_ref().map(|(_, b)| b.clone())
@@ -145,8 +230,17 @@ impl Witnessing {
         }
         match self.policy.check(&cp) {
             Ok(()) => {
+                let bytes = cp.to_bytes();
+                match String::from_utf8(bytes.clone()) {
+                    Ok(text) => {
+                        if let Err(e) = yinxin_store::tlog::set_published(db, size, &text).await {
+                            tracing::error!(size, error = %e, "transparency log: the published checkpoint was not recorded");
+                        }
+                    }
+                    Err(_) => tracing::error!(size, "transparency log: a cosigned checkpoint that is not UTF-8"),
+                }
                 if let Ok(mut p) = self.published.write() {
-                    *p = Some((size, cp.to_bytes()));
+                    *p = Some((size, bytes));
                 }
                 tracing::info!(size, "transparency log: checkpoint published with its witnesses' cosignatures");
             }
@@ -193,11 +287,18 @@ impl Witnessing {
 /// The published checkpoint's text: with witnesses required, the last one cosigned by their
 /// quorum; otherwise the latest signed. None before the first.
 pub async fn published(app: &App) -> ApiResult<Option<String>> {
-    let bytes = match &app.tlog.witnessing {
-        Some(w) => w.published(),
-        None => yinxin_store::tlog::latest_checkpoint(&app.db).await?.map(|c| c.note.into_bytes()),
-    };
+    if !app.tlog.enabled {
+        return Ok(None);
+    }
+    let bytes = published_bytes(&app.db, app.tlog.witnessing.as_deref()).await?;
     bytes.map(|b| String::from_utf8(b).map_err(|_| Problem::internal("a checkpoint that is not UTF-8"))).transpose()
+}
+
+async fn published_bytes(db: &Db, witnessing: Option<&Witnessing>) -> yinxin_store::Result<Option<Vec<u8>>> {
+    Ok(match witnessing {
+        Some(w) => w.published(),
+        None => yinxin_store::tlog::latest_checkpoint(db).await?.map(|c| c.note.into_bytes()),
+    })
 }
 
 /// The consistency proof from `old` to `new` out of the stored tiles.
@@ -225,44 +326,58 @@ pub fn origin_for(public_url: &str) -> String {
     format!("{}/log", if host.is_empty() { "yinxin" } else { host })
 }
 
-/// Sequence whenever woken, and every [`TICK`]; answer each wake after the batch that
-/// follows it.
-pub async fn sequencer(
-    db: Db,
-    origin: String,
-    signer: Arc<Sm2NoteSigner>,
-    witnessing: Option<Arc<Witnessing>>,
-    mut rx: mpsc::Receiver<Wake>,
-) {
-    let mut tick = tokio::time::interval(TICK);
-    loop {
-        let mut waiting = Vec::new();
-        tokio::select! {
-            w = rx.recv() => match w {
-                Some(w) => waiting.push(w),
-                None => return,
-            },
-            _ = tick.tick() => {}
-        }
-        while let Ok(w) = rx.try_recv() {
-            waiting.push(w);
-        }
-        // An idle tick costs two reads, not a write transaction.
-        if waiting.is_empty() && idle(&db).await {
-            if let Some(w) = &witnessing {
-                w.round(&db).await;
+/// The task that grows the log: what it needs.
+pub struct Sequencer {
+    /// The database.
+    pub db: Db,
+    /// The checkpoints' origin.
+    pub origin: String,
+    /// The checkpoint signer.
+    pub signer: Arc<Sm2NoteSigner>,
+    /// The witnesses, if any.
+    pub witnessing: Option<Arc<Witnessing>>,
+    /// The static mirror, if any.
+    pub mirror: Option<Arc<Mirror>>,
+}
+
+impl Sequencer {
+    /// Sequence whenever woken, and every [`TICK`]; answer each wake after the batch that
+    /// follows it. After each batch (and on idle ticks) the witnesses are asked to cosign
+    /// and the mirror gets what was published.
+    pub async fn run(self, mut rx: mpsc::Receiver<Wake>) {
+        let db = &self.db;
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            let mut waiting = Vec::new();
+            tokio::select! {
+                w = rx.recv() => match w {
+                    Some(w) => waiting.push(w),
+                    None => return,
+                },
+                _ = tick.tick() => {}
             }
-            continue;
-        }
-        let result = run_batches(&db, &origin, &signer).await;
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "transparency log: sequencing failed; the entries wait for the next batch");
-        }
-        for w in waiting {
-            let _ = w.send(result.clone());
-        }
-        if let Some(w) = &witnessing {
-            w.round(&db).await;
+            while let Ok(w) = rx.try_recv() {
+                waiting.push(w);
+            }
+            // An idle tick costs two reads, not a write transaction.
+            if !(waiting.is_empty() && idle(db).await) {
+                let result = run_batches(db, &self.origin, &self.signer).await;
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, "transparency log: sequencing failed; the entries wait for the next batch");
+                }
+                for w in waiting {
+                    let _ = w.send(result.clone());
+                }
+            }
+            if let Some(w) = &self.witnessing {
+                w.round(db).await;
+            }
+            if let Some(m) = &self.mirror {
+                match published_bytes(db, self.witnessing.as_deref()).await {
+                    Ok(p) => m.sync(db, p).await,
+                    Err(e) => tracing::error!(error = %e, "transparency log: reading the published checkpoint"),
+                }
+            }
         }
     }
 }
@@ -287,8 +402,11 @@ async fn run_batches(db: &Db, origin: &str, signer: &Sm2NoteSigner) -> Result<()
     }
 }
 
-/// Queue `entry` in the caller's transaction.
-pub async fn enqueue(tx: &mut Tx, entry: &Entry) -> ApiResult<()> {
+/// Queue `entry` in the caller's transaction (nothing when the log is off).
+pub async fn enqueue(app: &App, tx: &mut Tx, entry: &Entry) -> ApiResult<()> {
+    if !app.tlog.enabled {
+        return Ok(());
+    }
     let bytes = entry.encode().map_err(|e| Problem::internal(format!("log entry: {e}")))?;
     let e = yinxin_store::tlog::NewEntry { subject: entry.subject.clone(), kind: entry.kind as u8, bytes };
     yinxin_store::tlog::enqueue(tx, &e).await?;
@@ -297,6 +415,9 @@ pub async fn enqueue(tx: &mut Tx, entry: &Entry) -> ApiResult<()> {
 
 /// Wait until the entries committed before this call are sequenced (see the module docs).
 pub async fn sequenced(app: &App) {
+    if !app.tlog.enabled {
+        return;
+    }
     let (tx, rx) = oneshot::channel();
     if app.tlog.wake.send(tx).await.is_err() {
         tracing::error!("transparency log: the sequencer is not running");
@@ -392,6 +513,32 @@ fn licence_entry(app: &App, l: &Licence, kind: EntryKind) -> ApiResult<Entry> {
         subject_type: l.type_code.clone(),
         holder,
         digests: Vec::new(),
+        replaces: String::new(),
+        reason: String::new(),
+    })
+}
+
+/// The entry of a person's signing certificate issued or cancelled: the issuer is the issuing
+/// CA (its subject's CN), the subject the certificate's serial (hex), the holder the person's
+/// tag, so a citizen's monitor lists every certificate issued in their name.
+pub fn person_cert(app: &App, s: &yinxin_store::repo::Signer, kind: EntryKind) -> ApiResult<Entry> {
+    let der = s.cert.as_deref().ok_or_else(|| Problem::internal("a signer without a certificate"))?;
+    let serial = s.serial.clone().ok_or_else(|| Problem::internal("a signer without a serial"))?;
+    let ca = &app.keys.issuing_ca.0;
+    let issuer = ca.subject_attr("CN").unwrap_or_else(|| ca.subject());
+    let mut issuer_end = issuer.len().min(128);
+    while !issuer.is_char_boundary(issuer_end) {
+        issuer_end -= 1;
+    }
+    let holder = app.tlog.holder.tag(&s.holder_code).map_err(|e| Problem::internal(format!("holder tag: {e}")))?;
+    Ok(Entry {
+        kind,
+        time: u64::try_from(yinxin_store::now_ts()).unwrap_or(0),
+        issuer: issuer[..issuer_end].to_owned(),
+        subject: serial,
+        subject_type: "person-signing-certificate".into(),
+        holder,
+        digests: vec![(DigestKind::Certificate, yinxin_gm::sm3::sm3(der))],
         replaces: String::new(),
         reason: String::new(),
     })

@@ -123,6 +123,46 @@ async fn licences_are_logged_and_proven(pg: bool) {
     let proof = consistency_proof::<Sm3>(&set, size, size2).unwrap();
     verify_consistency::<Sm3>(size, size2, &root, &root2, &proof).unwrap();
 
+    // A person's signing certificate, issued then cancelled: two entries naming its serial,
+    // with the certificate's SM3, in the entry bundle of the checkpoint that follows each.
+    let (person, admin) = (s.token("person"), s.token("admin"));
+    let sg = s.post("/v1/signers", &person, json!({"name": "张三"})).await.ok(201);
+    let gid = sg["id"].as_str().unwrap().to_string();
+    let issued = s.post(&format!("/v1/signers/{gid}/issue"), &admin, json!({})).await.ok(200);
+    let serial = issued["serial"].as_str().unwrap().to_string();
+    s.post(&format!("/v1/signers/{gid}/cancel"), &person, json!({})).await.ok(200);
+    let pem = s.get(&format!("/v1/signers/{gid}/certificate"), Some(&admin)).await;
+    let cert = yinxin_pki::Cert::from_pem_or_der(&pem.bytes).unwrap();
+    let cp3 = checkpoint(&s, &verifier).await;
+    let size3 = cp3.checkpoint().size;
+    assert_eq!(size3, size2 + 2);
+    let mut logged = Vec::new();
+    for index in [size2, size2 + 1] {
+        let bid = BundleId::in_tree(index / 256, size3).unwrap();
+        let r = s.get(&format!("/tlog/{}", bid.path()), None).await;
+        let bundle = EntryBundle::parse(&r.bytes).unwrap();
+        let set = tiles(&s, size3, &root_nodes(size3)).await;
+        let set = {
+            let mut all = set;
+            for t in tiles(&s, size3, &[yinxin_tlog::tree::NodeId::new(0, index)]).await.tiles() {
+                all.insert(t.clone()).unwrap();
+            }
+            all
+        };
+        set.verify_bundle(bid, &bundle).unwrap();
+        logged.push(Entry::decode(&bundle.entries()[(index % 256) as usize]).unwrap());
+    }
+    assert_eq!(
+        logged.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![EntryKind::PersonCertIssued, EntryKind::PersonCertCancelled]
+    );
+    for e in &logged {
+        assert_eq!(e.subject, serial);
+        assert_eq!(e.subject_type, "person-signing-certificate");
+        assert_eq!(e.digests, vec![(yinxin_tlog::entry::DigestKind::Certificate, cert.sm3())]);
+        assert!(!e.issuer.is_empty());
+    }
+
     // Tile paths that are not tiles, or beyond the tree, are 404s.
     assert_eq!(s.get("/tlog/tile/0/x001", None).await.status.as_u16(), 404);
     assert_eq!(s.get("/tlog/tile/5/000", None).await.status.as_u16(), 404);
@@ -140,4 +180,75 @@ async fn licences_are_logged_and_proven_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn licences_are_logged_and_proven_on_postgres() {
     licences_are_logged_and_proven(true).await;
+}
+
+/// `tlog_mirror_dir`: the published log as static files, the same bytes the service serves,
+/// verified from the files alone; a mirror of another log is refused at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_mirrored_as_static_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = tempfile::tempdir().unwrap();
+    let mirror = www.path().join("tlog");
+    let mut cfg = config(dir.path(), None);
+    cfg.tlog_mirror_dir = Some(mirror.clone());
+    let s = start_with(cfg, dir, None).await;
+    let market = s.market();
+    for _ in 0..3 {
+        s.post("/v1/licences", &market, business(None)).await.ok(201);
+    }
+    let served = s.get("/tlog/checkpoint", None).await.bytes;
+    let cp = SignedCheckpoint::parse_unverified(&served).unwrap();
+    let size = cp.checkpoint().size;
+    assert!(size >= 3);
+    // The mirror follows the batch that answered issuance.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::fs::read(mirror.join("checkpoint")).ok().as_deref() != Some(&served[..]) {
+        assert!(std::time::Instant::now() < deadline, "the mirror did not reach size {size}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Every tile and bundle of the tree is there, byte for byte as served, and the files
+    // alone verify against the checkpoint.
+    let mut set = TileSet::<Sm3>::new(size);
+    for id in yinxin_tlog::tile::tiles_between(0, size) {
+        let file = std::fs::read(mirror.join(id.path())).unwrap();
+        assert_eq!(file, s.get(&format!("/tlog/{}", id.path()), None).await.bytes, "{}", id.path());
+        set.insert_bytes(id, &file).unwrap();
+    }
+    set.verify(&cp.checkpoint().root).unwrap();
+    for id in yinxin_tlog::tile::bundles_between(0, size) {
+        let file = std::fs::read(mirror.join(id.path())).unwrap();
+        assert_eq!(file, s.get(&format!("/tlog/{}", id.path()), None).await.bytes, "{}", id.path());
+        set.verify_bundle(id, &EntryBundle::parse(&file).unwrap()).unwrap();
+    }
+    let origin = cp.checkpoint().origin.clone();
+    let db = s.app.db.clone();
+    let objects = std::sync::Arc::new(yinxin_store::objects::LocalDir::open(&mirror).unwrap());
+    yinxin_server::tlog::Mirror::open(&db, objects.clone(), &origin).await.expect("its own mirror is taken up");
+    match yinxin_server::tlog::Mirror::open(&db, objects, "other.example/log").await {
+        Err(e) => assert!(e.contains("not other.example/log"), "{e}"),
+        Ok(_) => panic!("another log's mirror was taken"),
+    }
+    s.finish().await;
+}
+
+/// `transparency_log = false`: nothing is logged, and the log's routes say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_log_off_nothing_is_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), None);
+    cfg.transparency_log = false;
+    let s = start_with(cfg, dir, None).await;
+    let market = s.market();
+    let l = s.post("/v1/licences", &market, business(None)).await.ok(201);
+    let id = l["identifier"].as_str().unwrap();
+    let r = s.get(&format!("/v1/licences/{id}/proof"), Some(&market)).await;
+    r.problem(404, "not_found");
+    assert!(r.json()["detail"].as_str().unwrap().contains("off"), "{}", r.json());
+    s.get("/tlog/checkpoint", None).await.problem(404, "not_found");
+    let v = s.get(&format!("/v1/verify/licences/{id}"), Some(&s.token("officer"))).await.ok(200);
+    let payload: serde_json::Value =
+        serde_json::from_slice(&B64.decode(v["receipt"]["payload"].as_str().unwrap()).unwrap()).unwrap();
+    assert!(payload.get("tlog").is_none_or(|t| t.is_null()), "{payload}");
+    assert_eq!(yinxin_store::tlog::pending(&s.app.db).await.unwrap(), 0);
+    s.finish().await;
 }

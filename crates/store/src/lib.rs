@@ -17,6 +17,7 @@ pub mod audit;
 pub mod blob;
 mod db;
 pub mod idem;
+pub mod objects;
 pub mod repo;
 pub mod tlog;
 

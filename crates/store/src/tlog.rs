@@ -13,6 +13,7 @@
 //! A tile is kept once per coordinate at its widest: a partial tile is a prefix of the tile it
 //! grows into, so every width ever served is a prefix of the stored row.
 
+use crate::objects::ObjectStore;
 use crate::{Db, Error, Result, Tx, now_ts};
 use sqlx::Row;
 use yinxin_tlog::checkpoint::Checkpoint;
@@ -21,6 +22,10 @@ use yinxin_tlog::{Hasher, Sm3};
 
 /// Entries sequenced in one batch, at most.
 pub const MAX_BATCH: i64 = 1024;
+
+/// Entries a single INSERT statement writes (4 parameters each: within SQLite's and
+/// PostgreSQL's parameter limits).
+const INSERT_ROWS: usize = 256;
 
 /// An entry waiting to be sequenced.
 #[derive(Debug, Clone)]
@@ -144,14 +149,18 @@ where
     let note = sign(&checkpoint).map_err(|e| Error::Config(format!("signing the log checkpoint: {e}")))?;
     let note_text =
         String::from_utf8(note.clone()).map_err(|_| Error::Config("a checkpoint note is not UTF-8".into()))?;
-    for (i, (subject, kind, bytes)) in entries.iter().enumerate() {
-        sqlx::query("INSERT INTO tlog_entries (idx, subject, kind, entry) VALUES ($1, $2, $3, $4)")
-            .bind(i64_of(old_size + i as u64)?)
-            .bind(subject)
-            .bind(kind)
-            .bind(bytes)
-            .execute(tx.conn())
-            .await?;
+    // Many rows a statement: one round trip for up to INSERT_ROWS entries.
+    for (c, chunk) in entries.chunks(INSERT_ROWS).enumerate() {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+            .collect();
+        let sql = format!("INSERT INTO tlog_entries (idx, subject, kind, entry) VALUES {}", values.join(", "));
+        // Only placeholders are formatted into the statement; the values are bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, (subject, kind, bytes)) in chunk.iter().enumerate() {
+            q = q.bind(i64_of(old_size + (c * INSERT_ROWS + i) as u64)?).bind(subject).bind(kind).bind(bytes);
+        }
+        q.execute(tx.conn()).await?;
     }
     for t in &batch.tiles {
         write_tile(&mut tx, t).await?;
@@ -269,4 +278,59 @@ pub async fn entries_for(db: &Db, subject: &str) -> Result<Vec<Sequenced>> {
             })
         })
         .collect()
+}
+
+/// The checkpoint last published with its witnesses' cosignatures.
+pub async fn published(db: &Db) -> Result<Option<StoredCheckpoint>> {
+    let r = sqlx::query("SELECT size, note, at FROM tlog_published WHERE id = 1").fetch_optional(db.pool()).await?;
+    r.map(|r| {
+        Ok(StoredCheckpoint { size: u64_of(r.try_get("size")?)?, note: r.try_get("note")?, at: r.try_get("at")? })
+    })
+    .transpose()
+}
+
+/// Record `note` (a checkpoint of `size` with its cosignatures) as the one published. A
+/// smaller size than the one recorded is ignored: what was published stays published.
+pub async fn set_published(db: &Db, size: u64, note: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let now = sqlx::query("SELECT size FROM tlog_published WHERE id = 1").fetch_optional(tx.conn()).await?;
+    match now {
+        Some(r) if u64_of(r.try_get("size")?)? > size => return Ok(()),
+        Some(_) => {
+            sqlx::query("UPDATE tlog_published SET size = $1, note = $2, at = $3 WHERE id = 1")
+                .bind(i64_of(size)?)
+                .bind(note)
+                .bind(now_ts())
+                .execute(tx.conn())
+                .await?;
+        }
+        None => {
+            sqlx::query("INSERT INTO tlog_published (id, size, note, at) VALUES (1, $1, $2, $3)")
+                .bind(i64_of(size)?)
+                .bind(note)
+                .bind(now_ts())
+                .execute(tx.conn())
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Copy the log from size `from` to the tree of `checkpoint` (of `size` leaves, which must be
+/// sequenced here) into `objects`, laid out as C2SP `tlog-tiles` under the log's prefix:
+/// `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`, then `checkpoint` last, so a reader
+/// of the mirror never finds a checkpoint whose tiles are missing. Full tiles never change
+/// (a static server may cache them for ever); partial tiles are written at their new width
+/// beside the narrower ones, which stay valid for the smaller trees.
+pub async fn mirror(db: &Db, objects: &dyn ObjectStore, from: u64, size: u64, checkpoint: &[u8]) -> Result<()> {
+    for id in tile::tiles_between(from, size) {
+        let t = tile(db, id).await?.ok_or_else(|| Error::NotFound(format!("log tile {}", id.path())))?;
+        objects.put(&id.path(), &t.to_bytes()).await?;
+    }
+    for id in tile::bundles_between(from, size) {
+        let b = bundle(db, id.index, id.width).await?.ok_or_else(|| Error::NotFound(format!("log {}", id.path())))?;
+        objects.put(&id.path(), &b.to_bytes()).await?;
+    }
+    objects.put("checkpoint", checkpoint).await
 }

@@ -480,6 +480,35 @@ pub fn tiles_after_append<H: Hasher>(
     Ok(TileBatch { size: new_size, root: range.root(), tiles })
 }
 
+/// The hash tiles a tree of `new` leaves has that a tree of `old` leaves lacks or holds
+/// narrower: what a mirror of the tiles at `old` must write to serve `new`, lower levels first
+/// (so a reader never finds a tile whose tiles below are missing). Empty when `new <= old`.
+pub fn tiles_between(old: u64, new: u64) -> Vec<TileId> {
+    let mut out = Vec::new();
+    if new <= old {
+        return out;
+    }
+    for level in 0..8u8 {
+        let (c_old, c_new) = (hashes_at(level, old), hashes_at(level, new));
+        if c_new == c_old {
+            continue;
+        }
+        for index in c_old / TILE_WIDTH..=(c_new - 1) / TILE_WIDTH {
+            out.extend(TileId::in_tree(level, index, new));
+        }
+    }
+    out
+}
+
+/// The entry bundles a log of `new` entries has that one of `old` entries lacks or holds
+/// narrower (see [`tiles_between`]). Empty when `new <= old`.
+pub fn bundles_between(old: u64, new: u64) -> Vec<BundleId> {
+    if new <= old {
+        return Vec::new();
+    }
+    (old / TILE_WIDTH..=(new - 1) / TILE_WIDTH).filter_map(|i| BundleId::in_tree(i, new)).collect()
+}
+
 /// An entry bundle: up to 256 entries, each at most 65,535 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntryBundle {
@@ -584,6 +613,32 @@ mod tests {
     use crate::hash::Sm3;
     use crate::proof::{consistency_proof, inclusion_nodes, inclusion_proof, verify_consistency, verify_inclusion};
     use crate::tree::{MemoryTree, root_nodes};
+
+    #[test]
+    fn tiles_between_are_the_tiles_an_append_writes() {
+        for (old, new) in [(0u64, 1u64), (0, 256), (255, 257), (256, 512), (1000, 70_000), (65_535, 65_536), (7, 7)] {
+            let mut tree = MemoryTree::<Sm3>::new();
+            for i in 0..old {
+                tree.append_entry(&i.to_be_bytes()).unwrap();
+            }
+            let leaves: Vec<Hash> = (old..new).map(|i| Sm3::hash_leaf(&i.to_be_bytes())).collect();
+            let ids: Vec<TileId> = if new > old {
+                tiles_after_append::<Sm3>(&tree, old, &leaves).unwrap().tiles.iter().map(|t| t.id()).collect()
+            } else {
+                Vec::new()
+            };
+            assert_eq!(tiles_between(old, new), ids, "{old} → {new}");
+            let bundles = bundles_between(old, new);
+            let entries: Vec<Vec<u8>> = (old..new).map(|i| i.to_be_bytes().to_vec()).collect();
+            let partial = (old % TILE_WIDTH != 0).then(|| {
+                EntryBundle::new((old / TILE_WIDTH * TILE_WIDTH..old).map(|i| i.to_be_bytes().to_vec()).collect())
+                    .unwrap()
+            });
+            let want: Vec<BundleId> =
+                bundles_after_append(old, partial.as_ref(), &entries).unwrap().into_iter().map(|(id, _)| id).collect();
+            assert_eq!(bundles, want, "{old} → {new}");
+        }
+    }
 
     #[test]
     fn paths_follow_the_spec() {

@@ -195,7 +195,7 @@ pub async fn issue(
         json!({"type": row.type_code}),
     )
     .await?;
-    crate::tlog::enqueue(&mut tx, &crate::tlog::licence_issued(&app, &row, None)?).await?;
+    crate::tlog::enqueue(&app, &mut tx, &crate::tlog::licence_issued(&app, &row, None)?).await?;
     let r = idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await;
     if r.is_ok() {
         crate::tlog::sequenced(&app).await;
@@ -343,7 +343,7 @@ async fn change_status(
     let listed = crate::present::status_changed(&app, &mut tx, &id, to).await?;
     audit_in(&mut tx, &caller, &format!("licence.{action}"), &id, Some(&l.holder_code), json!({"reason": reason}))
         .await?;
-    crate::tlog::enqueue(&mut tx, &crate::tlog::licence_status(&app, &l, action, reason)?).await?;
+    crate::tlog::enqueue(&app, &mut tx, &crate::tlog::licence_status(&app, &l, action, reason)?).await?;
     let l = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
     let r = idem.finish(&app, tx, StatusCode::OK, &LicenceView::from(l)).await;
     if listed {
@@ -400,7 +400,7 @@ pub async fn reissue(
     let listed = crate::present::status_changed(&app, &mut tx, &id, "superseded").await?;
     audit_in(&mut tx, &caller, "licence.reissue", &row.identifier, Some(&row.holder_code), json!({"supersedes": id}))
         .await?;
-    crate::tlog::enqueue(&mut tx, &crate::tlog::licence_issued(&app, &row, Some(&id))?).await?;
+    crate::tlog::enqueue(&app, &mut tx, &crate::tlog::licence_issued(&app, &row, Some(&id))?).await?;
     let r = idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await;
     if listed {
         app.present.changed();

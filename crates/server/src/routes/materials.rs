@@ -282,7 +282,13 @@ pub async fn issue(
     s.state = "issued".into();
     repo::update_signer(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, "signer.issue", &id, Some(&s.holder_code), json!({"serial": s.serial})).await?;
-    idem.finish(&app, tx, StatusCode::OK, &s).await
+    let entry = crate::tlog::person_cert(&app, &s, yinxin_tlog::entry::EntryKind::PersonCertIssued)?;
+    crate::tlog::enqueue(&app, &mut tx, &entry).await?;
+    let r = idem.finish(&app, tx, StatusCode::OK, &s).await;
+    if r.is_ok() {
+        crate::tlog::sequenced(&app).await;
+    }
+    r
 }
 
 fn app_kek(app: &App) -> ApiResult<&crate::keys::Kek> {
@@ -315,8 +321,19 @@ pub async fn cancel(
     s.key_wrapped = None;
     repo::update_signer(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, "signer.cancel", &id, Some(&s.holder_code), json!({"serial": s.serial})).await?;
+    // A cancelled application never had a certificate: nothing was logged, nothing to log.
+    let entry = match s.cert {
+        Some(_) => Some(crate::tlog::person_cert(&app, &s, yinxin_tlog::entry::EntryKind::PersonCertCancelled)?),
+        None => None,
+    };
+    if let Some(e) = &entry {
+        crate::tlog::enqueue(&app, &mut tx, e).await?;
+    }
     let r = idem.finish(&app, tx, StatusCode::OK, &s).await;
     app.crl_changed();
+    if r.is_ok() && entry.is_some() {
+        crate::tlog::sequenced(&app).await;
+    }
     r
 }
 

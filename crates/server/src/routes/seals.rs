@@ -240,7 +240,7 @@ pub async fn act(
         .await?;
     let entry = crate::tlog::seal_action(&app, &s, action_kind, body.reason.as_deref().unwrap_or(""))?;
     if let Some(e) = &entry {
-        crate::tlog::enqueue(&mut tx, e).await?;
+        crate::tlog::enqueue(&app, &mut tx, e).await?;
     }
     let r = idem.finish(&app, tx, StatusCode::OK, &s).await;
     if r.is_ok() && entry.is_some() {

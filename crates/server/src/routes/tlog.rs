@@ -27,6 +27,9 @@ fn bytes(body: Vec<u8>, mime: &'static str, cache: &'static str) -> Response {
 }
 
 async fn latest(app: &App) -> ApiResult<SignedCheckpoint> {
+    if !app.tlog.enabled {
+        return Err(Problem::not_found("the transparency log is off"));
+    }
     let cp = store::latest_checkpoint(&app.db).await?.ok_or_else(|| Problem::not_found("no checkpoint yet"))?;
     SignedCheckpoint::parse_unverified(cp.note.as_bytes())
         .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))
@@ -105,13 +108,18 @@ fn kind_name(code: u8) -> &'static str {
         Some(K::SealFiled) => "seal_filed",
         Some(K::SealSuspended) => "seal_suspended",
         Some(K::SealCancelled) => "seal_cancelled",
-        Some(_) | None => "other",
+        Some(K::PersonCertIssued) => "person_cert_issued",
+        Some(K::PersonCertCancelled) => "person_cert_cancelled",
+        None => "other",
     }
 }
 
 /// Every entry of `identifier` with its inclusion proof to the latest checkpoint, and that
 /// checkpoint; None when the log has no checkpoint yet.
 pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(SignedCheckpoint, Vec<ProvenEntry>)>> {
+    if !app.tlog.enabled {
+        return Ok(None);
+    }
     let Some(stored) = store::latest_checkpoint(&app.db).await? else {
         return Ok(None);
     };
@@ -141,8 +149,9 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
 /// the latest checkpoint (for whoever may read the licence).
 pub async fn licence_proof(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let l = crate::routes::licences::readable(&app, &caller, &id).await?;
-    let (cp, entries) =
-        proofs_for(&app, &l.identifier).await?.ok_or_else(|| Problem::not_found("no checkpoint yet"))?;
+    let (cp, entries) = proofs_for(&app, &l.identifier).await?.ok_or_else(|| {
+        Problem::not_found(if app.tlog.enabled { "no checkpoint yet" } else { "the transparency log is off" })
+    })?;
     if entries.is_empty() {
         return Err(Problem::not_found(format!("licence {id} has no entry in the log's latest checkpoint yet")));
     }
