@@ -80,3 +80,57 @@ fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
     assert!(lines.is_empty());
     drop(served);
 }
+
+/// The monitor against a plain static web server (Python's `http.server`) serving the
+/// directory the service mirrors its log into (`YINXIN_TLOG_MIRROR_DIR`): no yinxin behind it.
+#[test]
+fn the_monitor_follows_a_static_mirror_of_the_log() {
+    let data = tempfile::tempdir().unwrap();
+    let www = tempfile::tempdir().unwrap();
+    let mirror = www.path().join("tlog");
+    let served = yinxin_tests::serve(
+        std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")),
+        data.path(),
+        &[],
+        &[("YINXIN_TLOG_MIRROR_DIR", mirror.as_os_str())],
+    );
+    let base = served.base.clone();
+    let creds: Value =
+        serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();
+    let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
+    let http = reqwest::blocking::Client::new();
+    let mut ids = Vec::new();
+    for i in 10..13 {
+        let r = http.post(format!("{base}/v1/licences")).bearer_auth(&token).json(&request(i)).send().unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        ids.push(r.json::<Value>().unwrap()["identifier"].as_str().unwrap().to_string());
+    }
+    let proof: Value =
+        http.get(format!("{base}/v1/licences/{}/proof", ids[2])).bearer_auth(&token).send().unwrap().json().unwrap();
+    let vkey = proof["vkey"].as_str().unwrap().to_string();
+    let checkpoint = proof["checkpoint"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::fs::read_to_string(mirror.join("checkpoint")).ok().as_deref() != Some(checkpoint.as_str()) {
+        assert!(std::time::Instant::now() < deadline, "the mirror did not catch up");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(served);
+
+    // The service is gone; a static server of the directory is all there is.
+    let mut py = Command::new("python3")
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+        .arg(www.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(py.stdout.take().unwrap()), &mut line).unwrap();
+    let port = line.split("port ").nth(1).and_then(|r| r.split_whitespace().next()).expect(&line).to_string();
+    let (code, lines, err) = monitor(&format!("http://127.0.0.1:{port}"), &vkey, &["--issuer", MARKET]);
+    let _ = py.kill();
+    let _ = py.wait();
+    assert_eq!(code, 0, "{err}");
+    let subjects: Vec<&str> = lines.iter().map(|l| l["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}

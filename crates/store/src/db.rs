@@ -112,11 +112,18 @@ impl Db {
 
     /// Begin a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
-        let guard = match self.backend {
-            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
-            Backend::Postgres => None,
+        let (guard, tx) = match self.backend {
+            // IMMEDIATE: the write lock is taken at BEGIN, where the busy timeout waits for it.
+            // A deferred transaction that reads first and writes later fails at once ("database
+            // is locked", SQLITE_BUSY_SNAPSHOT) when another connection committed in between:
+            // the in-process mutex does not cover a connection still rolling back a transaction
+            // dropped by a cancelled request, nor another process on the same file.
+            Backend::Sqlite => {
+                let g = self.writer.clone().lock_owned().await;
+                (Some(g), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(Tx { tx, _writer: guard })
     }
 
