@@ -136,6 +136,8 @@ async fn scenario(s: &Server) {
     // Offline: the bundle opens with the pinned root; a token passes with exactly its fields.
     let five = ["uscc", "name", "legal_representative", "address", "term"];
     let tok = show(&cred, &five, dev.as_ref(), None);
+    // Issuance does not wait for the log; asking for a proof does: both licences are in it.
+    s.get(&format!("/v1/licences/{b}/proof"), Some(&s.market())).await.ok(200);
     let (old_bundle, ver) = offline(s).await;
     // The bundle carries the log's checkpoint: the verifier trusts a log holding both licences.
     let trusted = ver.log_size().expect("the bundle carries a log checkpoint");

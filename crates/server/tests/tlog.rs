@@ -52,7 +52,7 @@ async fn licences_are_logged_and_proven(pg: bool) {
         ids.push(l["identifier"].as_str().unwrap().to_string());
     }
     // The log's key, from a proof response; it checks every checkpoint below.
-    let first = s.get(&format!("/v1/licences/{}/proof", ids[0]), Some(&market)).await.ok(200);
+    let first = s.get(&format!("/v1/licences/{}/proof", ids[2]), Some(&market)).await.ok(200);
     let verifier = Sm2NoteVerifier::from_vkey(first["vkey"].as_str().unwrap()).unwrap();
     let policy = CheckpointPolicy {
         origin: verifier.name().to_string(),
@@ -61,7 +61,7 @@ async fn licences_are_logged_and_proven(pg: bool) {
         quorum: 0,
     };
 
-    // Issuance waited for sequencing: the checkpoint already holds all three.
+    // Asking for the last one's proof waited for the batch that holds it and those before.
     let cp = checkpoint(&s, &verifier).await;
     let (size, root) = (cp.checkpoint().size, cp.checkpoint().root);
     assert!(size >= 3, "size {size}");
@@ -193,9 +193,12 @@ async fn the_log_is_mirrored_as_static_files() {
     cfg.tlog_mirror_dir = Some(mirror.clone());
     let s = start_with(cfg, dir, None).await;
     let market = s.market();
+    let mut last = String::new();
     for _ in 0..3 {
-        s.post("/v1/licences", &market, business(None)).await.ok(201);
+        last = s.post("/v1/licences", &market, business(None)).await.ok(201)["identifier"].as_str().unwrap().into();
     }
+    // Issuance does not wait for its batch; a proof does.
+    s.get(&format!("/v1/licences/{last}/proof"), Some(&market)).await.ok(200);
     let served = s.get("/tlog/checkpoint", None).await.bytes;
     let cp = SignedCheckpoint::parse_unverified(&served).unwrap();
     let size = cp.checkpoint().size;

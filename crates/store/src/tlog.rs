@@ -100,6 +100,15 @@ pub async fn pending(db: &Db) -> Result<i64> {
     Ok(r.try_get("n")?)
 }
 
+/// How many entries about `subject` wait to be sequenced.
+pub async fn pending_for(db: &Db, subject: &str) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM tlog_pending WHERE subject = $1")
+        .bind(subject)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(r.try_get("n")?)
+}
+
 /// Sequence up to [`MAX_BATCH`] waiting entries: one transaction with the entries, the tiles
 /// they change, the new head and a checkpoint signed by `sign` (which gets the unsigned
 /// checkpoint of `origin` and returns the signed note). With nothing waiting, writes only the

@@ -198,7 +198,7 @@ pub async fn issue(
     crate::tlog::enqueue(&app, &mut tx, &crate::tlog::licence_issued(&app, &row, None)?).await?;
     let r = idem.finish(&app, tx, StatusCode::CREATED, &LicenceView::from(row)).await;
     if r.is_ok() {
-        crate::tlog::sequenced(&app).await;
+        crate::tlog::sequence_soon(&app);
     }
     r
 }

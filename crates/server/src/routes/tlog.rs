@@ -120,6 +120,11 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
     if !app.tlog.enabled {
         return Ok(None);
     }
+    // An entry of this licence still waits (issuance does not wait for its batch): wait
+    // for the batch, so the answer has every entry.
+    if store::pending_for(&app.db, identifier).await? > 0 {
+        crate::tlog::sequenced(app).await;
+    }
     let Some(stored) = store::latest_checkpoint(&app.db).await? else {
         return Ok(None);
     };
