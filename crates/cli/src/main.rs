@@ -57,6 +57,9 @@ enum Command {
     /// The transparency log: follow it as a monitor.
     #[command(subcommand)]
     Log(cmd::log::LogCmd),
+    /// The service's keys at rest: rotate the key-encryption key.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
     /// Create the development PKI (never for production).
     DevKeys(cmd::dev_keys::DevKeysArgs),
     /// Run the service: the HTTP API over SQLite (default) or PostgreSQL.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sm2(c) => cmd::sm2::run(c),
         Command::Cert(c) => cmd::cert::run(c),
+        Command::Keys(c) => cmd::keys::run(c),
         Command::Crl(c) => cmd::crl::run(c),
         Command::Ts(c) => cmd::ts::run(c),
         Command::Seal(c) => cmd::seal::run(c),

@@ -110,6 +110,17 @@ pub struct Limits {
     pub burst: f64,
     /// Largest page.
     pub page_max: i64,
+    /// Seconds a client has to send a request's headers (HTTP/1), from the connection's first
+    /// byte or the end of the previous request: slow-loris connections are closed after it.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a request has from its headers to its answer, body upload included: a body
+    /// trickled in slower than that gets 408 and the connection closes.
+    pub request_timeout_seconds: u64,
+    /// Largest request head (request line and headers) in bytes; larger gets 431. At least
+    /// 8,192 (HTTP/1's read buffer cannot be smaller).
+    pub header_bytes: usize,
+    /// Most header fields in one request; more gets 431.
+    pub headers: usize,
 }
 
 /// A department imported on first start.
@@ -125,7 +136,16 @@ pub struct DepartmentConfig {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { body_bytes: 16 << 20, rate_per_second: 200.0, burst: 400.0, page_max: 500 }
+        Self {
+            body_bytes: 16 << 20,
+            rate_per_second: 200.0,
+            burst: 400.0,
+            page_max: 500,
+            header_read_timeout_seconds: 10,
+            request_timeout_seconds: 120,
+            header_bytes: 32 << 10,
+            headers: 64,
+        }
     }
 }
 
@@ -233,6 +253,12 @@ impl Config {
                 c.witness_quorum,
                 c.witnesses.len()
             ));
+        }
+        if c.limits.header_bytes < 8192 {
+            return Err("limits.header_bytes: at least 8192".into());
+        }
+        if c.limits.header_read_timeout_seconds == 0 || c.limits.request_timeout_seconds == 0 {
+            return Err("limits: timeouts of at least one second".into());
         }
         if c.status_ttl_seconds < 60 {
             return Err("status_ttl_seconds: at least 60".into());

@@ -41,6 +41,29 @@ impl Kek {
         Ok(Self(key))
     }
 
+    /// The configured KEK, else `data_dir/kek.hex`; None when neither exists. The flag says
+    /// whether it came from that file.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> Result<Option<(Self, bool)>, String> {
+        if let Some(k) = configured {
+            return Ok(Some((Self::from_hex(k)?, false)));
+        }
+        match std::fs::read_to_string(data_dir.join("kek.hex")) {
+            Ok(text) => Ok(Some((Self::from_hex(&text)?, true))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", data_dir.join("kek.hex").display())),
+        }
+    }
+
+    /// A fresh random KEK.
+    pub fn generate() -> Result<Self, String> {
+        Ok(Self(Sm4Key::generate(default_provider()).map_err(|e| e.to_string())?))
+    }
+
+    /// Its 32 hex digits (to write to a private file; never log it).
+    pub fn to_hex(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(hex::encode(self.0.expose()))
+    }
+
     /// Wrap a private key under `name`.
     pub fn wrap(&self, name: &str, key: &Sm2PrivateKey) -> Result<Vec<u8>, String> {
         let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
@@ -66,6 +89,38 @@ impl Kek {
         })?);
         Sm2PrivateKey::from_der(&der, None).map_err(|e| format!("key {name}: {e}"))
     }
+}
+
+/// The name a stored key is wrapped under (the associated data of its AEAD): a service key's
+/// name, `department:<code>`, `signer:<id>`.
+pub fn wrapped_name(k: &repo::WrappedKey) -> String {
+    match k.table {
+        repo::WrappedIn::ServiceKeys => k.id.clone(),
+        repo::WrappedIn::Departments => format!("department:{}", k.id),
+        repo::WrappedIn::Signers => format!("signer:{}", k.id),
+    }
+}
+
+/// Rewrap every stored key from `old` to `new` in one transaction: each is opened with the old
+/// KEK (one that does not open aborts everything, nothing changed), sealed under the new one
+/// and opened again before it is written. Returns how many keys were rewrapped.
+pub async fn rotate_kek(db: &Db, old: &Kek, new: &Kek) -> Result<usize, String> {
+    if old.0.expose() == new.0.expose() {
+        return Err("the new key-encryption key is the current one".into());
+    }
+    let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+    let keys = repo::wrapped_keys(&mut tx).await.map_err(|e| e.to_string())?;
+    for k in &keys {
+        let name = wrapped_name(k);
+        let secret = old.unwrap_secret(&name, &k.wrapped)?;
+        let rewrapped = new.wrap_secret(&name, &secret)?;
+        if *new.unwrap_secret(&name, &rewrapped)? != *secret {
+            return Err(format!("{name}: the rewrapped key does not open to the same bytes"));
+        }
+        repo::set_wrapped_key(&mut tx, k, &rewrapped).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(keys.len())
 }
 
 /// Write a file readable by its owner only.

@@ -24,7 +24,7 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use routes::{admin, archive as archiving, holders, licences, materials, misc, present as presentation, seals, verify};
 use std::sync::Arc;
@@ -218,7 +218,22 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let has_body = req.version() <= axum::http::Version::HTTP_11
         && (req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
             || req.headers().contains_key(header::TRANSFER_ENCODING));
-    let mut res = next.run(req).await;
+    let timeout = Duration::from_secs(app.cfg.limits.request_timeout_seconds);
+    let mut res = match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(r) => r,
+        // Reading the body (or answering) took longer than the limit: a body trickled in to
+        // hold the connection (slow POST), or a handler that should not take that long.
+        Err(_) => {
+            let mut r = Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!("the request was not received and answered within {} s", timeout.as_secs()),
+            )
+            .into_response();
+            r.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            r
+        }
+    };
     if has_body && res.status().as_u16() >= 400 {
         res.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
@@ -414,28 +429,28 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     let listener = bind.into_std().map_err(|e| e.to_string())?;
     tracing::info!(address = %format!("{scheme}://{local}"), database = %redact(&app.cfg.database_url()), "yinxin is serving");
     println!("yinxin serving on {scheme}://{local}  (API: {scheme}://{local}/openapi.json)");
+    let mut server = axum_server::from_tcp(listener).map_err(|e| e.to_string())?;
+    limit_connections(&mut server, &app.cfg.limits);
     let result = match tls {
-        None => {
-            axum_server::from_tcp(listener)
-                .map_err(|e| e.to_string())?
-                .handle(handle)
-                .serve(router.into_make_service())
-                .await
-        }
+        None => server.handle(handle).serve(router.into_make_service()).await,
         Some(t) => {
             let acceptor = tls::acceptor(&t)?;
-            axum_server::from_tcp(listener)
-                .map_err(|e| e.to_string())?
-                .acceptor(acceptor)
-                .handle(handle)
-                .serve(router.into_make_service())
-                .await
+            server.acceptor(acceptor).handle(handle).serve(router.into_make_service()).await
         }
     };
     result.map_err(|e| e.to_string())?;
     app.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The connection-level limits: time to send the headers (slow loris), size and count of the
+/// headers (431 beyond), and the same time for the first request of a connection.
+fn limit_connections<A: axum_server::Address>(server: &mut axum_server::Server<A>, limits: &config::Limits) {
+    let headers = Duration::from_secs(limits.header_read_timeout_seconds);
+    let b = server.http_builder();
+    b.http1().header_read_timeout(headers).max_buf_size(limits.header_bytes).max_headers(limits.headers);
+    b.http2().max_header_list_size(u32::try_from(limits.header_bytes).unwrap_or(u32::MAX));
 }
 
 fn redact(url: &str) -> String {

@@ -161,6 +161,61 @@ pub async fn departments(db: &Db) -> Result<Vec<Department>> {
     rows.iter().map(department).collect()
 }
 
+/// Where a key wrapped under the key-encryption key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrappedIn {
+    /// `service_keys` (by name).
+    ServiceKeys,
+    /// `departments` (by code).
+    Departments,
+    /// `signers` (by id; only those that hold a key).
+    Signers,
+}
+
+/// A key wrapped under the key-encryption key, as stored.
+#[derive(Debug, Clone)]
+pub struct WrappedKey {
+    /// Its table.
+    pub table: WrappedIn,
+    /// Its row (name, code or id).
+    pub id: String,
+    /// The wrapped bytes.
+    pub wrapped: Vec<u8>,
+}
+
+/// Every wrapped key, in the caller's transaction (for rewrapping under a new KEK).
+pub async fn wrapped_keys(tx: &mut Tx) -> Result<Vec<WrappedKey>> {
+    let mut out = Vec::new();
+    for (table, sql) in [
+        // A row with no wrapped bytes holds a certificate only (the trust root).
+        (
+            WrappedIn::ServiceKeys,
+            "SELECT name AS id, key_wrapped FROM service_keys WHERE LENGTH(key_wrapped) > 0 ORDER BY name",
+        ),
+        (WrappedIn::Departments, "SELECT code AS id, key_wrapped FROM departments ORDER BY code"),
+        (WrappedIn::Signers, "SELECT id, key_wrapped FROM signers WHERE key_wrapped IS NOT NULL ORDER BY id"),
+    ] {
+        for r in sqlx::query(sql).fetch_all(tx.conn()).await? {
+            out.push(WrappedKey { table, id: get!(r, "id"), wrapped: get!(r, "key_wrapped") });
+        }
+    }
+    Ok(out)
+}
+
+/// Replace a wrapped key's bytes.
+pub async fn set_wrapped_key(tx: &mut Tx, k: &WrappedKey, wrapped: &[u8]) -> Result<()> {
+    let sql = match k.table {
+        WrappedIn::ServiceKeys => "UPDATE service_keys SET key_wrapped = $1 WHERE name = $2",
+        WrappedIn::Departments => "UPDATE departments SET key_wrapped = $1 WHERE code = $2",
+        WrappedIn::Signers => "UPDATE signers SET key_wrapped = $1 WHERE id = $2",
+    };
+    let r = sqlx::query(sql).bind(wrapped).bind(&k.id).execute(tx.conn()).await?;
+    if r.rows_affected() != 1 {
+        return Err(crate::Error::NotFound(format!("wrapped key {}", k.id)));
+    }
+    Ok(())
+}
+
 /// A key of the service itself (wrapped).
 pub async fn service_key(db: &Db, name: &str) -> Result<Option<(Option<Vec<u8>>, Vec<u8>)>> {
     let r = sqlx::query("SELECT cert, key_wrapped FROM service_keys WHERE name = $1")

@@ -4,6 +4,7 @@ pub mod archive;
 pub mod cert;
 pub mod crl;
 pub mod dev_keys;
+pub mod keys;
 pub mod licence;
 pub mod log;
 pub mod material;
