@@ -86,15 +86,46 @@ impl IntoResponse for Problem {
             #[serde(flatten)]
             problem: &'a Problem,
         }
-        let doc = Doc { kind: format!("https://yinxin.invalid/problems/{}", self.code), problem: &self };
+        let mut this = self;
+        this.detail = this.detail.map(|d| withhold(&d));
+        this.errors = this.errors.iter().map(|e| withhold(e)).collect();
+        let doc = Doc { kind: format!("https://yinxin.invalid/problems/{}", this.code), problem: &this };
         let body = serde_json::to_vec(&doc).unwrap_or_default();
         let mut r = (status, body).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        if let Some(s) = self.retry_after {
+        if let Some(s) = this.retry_after {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         r
     }
+}
+
+/// A problem document's text with secrets withheld: a problem often names what the request
+/// carried ("licence X not found", "uscc: X is not …"), and a request may carry a secret where
+/// it does not belong (an ID number as a licence identifier, a token pasted into a field). So
+/// any run of letters and digits that is a valid citizen ID number (GB 11643, with its check
+/// character), or 32 or more hex digits (keys, tokens after their `yx_` prefix, the KEK), is
+/// replaced by `[withheld]` before the document leaves. Licence identifiers, USCCs and type
+/// codes are none of these and stay.
+pub fn withhold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let hex = run.len() >= 32 && run.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = run.len() == 18 && yinxin_licence::codes::validate_citizen_id(run).is_ok();
+        out.push_str(if hex || id { "[withheld]" } else { run });
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 impl From<yinxin_store::Error> for Problem {
@@ -132,3 +163,27 @@ impl From<yinxin_licence::Error> for Problem {
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, Problem>;
+
+#[cfg(test)]
+mod tests {
+    use super::withhold;
+
+    #[test]
+    fn secrets_are_withheld_and_identifiers_stay() {
+        assert_eq!(withhold("licence 530102199001011231 not found"), "licence [withheld] not found");
+        assert_eq!(
+            withhold("token yx_129bbb268c68a4de09965be3ca3e3c42199fee7aca1d4101301b649da4de3376."),
+            "token yx_[withheld]."
+        );
+        assert_eq!(withhold("kek 20b6be7e30f44fd95eef5edb4f12b1b4"), "kek [withheld]");
+        // A licence identifier, a USCC, a type code, an 18-digit number that is no ID number.
+        for keep in [
+            "1153010011530100MB0123456A00100000000001",
+            "91530100MA6K0X123J",
+            "11530100MB0123456A001",
+            "530102199001011232",
+        ] {
+            assert_eq!(withhold(keep), keep);
+        }
+    }
+}
