@@ -2,7 +2,7 @@
 //! token, and a forged token), with the path's ids pointing at resources that belong to someone
 //! else. Nothing answers 5xx; no request without a valid token succeeds except on the routes
 //! the OpenAPI document marks public (`security: []`); another department never gets 2xx on
-//! the market department's licences, materials, seals or annotations; no other holder gets
+//! the market department's licences, materials, seals, annotations or archived transactions; no other holder gets
 //! 2xx on a person's signing key or a holder's consent; only the admin gets 2xx on admin
 //! routes. Owners run last (their writes change state), checked only for "no 5xx".
 
@@ -12,6 +12,8 @@ use common::*;
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeSet;
+
+const ITEM: &str = "530100-XK-001";
 
 /// Which principal owns the resources a route's ids point at.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -34,6 +36,7 @@ fn owner(path: &str) -> Owner {
         || path.starts_with("/v1/annotations/")
         || path.starts_with("/v1/seals/{id}")
         || path.starts_with("/v1/materials/{id}")
+        || path.starts_with("/v1/archive/transactions/{id}")
     {
         Owner::Market
     } else {
@@ -42,8 +45,17 @@ fn owner(path: &str) -> Owner {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_refuses_every_role_it_should() {
-    let s = start(false).await;
+async fn every_route_refuses_every_role_it_should_on_sqlite() {
+    every_route_refuses_every_role_it_should(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_every_role_it_should_on_postgres() {
+    every_route_refuses_every_role_it_should(true).await;
+}
+
+async fn every_route_refuses_every_role_it_should(pg: bool) {
+    let s = start(pg).await;
     let (market, transport, housing, admin, officer, holder, person, authority) = (
         s.market(),
         s.transport(),
@@ -89,6 +101,28 @@ async fn every_route_refuses_every_role_it_should() {
         .unwrap()
         .to_string();
     let client = s.get("/v1/admin/clients", Some(&admin)).await.ok(200)["items"][0]["id"].as_str().unwrap().to_string();
+    // An archived transaction of the market department (an item catalogue first).
+    let item = json!({"item_code": ITEM, "version": "2026.1", "name": "营业执照设立登记", "retention": "30y", "materials": [
+        {"code": "A001", "name": "设立登记申请书", "required": true, "class": "application"}]});
+    s.call(Method::PUT, &format!("/v1/archive/items/{ITEM}"), Some(&admin), Some(item), &[]).await.ok(200);
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(&pdf)
+    };
+    let txn = json!({
+        "transaction": {
+            "txn_no": "AUTHZ-1", "item_code": ITEM, "item_name": "营业执照设立登记", "region_code": "530100",
+            "applicant": {"name": "云南某某科技有限公司", "kind": "organisation", "id_type": "统一社会信用代码", "id_number": "91530100MA6K0X123J"},
+            "accepted_at": "2026-11-02T09:30:00+08:00", "completed_at": "2026-11-05T16:00:00+08:00",
+            "result": "准予", "licence_no": "L-1", "declared_count": 1, "declared_bytes": pdf.len()
+        },
+        "materials": [{
+            "metadata": {"title": "设立登记申请书", "responsible": "申请人", "date": "2026-11-01", "code": "A001",
+                         "class": "application", "file_name": "a.pdf", "source": "upload", "sharing": "unconditional"},
+            "content": b64
+        }]
+    });
+    let txn = s.post("/v1/archive/transactions", &market, txn).await.ok(201)["id"].as_str().unwrap().to_string();
 
     let fill = |path: &str| -> String {
         let id = match owner(path) {
@@ -98,13 +132,14 @@ async fn every_route_refuses_every_role_it_should() {
             _ if path.starts_with("/v1/signers/") => signer.clone(),
             _ if path.starts_with("/v1/holder/consents/") => consent.clone(),
             _ if path.starts_with("/v1/admin/clients/") => client.clone(),
-            _ if path.starts_with("/v1/archive/transactions/") => "txn-0123456789abcdef".into(),
+            _ if path.starts_with("/v1/archive/transactions/") => txn.clone(),
             _ => lid.clone(),
         };
+        let code = if path.starts_with("/v1/archive/items/") { ITEM } else { "11530100MB0123456A001" };
         path.replace("{id}", &id)
             .replace("{format}", "pdf")
             .replace("{action}", "suspend")
-            .replace("{code}", "11530100MB0123456A001")
+            .replace("{code}", code)
             .replace("{path}", "0/000.p/1")
             .replace("{issuer}", "11530100MB0123456A")
             .replace("{list}", "0")
