@@ -296,6 +296,41 @@ fn an_ofd_part_that_lies_about_its_size_is_not_inflated() {
     assert!(why.contains("Doc_0/Res/liar.bin") && why.contains("size"), "{why}");
 }
 
+/// Guards the declared-total pre-pass of Limits::max_total (`ofd/package.rs`): nine parts of
+/// 300 KiB of incompressible bytes, stored, whose central directory declares 60 MiB each (under
+/// the part limit, and at a ratio of 200:1, not a bomb by ratio): 540 MiB in all, beyond 512 MiB.
+/// Refused from the directory, before a part is read (read first, the first part would fail on
+/// its size instead).
+#[test]
+fn an_ofd_whose_parts_add_up_beyond_the_total_is_refused_before_reading() {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let noise: Vec<u8> = (0..300 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let names: Vec<String> = (0..9).map(|i| format!("Doc_0/Res/{i}.bin")).collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), noise.as_slice())).collect();
+    let mut z = zip_of(&entries);
+    // Each central directory entry's uncompressed size (offset 24) becomes 60 MiB.
+    let mut patched = 0;
+    let mut at = 0;
+    while let Some(p) = z[at..].windows(4).position(|w| w == b"PK\x01\x02") {
+        let cd = at + p;
+        z[cd + 24..cd + 28].copy_from_slice(&(60 * MIB as u32).to_le_bytes());
+        patched += 1;
+        at = cd + 4;
+    }
+    assert_eq!(patched, 9);
+    let r = verify_ofd_bounded("540 MiB declared", &z);
+    assert_eq!(r.indication, Indication::Failed);
+    let why = reasons(&r);
+    assert!(why.contains("declares") && why.contains("exceeds the total size limit"), "{why}");
+}
+
 /// Guards Limits::max_entries (`ofd/package.rs`): 10,001 entries.
 #[test]
 fn an_ofd_with_too_many_entries_is_refused() {

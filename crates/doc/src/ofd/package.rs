@@ -43,6 +43,19 @@ impl Package {
         if z.len() > limits.max_entries {
             return Err(Error::Package(format!("{} entries exceeds the limit of {}", z.len(), limits.max_entries)));
         }
+        // The sizes the central directory declares, summed before anything is inflated: a
+        // package that would grow beyond the total is refused without reading a part.
+        let mut declared = 0u64;
+        for i in 0..z.len() {
+            let f = z.by_index_raw(i).map_err(|e| Error::Package(e.to_string()))?;
+            declared = declared.saturating_add(f.size());
+        }
+        if declared > limits.max_total {
+            return Err(Error::Package(format!(
+                "the package declares {declared} bytes uncompressed: it exceeds the total size limit of {}",
+                limits.max_total
+            )));
+        }
         let mut parts = BTreeMap::new();
         let mut total = 0u64;
         for i in 0..z.len() {
