@@ -22,6 +22,11 @@ use yinxin_gm::{Sm2Signature, UserId};
 /// Longest chain followed (leaf included).
 pub const MAX_CHAIN_LEN: usize = 8;
 
+/// Certificates tried as the issuer of one certificate, at most (anchors first). A signed
+/// file can carry thousands of certificates naming the same issuer, each costing a signature
+/// verification at every step of the path: without a bound, one upload buys seconds of CPU.
+pub const MAX_ISSUER_CANDIDATES: usize = 16;
+
 /// What the leaf certificate must be fit for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -287,7 +292,24 @@ fn build_path(leaf: &Cert, intermediates: &[Cert], trust: &TrustStore, checks: &
             .chain(intermediates.iter())
             .filter(|c| c.subject_der == cur.issuer_der && !path.contains(c))
             .collect();
-        let verified = candidates.iter().find(|c| signature_ok(&cur, c));
+        let verified = candidates.iter().take(MAX_ISSUER_CANDIDATES).find(|c| signature_ok(&cur, c));
+        if verified.is_none() && candidates.len() > MAX_ISSUER_CANDIDATES {
+            checks.push(Check::fail(
+                "chain.build",
+                SubIndication::NoCertificateChainFound,
+                format!(
+                    "{}张证书自称签发者“{}”：只尝试了前{MAX_ISSUER_CANDIDATES}张，均未签发该证书",
+                    candidates.len(),
+                    cur.issuer()
+                ),
+                format!(
+                    "{} certificates name the issuer {}: only the first {MAX_ISSUER_CANDIDATES} were tried, and none of them signed this certificate",
+                    candidates.len(),
+                    cur.issuer()
+                ),
+            ));
+            return (path, false);
+        }
         let next = match (verified, candidates.first()) {
             (Some(c), _) => (*c).clone(),
             (None, Some(c)) if !cur.is_self_issued() => (*c).clone(), // reported by cert.signature

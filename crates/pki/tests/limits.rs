@@ -174,3 +174,40 @@ fn a_certificate_loop_is_named_and_ends() {
     assert!(build.reason_en.contains("certificate loop"), "{}", build.reason_en);
     assert_ne!(r.indication, Indication::Passed);
 }
+
+/// Guards MAX_ISSUER_CANDIDATES (`chain.rs` build_path): forty decoys named like the issuing CA,
+/// each with its own key, come before the real CA in the file's certificates. Only the first
+/// 16 are tried (16 signature checks, not 40 at each step): the chain is not found, and the
+/// verdict says why and is INDETERMINATE, not FAILED. Without the bound, the 41st certificate
+/// would be reached and the chain pass.
+#[test]
+fn thousands_of_would_be_issuers_are_not_all_tried() {
+    let p = default_provider();
+    let root = issue(Profile::RootCa, "根", p.generate_sm2().unwrap(), None, (0, 3650));
+    let ca = issue(Profile::IssuingCa, "真CA", p.generate_sm2().unwrap(), Some(&root), (1, 3000));
+    let leaf = issue(Profile::SealHolder, "某单位", p.generate_sm2().unwrap(), Some(&ca), (3, 700));
+    let mut certs: Vec<Cert> =
+        (0..40).map(|i| issue(Profile::RootCa, "真CA", p.generate_sm2().unwrap(), None, (0, 3650 + i)).cert).collect();
+    certs.push(ca.cert.clone());
+    let trust = TrustStore::new(vec![root.cert.clone()]);
+    let at = t0() + Duration::days(30);
+    let opts = ValidationOptions {
+        at,
+        time_source: TimeSource::Caller,
+        now: at,
+        purpose: Purpose::Any,
+        crls: &[],
+        revocation: RevocationPolicy::IfAvailable,
+        crl_max_age: None,
+    };
+    let r = bounded("forty would-be issuers", || validate_chain(&leaf.cert, &certs, &trust, &opts));
+    let build = r.checks.iter().find(|c| c.id == "chain.build").expect("a chain.build check");
+    assert!(build.reason_en.contains("only the first 16 were tried"), "{}", build.reason_en);
+    assert_eq!(r.indication, Indication::Indeterminate);
+    assert_eq!(build.sub_indication, Some(SubIndication::NoCertificateChainFound));
+    // The same chain with the real CA among the first 16 passes.
+    let mut few = certs[..10].to_vec();
+    few.push(ca.cert.clone());
+    let r = validate_chain(&leaf.cert, &few, &trust, &opts);
+    assert_eq!(r.indication, Indication::Passed, "{:?}", r.checks);
+}
