@@ -21,11 +21,11 @@ keys=../keys-dev
 declare -A MAX_LEN=(
   [seal_parsers]=262144 [pdf_verify]=131072 [ofd_verify]=262144 [stamp_any]=131072
   [x509]=65536 [tsp]=65536 [present_token]=8192 [trust_bundle]=262144 [status_list]=65536
-  [archive_format]=131072 [bagit]=16384
+  [archive_format]=131072 [bagit]=16384 [tlog_parsers]=16384
 )
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(seal_parsers pdf_verify ofd_verify stamp_any x509 tsp present_token
-  trust_bundle status_list archive_format bagit)
+  trust_bundle status_list archive_format bagit tlog_parsers)
 
 seed() { # seed TARGET FILE... : copy the files that exist into the target's corpus
   local t=$1; shift
