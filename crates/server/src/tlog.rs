@@ -24,7 +24,8 @@
 //!   action stands (its entry is durable and waiting) and the failure is logged; the next
 //!   batch takes it.
 //! - **Witnesses** ([`Witnessing`]). With `witness_quorum` > 0, after each batch (and on each
-//!   tick while the latest checkpoint is unpublished) the sequencer sends the latest checkpoint
+//!   tick while the latest checkpoint is unpublished) a publishing task beside the sequencer
+//!   (so a slow witness never holds a batch) sends the latest checkpoint
 //!   to every configured witness (`POST <url>/add-checkpoint`, C2SP `tlog-witness`) with a
 //!   consistency proof from the size that witness last cosigned (learnt from its 409 answer
 //!   after a restart), verifies each cosignature against the witness's key, and publishes the
@@ -358,6 +359,13 @@ impl Sequencer {
     /// and the mirror gets what was published.
     pub async fn run(self, mut rx: mpsc::Receiver<Wake>) {
         let db = &self.db;
+        // Publishing (witness rounds, the mirror) runs in a task of its own, told after each
+        // batch and tick: a witness that answers slowly (up to its 5 s timeout) must not hold
+        // the next batch, which a revocation's response waits for.
+        let publish = std::sync::Arc::new(tokio::sync::Notify::new());
+        if self.witnessing.is_some() || self.mirror.is_some() {
+            tokio::spawn(publisher(db.clone(), self.witnessing.clone(), self.mirror.clone(), publish.clone()));
+        }
         let mut tick = tokio::time::interval(TICK);
         let mut last_batch: Option<tokio::time::Instant> = None;
         loop {
@@ -389,14 +397,28 @@ impl Sequencer {
                     let _ = w.send(result.clone());
                 }
             }
-            if let Some(w) = &self.witnessing {
-                w.round(db).await;
-            }
-            if let Some(m) = &self.mirror {
-                match published_bytes(db, self.witnessing.as_deref()).await {
-                    Ok(p) => m.sync(db, p).await,
-                    Err(e) => tracing::error!(error = %e, "transparency log: reading the published checkpoint"),
-                }
+            // One stored permit: notifications while a round runs collapse into the next round.
+            publish.notify_one();
+        }
+    }
+}
+
+/// Send the latest checkpoint to the witnesses and mirror what is published, whenever told.
+async fn publisher(
+    db: Db,
+    witnessing: Option<Arc<Witnessing>>,
+    mirror: Option<Arc<Mirror>>,
+    told: Arc<tokio::sync::Notify>,
+) {
+    loop {
+        told.notified().await;
+        if let Some(w) = &witnessing {
+            w.round(&db).await;
+        }
+        if let Some(m) = &mirror {
+            match published_bytes(&db, witnessing.as_deref()).await {
+                Ok(p) => m.sync(&db, p).await,
+                Err(e) => tracing::error!(error = %e, "transparency log: reading the published checkpoint"),
             }
         }
     }
