@@ -18,7 +18,9 @@ pub struct Kek(Sm4Key);
 impl Kek {
     /// From 32 hex digits.
     pub fn from_hex(s: &str) -> Result<Self, String> {
-        let b = hex::decode(s.trim()).map_err(|_| "the key-encryption key is not hex".to_string())?;
+        let b = zeroize::Zeroizing::new(
+            hex::decode(s.trim()).map_err(|_| "the key-encryption key is not hex".to_string())?,
+        );
         Ok(Self(Sm4Key::from_slice(&b).map_err(|_| "the key-encryption key must be 16 bytes (32 hex digits)")?))
     }
 
@@ -28,7 +30,7 @@ impl Kek {
             return Self::from_hex(k);
         }
         let file = data_dir.join("kek.hex");
-        if let Ok(text) = std::fs::read_to_string(&file) {
+        if let Ok(text) = std::fs::read_to_string(&file).map(zeroize::Zeroizing::new) {
             return Self::from_hex(&text);
         }
         tracing::warn!(
@@ -37,8 +39,9 @@ impl Kek {
              fine for development, keep it elsewhere in production"
         );
         let key = Sm4Key::generate(default_provider()).map_err(|e| e.to_string())?;
-        write_private(&file, hex::encode(key.expose()).as_bytes())?;
-        Ok(Self(key))
+        let key = Self(key);
+        write_private(&file, key.to_hex().as_bytes())?;
+        Ok(key)
     }
 
     /// The configured KEK, else `data_dir/kek.hex`; None when neither exists. The flag says
@@ -48,7 +51,7 @@ impl Kek {
             return Ok(Some((Self::from_hex(k)?, false)));
         }
         match std::fs::read_to_string(data_dir.join("kek.hex")) {
-            Ok(text) => Ok(Some((Self::from_hex(&text)?, true))),
+            Ok(text) => Ok(Some((Self::from_hex(&zeroize::Zeroizing::new(text))?, true))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("{}: {e}", data_dir.join("kek.hex").display())),
         }

@@ -66,6 +66,7 @@ fn rotate(a: RotateArgs) -> CliResult {
         k
     } else {
         let text = std::fs::read_to_string(&a.new_kek_file)
+            .map(zeroize::Zeroizing::new)
             .map_err(|e| CliError::input(format!("{}: {e}", a.new_kek_file.display())))?;
         Kek::from_hex(&text).map_err(CliError::input)?
     };
