@@ -58,7 +58,7 @@ fn entry(i: u64, holder: &HolderKey) -> Vec<u8> {
     .expect("entry encodes")
 }
 
-async fn disk_bytes(db: &Db, url: &str, path: Option<&std::path::Path>) -> u64 {
+async fn disk_bytes(db: &Db, path: Option<&std::path::Path>) -> u64 {
     use sqlx::Row;
     match path {
         Some(p) => ["", "-wal", "-shm"]
@@ -66,7 +66,6 @@ async fn disk_bytes(db: &Db, url: &str, path: Option<&std::path::Path>) -> u64 {
             .map(|s| std::fs::metadata(format!("{}{s}", p.display())).map_or(0, |m| m.len()))
             .sum(),
         None => {
-            let _ = url;
             let r = sqlx::query(
                 "SELECT CAST(pg_total_relation_size('tlog_entries') + pg_total_relation_size('tlog_tiles') \
                  + pg_total_relation_size('tlog_checkpoints') + pg_total_relation_size('tlog_pending') AS BIGINT) AS n",
@@ -151,7 +150,7 @@ async fn run(n: u64, url: &str, path: Option<&std::path::Path>) {
     if path.is_some() {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(db.pool()).await.expect("wal checkpoint");
     }
-    let disk = disk_bytes(&db, url, path).await;
+    let disk = disk_bytes(&db, path).await;
     let tiles: i64 = {
         use sqlx::Row;
         sqlx::query("SELECT CAST(COALESCE(SUM(LENGTH(hashes)), 0) AS BIGINT) AS n FROM tlog_tiles")
@@ -175,7 +174,7 @@ async fn run(n: u64, url: &str, path: Option<&std::path::Path>) {
     let cp = SignedCheckpoint::parse_unverified(stored.note.as_bytes()).expect("checkpoint parses");
     let root = cp.checkpoint().root;
     assert_eq!(cp.checkpoint().size, n);
-    let index = n / 2 + 12_345 % n;
+    let index = (n / 2 + 12_345) % n;
     let t = Instant::now();
     let rounds = 200u32;
     let mut proof = Vec::new();

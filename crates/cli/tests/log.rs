@@ -31,21 +31,28 @@ fn monitor(base: &str, vkey: &str, extra: &[&str]) -> (i32, Vec<Value>, String) 
     (out.status.code().unwrap(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Three licences issued by the market department (numbered from `first`): the client, the
+/// department's token, their identifiers.
+fn issue_three(base: &str, data: &std::path::Path, first: u32) -> (reqwest::blocking::Client, String, Vec<String>) {
+    let creds: Value = serde_json::from_slice(&std::fs::read(data.join("dev-credentials.json")).unwrap()).unwrap();
+    let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
+    let http = reqwest::blocking::Client::new();
+    let ids = (first..first + 3)
+        .map(|i| {
+            let r = http.post(format!("{base}/v1/licences")).bearer_auth(&token).json(&request(i)).send().unwrap();
+            assert_eq!(r.status().as_u16(), 201);
+            r.json::<Value>().unwrap()["identifier"].as_str().unwrap().to_string()
+        })
+        .collect();
+    (http, token, ids)
+}
+
 #[test]
 fn the_monitor_lists_a_departments_entries_from_verified_tiles() {
     let data = tempfile::tempdir().unwrap();
     let served = yinxin_tests::serve(std::path::Path::new(env!("CARGO_BIN_EXE_yinxin")), data.path(), &[], &[]);
     let base = served.base.clone();
-    let creds: Value =
-        serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();
-    let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
-    let http = reqwest::blocking::Client::new();
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        let r = http.post(format!("{base}/v1/licences")).bearer_auth(&token).json(&request(i)).send().unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-        ids.push(r.json::<Value>().unwrap()["identifier"].as_str().unwrap().to_string());
-    }
+    let (http, token, ids) = issue_three(&base, data.path(), 0);
     let r = http
         .post(format!("{base}/v1/licences/{}/revoke", ids[2]))
         .bearer_auth(&token)
@@ -95,16 +102,7 @@ fn the_monitor_follows_a_static_mirror_of_the_log() {
         &[("YINXIN_TLOG_MIRROR_DIR", mirror.as_os_str())],
     );
     let base = served.base.clone();
-    let creds: Value =
-        serde_json::from_slice(&std::fs::read(data.path().join("dev-credentials.json")).unwrap()).unwrap();
-    let token = creds[format!("department:{MARKET}")]["token"].as_str().unwrap().to_string();
-    let http = reqwest::blocking::Client::new();
-    let mut ids = Vec::new();
-    for i in 10..13 {
-        let r = http.post(format!("{base}/v1/licences")).bearer_auth(&token).json(&request(i)).send().unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-        ids.push(r.json::<Value>().unwrap()["identifier"].as_str().unwrap().to_string());
-    }
+    let (http, token, ids) = issue_three(&base, data.path(), 10);
     let proof: Value =
         http.get(format!("{base}/v1/licences/{}/proof", ids[2])).bearer_auth(&token).send().unwrap().json().unwrap();
     let vkey = proof["vkey"].as_str().unwrap().to_string();

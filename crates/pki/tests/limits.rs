@@ -114,6 +114,20 @@ impl Party {
     }
 }
 
+/// Validation a month after [`t0`], for any purpose, without CRLs.
+fn a_month_in() -> ValidationOptions<'static> {
+    let at = t0() + Duration::days(30);
+    ValidationOptions {
+        at,
+        time_source: TimeSource::Caller,
+        now: at,
+        purpose: Purpose::Any,
+        crls: &[],
+        revocation: RevocationPolicy::IfAvailable,
+        crl_max_age: None,
+    }
+}
+
 fn t0() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap() // 2026-05-28
 }
@@ -156,16 +170,7 @@ fn a_certificate_loop_is_named_and_ends() {
 
     let other_root = issue(Profile::RootCa, "无关根", p.generate_sm2().unwrap(), None, (0, 3650));
     let trust = TrustStore::new(vec![other_root.cert]);
-    let at = t0() + Duration::days(30);
-    let opts = ValidationOptions {
-        at,
-        time_source: TimeSource::Caller,
-        now: at,
-        purpose: Purpose::Any,
-        crls: &[],
-        revocation: RevocationPolicy::IfAvailable,
-        crl_max_age: None,
-    };
+    let opts = a_month_in();
     let r =
         bounded("certificate loop", || validate_chain(&leaf.cert, &[a.cert.clone(), b.cert.clone()], &trust, &opts));
     assert_eq!(r.chain.len(), 3, "leaf, A, B: {:?}", r.chain);
@@ -190,16 +195,7 @@ fn thousands_of_would_be_issuers_are_not_all_tried() {
         (0..40).map(|i| issue(Profile::RootCa, "真CA", p.generate_sm2().unwrap(), None, (0, 3650 + i)).cert).collect();
     certs.push(ca.cert.clone());
     let trust = TrustStore::new(vec![root.cert.clone()]);
-    let at = t0() + Duration::days(30);
-    let opts = ValidationOptions {
-        at,
-        time_source: TimeSource::Caller,
-        now: at,
-        purpose: Purpose::Any,
-        crls: &[],
-        revocation: RevocationPolicy::IfAvailable,
-        crl_max_age: None,
-    };
+    let opts = a_month_in();
     let r = bounded("forty would-be issuers", || validate_chain(&leaf.cert, &certs, &trust, &opts));
     let build = r.checks.iter().find(|c| c.id == "chain.build").expect("a chain.build check");
     assert!(build.reason_en.contains("only the first 16 were tried"), "{}", build.reason_en);

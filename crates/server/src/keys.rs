@@ -94,13 +94,23 @@ impl Kek {
     }
 }
 
-/// The name a stored key is wrapped under (the associated data of its AEAD): a service key's
-/// name, `department:<code>`, `signer:<id>`.
+/// The name a department's signing key is wrapped under (the associated data of its AEAD).
+pub fn department_key_name(code: &str) -> String {
+    format!("department:{code}")
+}
+
+/// The name a person's signing key is wrapped under.
+pub fn signer_key_name(id: &str) -> String {
+    format!("signer:{id}")
+}
+
+/// The name a stored key is wrapped under: a service key's name, [`department_key_name`],
+/// [`signer_key_name`].
 pub fn wrapped_name(k: &repo::WrappedKey) -> String {
     match k.table {
         repo::WrappedIn::ServiceKeys => k.id.clone(),
-        repo::WrappedIn::Departments => format!("department:{}", k.id),
-        repo::WrappedIn::Signers => format!("signer:{}", k.id),
+        repo::WrappedIn::Departments => department_key_name(&k.id),
+        repo::WrappedIn::Signers => signer_key_name(&k.id),
     }
 }
 
@@ -237,7 +247,7 @@ pub async fn bootstrap(db: &Db, kek: &Kek, cfg: &crate::config::Config) -> Resul
             .subject_attr("organizationIdentifier")
             .ok_or_else(|| format!("{}: the certificate has no organizationIdentifier (USCC)", d.stem))?;
         let name = cert.subject_attr("O").ok_or_else(|| format!("{}: the certificate has no O", d.stem))?;
-        let wrapped = kek.wrap(&format!("department:{code}"), &key)?;
+        let wrapped = kek.wrap(&department_key_name(&code), &key)?;
         repo::put_department(
             &mut tx,
             &repo::Department {
@@ -307,7 +317,7 @@ pub async fn load(db: &Db, kek: &Kek, key_dir: &Path) -> Result<Keys, String> {
         .map_err(|e| e.to_string())?;
     let mut departments = HashMap::new();
     for d in repo::departments(db).await.map_err(|e| e.to_string())? {
-        let key = kek.unwrap(&format!("department:{}", d.code), &d.key_wrapped)?;
+        let key = kek.unwrap(&department_key_name(&d.code), &d.key_wrapped)?;
         let cert = Cert::from_der(&d.cert).map_err(|e| e.to_string())?;
         departments.insert(
             d.code.clone(),

@@ -508,11 +508,7 @@ pub fn licence_status(app: &App, l: &Licence, action: &str, reason: &str) -> Api
     let mut e = licence_entry(app, l, kind)?;
     // The entry holds at most 1,024 bytes of reason (the API allows 500 characters, which in
     // Chinese can be more): cut at a character boundary.
-    let mut end = reason.len().min(1024);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    e.reason = reason[..end].to_owned();
+    e.reason = reason[..reason.floor_char_boundary(1024)].to_owned();
     Ok(e)
 }
 
@@ -549,11 +545,7 @@ pub fn seal_action(
         let esl = s.esl.as_deref().ok_or_else(|| Problem::internal("a made seal without its ESL"))?;
         e.digests = vec![(DigestKind::Seal, yinxin_gm::sm3::sm3(esl))];
     }
-    let mut end = reason.len().min(1024);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    e.reason = reason[..end].to_owned();
+    e.reason = reason[..reason.floor_char_boundary(1024)].to_owned();
     Ok(Some(e))
 }
 
@@ -580,15 +572,11 @@ pub fn person_cert(app: &App, s: &yinxin_store::repo::Signer, kind: EntryKind) -
     let serial = s.serial.clone().ok_or_else(|| Problem::internal("a signer without a serial"))?;
     let ca = &app.keys.issuing_ca.0;
     let issuer = ca.subject_attr("CN").unwrap_or_else(|| ca.subject());
-    let mut issuer_end = issuer.len().min(128);
-    while !issuer.is_char_boundary(issuer_end) {
-        issuer_end -= 1;
-    }
     let holder = app.tlog.holder.tag(&s.holder_code).map_err(|e| Problem::internal(format!("holder tag: {e}")))?;
     Ok(Entry {
         kind,
         time: u64::try_from(yinxin_store::now_ts()).unwrap_or(0),
-        issuer: issuer[..issuer_end].to_owned(),
+        issuer: issuer[..issuer.floor_char_boundary(128)].to_owned(),
         subject: serial,
         subject_type: "person-signing-certificate".into(),
         holder,

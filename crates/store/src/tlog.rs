@@ -261,15 +261,16 @@ pub async fn bundle(db: &Db, index: u64, width: u16) -> Result<Option<EntryBundl
     Ok(Some(EntryBundle::new(entries).map_err(log_err)?))
 }
 
+fn stored_checkpoint(r: &sqlx::any::AnyRow) -> Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint { size: u64_of(r.try_get("size")?)?, note: r.try_get("note")?, at: r.try_get("at")? })
+}
+
 /// The newest signed checkpoint.
 pub async fn latest_checkpoint(db: &Db) -> Result<Option<StoredCheckpoint>> {
     let r = sqlx::query("SELECT size, note, at FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
         .fetch_optional(db.pool())
         .await?;
-    r.map(|r| {
-        Ok(StoredCheckpoint { size: u64_of(r.try_get("size")?)?, note: r.try_get("note")?, at: r.try_get("at")? })
-    })
-    .transpose()
+    r.as_ref().map(stored_checkpoint).transpose()
 }
 
 /// Every sequenced entry about `subject`, in log order.
@@ -292,38 +293,24 @@ pub async fn entries_for(db: &Db, subject: &str) -> Result<Vec<Sequenced>> {
 /// The checkpoint last published with its witnesses' cosignatures.
 pub async fn published(db: &Db) -> Result<Option<StoredCheckpoint>> {
     let r = sqlx::query("SELECT size, note, at FROM tlog_published WHERE id = 1").fetch_optional(db.pool()).await?;
-    r.map(|r| {
-        Ok(StoredCheckpoint { size: u64_of(r.try_get("size")?)?, note: r.try_get("note")?, at: r.try_get("at")? })
-    })
-    .transpose()
+    r.as_ref().map(stored_checkpoint).transpose()
 }
 
 /// Record `note` (a checkpoint of `size` with its cosignatures) as the one published. A
 /// smaller size than the one recorded is ignored: what was published stays published.
 pub async fn set_published(db: &Db, size: u64, note: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    let now = sqlx::query("SELECT size FROM tlog_published WHERE id = 1").fetch_optional(tx.conn()).await?;
-    match now {
-        Some(r) if u64_of(r.try_get("size")?)? > size => return Ok(()),
-        Some(_) => {
-            sqlx::query("UPDATE tlog_published SET size = $1, note = $2, at = $3 WHERE id = 1")
-                .bind(i64_of(size)?)
-                .bind(note)
-                .bind(now_ts())
-                .execute(tx.conn())
-                .await?;
-        }
-        None => {
-            sqlx::query("INSERT INTO tlog_published (id, size, note, at) VALUES (1, $1, $2, $3)")
-                .bind(i64_of(size)?)
-                .bind(note)
-                .bind(now_ts())
-                .execute(tx.conn())
-                .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
+    sqlx::query(
+        "INSERT INTO tlog_published (id, size, note, at) VALUES (1, $1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET size = excluded.size, note = excluded.note, at = excluded.at \
+         WHERE tlog_published.size <= excluded.size",
+    )
+    .bind(i64_of(size)?)
+    .bind(note)
+    .bind(now_ts())
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await
 }
 
 /// Copy the log from size `from` to the tree of `checkpoint` (of `size` leaves, which must be

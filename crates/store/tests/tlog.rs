@@ -97,11 +97,23 @@ async fn batches_make_the_memory_tree_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()), 4).await.unwrap();
     batches_make_the_memory_tree(&db).await;
+    published_only_grows(&db).await;
 }
 
 #[tokio::test]
 async fn batches_make_the_memory_tree_on_postgres() {
     let (name, db) = create_pg().await;
     batches_make_the_memory_tree(&db).await;
+    published_only_grows(&db).await;
     drop_pg(&name, db).await;
+}
+
+/// The published checkpoint is recorded, replaced by a larger one, never by a smaller one.
+async fn published_only_grows(db: &Db) {
+    assert!(tlog::published(db).await.unwrap().is_none());
+    tlog::set_published(db, 5, "five").await.unwrap();
+    tlog::set_published(db, 3, "three").await.unwrap();
+    assert_eq!(tlog::published(db).await.unwrap().map(|p| (p.size, p.note)), Some((5, "five".into())));
+    tlog::set_published(db, 7, "seven").await.unwrap();
+    assert_eq!(tlog::published(db).await.unwrap().map(|p| (p.size, p.note)), Some((7, "seven".into())));
 }

@@ -48,15 +48,8 @@ pub enum ArchiveCmd {
 /// Where the service's data is (as for `yinxin serve`).
 #[derive(Args)]
 pub struct ServiceArgs {
-    /// Configuration file (TOML).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Data directory (default ./yinxin-data).
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Database URL (default: SQLite in the data directory).
-    #[arg(long)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    data: super::DataArgs,
     /// The key directory imported on first start (default keys-dev).
     #[arg(long)]
     key_dir: Option<PathBuf>,
@@ -299,13 +292,7 @@ fn runtime() -> CliResult<tokio::runtime::Runtime> {
 }
 
 async fn open(s: &ServiceArgs) -> CliResult<yinxin_server::app::App> {
-    let mut cfg = yinxin_server::Config::load(s.config.as_deref()).map_err(CliError::usage)?;
-    if let Some(d) = &s.data_dir {
-        cfg.data_dir = d.clone();
-    }
-    if let Some(u) = &s.database_url {
-        cfg.database_url = Some(u.clone());
-    }
+    let mut cfg = s.data.load()?;
     if let Some(k) = &s.key_dir {
         cfg.key_dir = k.clone();
     }
@@ -517,7 +504,7 @@ async fn demo_call(
 /// transaction exported as a sealed package into `--out`.
 async fn demo(a: &ExportArgs) -> CliResult {
     let work = std::env::temp_dir().join(format!("yinxin-demo-{}-{}", std::process::id(), yinxin_store::now_ms()));
-    let mut cfg = yinxin_server::Config::load(a.service.config.as_deref()).map_err(CliError::usage)?;
+    let mut cfg = yinxin_server::Config::load(a.service.data.config.as_deref()).map_err(CliError::usage)?;
     cfg.data_dir = work.clone();
     cfg.database_url = None;
     cfg.dev_clients = true;

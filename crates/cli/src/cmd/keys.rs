@@ -26,15 +26,8 @@ pub struct RotateArgs {
     /// Generate the new KEK into --new-kek-file (which must not exist yet).
     #[arg(long)]
     generate: bool,
-    /// Configuration file (TOML), as for `serve`.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Data directory, as for `serve`.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Database URL, as for `serve`.
-    #[arg(long)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    data: super::DataArgs,
 }
 
 pub fn run(c: KeysCmd) -> CliResult {
@@ -44,13 +37,7 @@ pub fn run(c: KeysCmd) -> CliResult {
 }
 
 fn rotate(a: RotateArgs) -> CliResult {
-    let mut cfg = yinxin_server::Config::load(a.config.as_deref()).map_err(CliError::usage)?;
-    if let Some(d) = a.data_dir {
-        cfg.data_dir = d;
-    }
-    if let Some(u) = a.database_url {
-        cfg.database_url = Some(u);
-    }
+    let cfg = a.data.load()?;
     let (old, from_file) = Kek::load(cfg.kek.as_deref(), &cfg.data_dir).map_err(CliError::input)?.ok_or_else(|| {
         CliError::input(format!(
             "no key-encryption key: none configured (kek / YINXIN_KEK) and no {}",

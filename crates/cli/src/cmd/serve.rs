@@ -10,30 +10,17 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
     #[arg(long)]
     listen: Option<String>,
-    /// Data directory: the SQLite database, the document store (default ./yinxin-data).
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Configuration file (TOML; see README).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data directory).
-    #[arg(long)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    data: super::DataArgs,
     /// The key directory imported on first start (default keys-dev).
     #[arg(long)]
     key_dir: Option<PathBuf>,
 }
 
 pub fn run(a: ServeArgs) -> CliResult {
-    let mut cfg = yinxin_server::Config::load(a.config.as_deref()).map_err(CliError::usage)?;
+    let mut cfg = a.data.load()?;
     if let Some(l) = a.listen {
         cfg.listen = l;
-    }
-    if let Some(d) = a.data_dir {
-        cfg.data_dir = d;
-    }
-    if let Some(u) = a.database_url {
-        cfg.database_url = Some(u);
     }
     if let Some(k) = a.key_dir {
         cfg.key_dir = k;

@@ -277,8 +277,10 @@ pub async fn issue(
     app.metrics.signed("certificate", 1);
     s.serial = Some(cert.serial_hex());
     s.cert = Some(cert.der().to_vec());
-    s.key_wrapped =
-        Some(crate::keys::Kek::wrap(app_kek(&app)?, &format!("signer:{}", s.id), &key).map_err(Problem::internal)?);
+    s.key_wrapped = Some(
+        crate::keys::Kek::wrap(app_kek(&app)?, &crate::keys::signer_key_name(&s.id), &key)
+            .map_err(Problem::internal)?,
+    );
     s.state = "issued".into();
     repo::update_signer(&mut tx, &s).await?;
     audit_in(&mut tx, &caller, "signer.issue", &id, Some(&s.holder_code), json!({"serial": s.serial})).await?;
@@ -361,7 +363,7 @@ pub async fn sign(
     }
     let cert = yinxin_pki::Cert::from_der(s.cert.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
     let key = app_kek(&app)?
-        .unwrap(&format!("signer:{}", s.id), s.key_wrapped.as_deref().unwrap_or_default())
+        .unwrap(&crate::keys::signer_key_name(&s.id), s.key_wrapped.as_deref().unwrap_or_default())
         .map_err(Problem::internal)?;
     let app2 = app.clone();
     let input = bytes.clone();

@@ -120,10 +120,13 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
     if !app.tlog.enabled {
         return Ok(None);
     }
-    // An entry of this licence still waits (issuance does not wait for its batch): wait
-    // for the batch, so the answer has every entry.
-    if store::pending_for(&app.db, identifier).await? > 0 {
+    let mut logged = store::entries_for(&app.db, identifier).await?;
+    // Issuance does not wait for its batch (every later action does): a licence with no
+    // sequenced entry may have its issuance still waiting. Then wait for that batch, so the
+    // answer has it. A licence already in the log costs no extra query here.
+    if logged.is_empty() && store::pending_for(&app.db, identifier).await? > 0 {
         crate::tlog::sequenced(app).await;
+        logged = store::entries_for(&app.db, identifier).await?;
     }
     let Some(stored) = store::latest_checkpoint(&app.db).await? else {
         return Ok(None);
@@ -133,7 +136,7 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
     let size = cp.checkpoint().size;
     let note = cp.to_bytes();
     let mut entries = Vec::new();
-    for e in store::entries_for(&app.db, identifier).await?.into_iter().filter(|e| e.index < size) {
+    for e in logged.into_iter().filter(|e| e.index < size) {
         let nodes = inclusion_nodes(e.index, size).map_err(Problem::internal)?;
         let ids = tiles_for(nodes.ids(), size).map_err(Problem::internal)?;
         let set = store::tile_set(&app.db, size, &ids).await?;
