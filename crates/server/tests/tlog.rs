@@ -182,6 +182,41 @@ async fn licences_are_logged_and_proven_on_postgres() {
     licences_are_logged_and_proven(true).await;
 }
 
+/// A proof asked for the moment issuance answers is never missing, while other issuances keep
+/// batches committing (a proof read once found neither the pending nor the sequenced entry
+/// when a batch committed between its two reads).
+async fn a_proof_right_after_issuance_is_never_missing(pg: bool) {
+    let s = start(pg).await;
+    let market = s.market();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let background = async {
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            s.post("/v1/licences", &market, business(None)).await.ok(201);
+        }
+    };
+    let asking = async {
+        for _ in 0..25 {
+            let l = s.post("/v1/licences", &market, business(None)).await.ok(201);
+            let id = l["identifier"].as_str().unwrap();
+            let p = s.get(&format!("/v1/licences/{id}/proof"), Some(&market)).await.ok(200);
+            assert_eq!(p["entries"].as_array().unwrap().len(), 1, "{p}");
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    tokio::join!(background, asking);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_right_after_issuance_is_never_missing_on_sqlite() {
+    a_proof_right_after_issuance_is_never_missing(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_right_after_issuance_is_never_missing_on_postgres() {
+    a_proof_right_after_issuance_is_never_missing(true).await;
+}
+
 /// `tlog_mirror_dir`: the published log as static files, the same bytes the service serves,
 /// verified from the files alone; a mirror of another log is refused at start.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

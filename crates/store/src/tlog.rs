@@ -144,9 +144,9 @@ where
     }
     let mut entries = Vec::with_capacity(waiting.len());
     let mut leaves = Vec::with_capacity(waiting.len());
-    let mut last_id = 0i64;
+    let mut taken = Vec::with_capacity(waiting.len());
     for r in &waiting {
-        last_id = r.try_get("id")?;
+        taken.push(r.try_get::<i64, _>("id")?);
         let subject: String = r.try_get("subject")?;
         let kind: i64 = r.try_get("kind")?;
         let bytes: Vec<u8> = r.try_get("entry")?;
@@ -174,8 +174,16 @@ where
     for t in &batch.tiles {
         write_tile(&mut tx, t).await?;
     }
-    if !waiting.is_empty() {
-        sqlx::query("DELETE FROM tlog_pending WHERE id <= $1").bind(last_id).execute(tx.conn()).await?;
+    // Delete exactly the rows taken, never a range: on PostgreSQL an action's transaction that
+    // got a lower id may commit after the SELECT above; a range would delete its entry unlogged.
+    for chunk in taken.chunks(INSERT_ROWS) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("DELETE FROM tlog_pending WHERE id IN ({})", marks.join(", "));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(tx.conn()).await?;
     }
     sqlx::query("UPDATE tlog_head SET size = $1 WHERE id = 1").bind(i64_of(batch.size)?).execute(tx.conn()).await?;
     sqlx::query("INSERT INTO tlog_checkpoints (size, note, at) VALUES ($1, $2, $3)")

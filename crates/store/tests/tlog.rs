@@ -22,7 +22,9 @@ fn unsigned(cp: &Checkpoint) -> Result<Vec<u8>, String> {
 }
 
 async fn create_pg() -> (String, Db) {
-    let name = format!("yinxin_tlog_test_{}_{}", std::process::id(), yinxin_store::now_ms());
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("yinxin_tlog_test_{}_{}_{n}", std::process::id(), yinxin_store::now_ms());
     let mut c = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
         .await
         .expect("PostgreSQL on 127.0.0.1:5432 (start it with pg_ctlcluster)");
@@ -116,4 +118,45 @@ async fn published_only_grows(db: &Db) {
     assert_eq!(tlog::published(db).await.unwrap().map(|p| (p.size, p.note)), Some((5, "five".into())));
     tlog::set_published(db, 7, "seven").await.unwrap();
     assert_eq!(tlog::published(db).await.unwrap().map(|p| (p.size, p.note)), Some((7, "seven".into())));
+}
+
+/// PostgreSQL: an action's transaction that drew a lower queue id commits while a batch is
+/// being made (between its read of the queue and its delete). Its entry stays queued and goes
+/// into the next batch; a batch deletes only the rows it took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_committed_during_a_batch_is_not_lost_on_postgres() {
+    let (name, db) = create_pg().await;
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    sqlx::query("SELECT setval('tlog_pending_id_seq', 100)").execute(db.pool()).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tlog::enqueue(&mut tx, &entry(0)).await.unwrap();
+    tx.commit().await.unwrap();
+    // The late commit, made from the signing step (which runs after the queue was read and
+    // before the taken rows are deleted), on a connection of its own.
+    let late = |cp: &Checkpoint| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                    sqlx::query("INSERT INTO tlog_pending (id, subject, kind, entry) VALUES (50, 'late', 1, $1)")
+                        .bind(b"late entry".to_vec())
+                        .execute(&mut c)
+                        .await
+                        .unwrap();
+                });
+            })
+            .join()
+            .unwrap()
+        });
+        unsigned(cp)
+    };
+    let b = tlog::sequence(&db, "yinxin.test/log", late).await.unwrap().unwrap();
+    assert_eq!((b.old_size, b.size), (0, 1));
+    assert_eq!(tlog::pending(&db).await.unwrap(), 1, "the late entry is still queued");
+    let b = tlog::sequence(&db, "yinxin.test/log", unsigned).await.unwrap().unwrap();
+    assert_eq!((b.old_size, b.size), (1, 2));
+    assert_eq!(tlog::entries_for(&db, "late").await.unwrap().len(), 1);
+    assert_eq!(tlog::pending(&db).await.unwrap(), 0);
+    drop_pg(&name, db).await;
 }

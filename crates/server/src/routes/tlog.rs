@@ -123,9 +123,13 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
     let mut logged = store::entries_for(&app.db, identifier).await?;
     // Issuance does not wait for its batch (every later action does): a licence with no
     // sequenced entry may have its issuance still waiting. Then wait for that batch, so the
-    // answer has it. A licence already in the log costs no extra query here.
-    if logged.is_empty() && store::pending_for(&app.db, identifier).await? > 0 {
-        crate::tlog::sequenced(app).await;
+    // answer has it. A licence already in the log costs no extra query here. Read the entries
+    // again even when nothing is pending: a batch may have committed between the two reads
+    // (the entry moved from pending to sequenced, and the first read saw neither).
+    if logged.is_empty() {
+        if store::pending_for(&app.db, identifier).await? > 0 {
+            crate::tlog::sequenced(app).await;
+        }
         logged = store::entries_for(&app.db, identifier).await?;
     }
     let Some(stored) = store::latest_checkpoint(&app.db).await? else {
