@@ -129,6 +129,10 @@ async fn scenario(s: &Server) {
     s.post(&format!("/v1/licences/{id}/revoke"), &transport, reason.clone()).await.problem(403, "forbidden");
     s.post(&format!("/v1/licences/{id}/suspend"), &holder, reason.clone()).await.problem(403, "forbidden");
     s.post(&format!("/v1/licences/{id}/suspend"), &market, json!({"reason": "  "})).await.problem(422, "bad_reason");
+    // A control character (found by schemathesis: the log entry refused it, a 500) is 422.
+    s.post(&format!("/v1/licences/{id}/suspend"), &market, json!({"reason": "Z\u{8b}/\u{11}-"}))
+        .await
+        .problem(422, "bad_reason");
     s.post(&format!("/v1/licences/{id}/resume"), &market, reason.clone()).await.problem(409, "bad_state");
     assert_eq!(
         s.post(&format!("/v1/licences/{id}/suspend"), &market, reason.clone()).await.ok(200)["status"],
@@ -223,6 +227,9 @@ async fn scenario(s: &Server) {
     let by_id = s.get(&format!("/v1/lookup?identifier={fresh_id}&use_cause=check"), Some(&transport)).await.ok(200);
     assert_eq!(by_id["licence"]["holder_code"], HOLDER);
     // The holder sees every access, with its use-cause.
+    // Empty or non-numeric cursors are refused, not read as the first page (schemathesis).
+    s.get("/v1/holder/usage?cursor=", Some(&holder)).await.problem(400, "bad_cursor");
+    s.get("/v1/holder/usage?cursor=1x", Some(&holder)).await.problem(400, "bad_cursor");
     let usage = s.get("/v1/holder/usage?limit=500", Some(&holder)).await.ok(200);
     let items = usage["items"].as_array().unwrap();
     assert!(items.iter().any(|e| e["action"] == "lookup" && e["detail"]["use_cause"] == "办理"), "{usage}");
@@ -283,6 +290,9 @@ async fn scenario(s: &Server) {
         .await
         .ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
+    s.post(&format!("/v1/seals/{sid}/suspend"), &market, json!({"reason": "保管人\u{7}变更"}))
+        .await
+        .problem(422, "bad_reason");
     assert_eq!(
         s.post(&format!("/v1/seals/{sid}/suspend"), &market, json!({"reason": "印章保管人变更"})).await.ok(200)["state"],
         "suspended"
@@ -352,6 +362,9 @@ async fn scenario(s: &Server) {
         .await
         .problem(409, "signer_unavailable");
     s.post(&format!("/v1/signers/{gid}/issue"), &person, json!({})).await.problem(403, "forbidden");
+    // The body is the empty object: a field in it is refused (schemathesis sent {"": null}).
+    s.post(&format!("/v1/signers/{gid}/issue"), &admin, json!({"": null})).await.problem(422, "invalid_json");
+    s.post(&format!("/v1/signers/{gid}/cancel"), &person, json!({"x": 1})).await.problem(422, "invalid_json");
     let issued = s.post(&format!("/v1/signers/{gid}/issue"), &admin, json!({})).await.ok(200);
     assert_eq!(issued["state"], "issued");
     let pem = s.get(&format!("/v1/signers/{gid}/certificate"), Some(&person)).await;

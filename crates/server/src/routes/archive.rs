@@ -198,12 +198,12 @@ pub struct ReusableQuery {
 pub async fn reusable(State(app): State<App>, caller: Caller, Query(q): Query<ReusableQuery>) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT, role::HOLDER])?;
     let code = param("material_code", &q.material_code, 40)?;
+    // Checked for every caller, though a holder's own code is used whatever it says.
+    let asked = param("holder_code", &q.holder_code, 40)?;
     let holder = if caller.is(role::HOLDER) {
         caller.principal().to_string()
     } else {
-        param("holder_code", &q.holder_code, 40)?
-            .ok_or_else(|| Problem::invalid("archive.invalid", "holder_code is required", vec![]))?
-            .to_string()
+        asked.ok_or_else(|| Problem::invalid("archive.invalid", "holder_code is required", vec![]))?.to_string()
     };
     let a = archive(&app);
     let now = now_ts();
@@ -243,10 +243,7 @@ pub async fn hold(
     JsonBody(body, _): JsonBody<HoldBody>,
 ) -> ApiResult<Response> {
     caller.require(&[role::ADMIN])?;
-    let reason = body.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Problem::invalid("archive.invalid", "reason: 1–500 characters", vec![]));
-    }
+    let reason = super::reason_text(&body.reason, true, "archive.invalid")?;
     visible(&app, &caller, &id).await?;
     Ok(axum::Json(archive(&app).set_hold(&actor(&caller), &id, Some(reason)).await?).into_response())
 }

@@ -52,11 +52,13 @@ pub async fn usage(State(app): State<App>, caller: Caller, Query(q): Query<Usage
     caller.require(&[role::HOLDER])?;
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit(&app)?;
-    page.check_cursor()?;
-    let after: i64 = if page.cursor().is_empty() {
-        0
-    } else {
-        page.cursor().parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))?
+    // The cursor is a sequence number (1–18 digits), or absent for the first page.
+    let after: i64 = match q.cursor.as_deref() {
+        None => 0,
+        Some(c) if (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()) => {
+            c.parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))?
+        }
+        Some(_) => return Err(Problem::bad_request("bad_cursor", "cursor is a sequence number (1–18 digits)")),
     };
     let items = audit::list(&app.db, after, limit, Some(caller.principal())).await?;
     let items: Vec<serde_json::Value> = items

@@ -314,10 +314,7 @@ async fn change_status(
     JsonBody(body, raw): JsonBody<ReasonBody>,
 ) -> ApiResult<Response> {
     caller.require(&[role::DEPARTMENT])?;
-    let reason = body.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Problem::invalid("bad_reason", "a reason is required (at most 500 characters)", vec![]));
-    }
+    let reason = super::reason_text(&body.reason, true, "bad_reason")?;
     let (from, to): (&[&str], &str) = match action {
         "suspend" => (&["valid"], "suspended"),
         "resume" => (&["suspended"], "valid"),

@@ -229,6 +229,11 @@ pub async fn certificate(State(app): State<App>, caller: Caller, Path(id): Path<
     Ok(([(axum::http::header::CONTENT_TYPE, "application/x-pem-file")], cert.to_pem()).into_response())
 }
 
+/// A body that must be the empty object (`Empty` in the document): any field is refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFields {}
+
 /// POST /v1/signers/{id}/issue: the operator (as registration authority) issues the certificate;
 /// the key is generated here and kept wrapped under the KEK (a 云签名 key).
 pub async fn issue(
@@ -236,7 +241,7 @@ pub async fn issue(
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
-    JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>,
+    JsonBody(_body, raw): JsonBody<NoFields>,
 ) -> ApiResult<Response> {
     caller.require(&[role::ADMIN])?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/issue"), &raw).await?;
@@ -304,7 +309,7 @@ pub async fn cancel(
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
-    JsonBody(_body, raw): JsonBody<serde_json::Map<String, serde_json::Value>>,
+    JsonBody(_body, raw): JsonBody<NoFields>,
 ) -> ApiResult<Response> {
     caller.require(&[role::HOLDER, role::ADMIN])?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/signers/{id}/cancel"), &raw).await?;

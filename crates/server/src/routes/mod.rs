@@ -10,3 +10,20 @@ pub mod present;
 pub mod seals;
 pub mod tlog;
 pub mod verify;
+
+/// A stated reason (a status change, a seal action, a hold): trimmed, at most 500 characters
+/// and no control characters (it is printed on documents and goes into the transparency log's
+/// entry, which refuses them); empty only when `required` is false. The problem names `code`.
+pub fn reason_text<'a>(raw: &'a str, required: bool, code: &'static str) -> crate::problem::ApiResult<&'a str> {
+    let reason = raw.trim();
+    if required && reason.is_empty() {
+        return Err(crate::problem::Problem::invalid(code, "a reason is required", vec![]));
+    }
+    if reason.chars().count() > 500 {
+        return Err(crate::problem::Problem::invalid(code, "the reason is at most 500 characters", vec![]));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(crate::problem::Problem::invalid(code, "the reason has a control character", vec![]));
+    }
+    Ok(reason)
+}

@@ -161,11 +161,10 @@ pub async fn act(
         "cancel" => Action::Cancel,
         _ => return Err(Problem::not_found("no such action")),
     };
-    if let Some(r) = &body.reason
-        && r.chars().count() > 500
-    {
-        return Err(Problem::invalid("bad_reason", "the reason is at most 500 characters", vec![]));
-    }
+    let reason = match &body.reason {
+        Some(r) => Some(super::reason_text(r, false, "bad_reason")?.to_owned()),
+        None => None,
+    };
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/seals/{id}/{action}"), &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
@@ -233,12 +232,12 @@ pub async fn act(
         s.activated = Some(yinxin_store::now_ms());
     }
     s.state = state_name(next).to_string();
-    s.reason = body.reason.clone();
+    s.reason = reason.clone();
     s.updated = now_ts();
     repo::update_seal(&mut tx, &s).await?;
-    audit_in(&mut tx, &caller, &format!("seal.{action}"), &id, None, json!({"state": s.state, "reason": body.reason}))
+    audit_in(&mut tx, &caller, &format!("seal.{action}"), &id, None, json!({"state": s.state, "reason": reason}))
         .await?;
-    let entry = crate::tlog::seal_action(&app, &s, action_kind, body.reason.as_deref().unwrap_or(""))?;
+    let entry = crate::tlog::seal_action(&app, &s, action_kind, reason.as_deref().unwrap_or(""))?;
     if let Some(e) = &entry {
         crate::tlog::enqueue(&app, &mut tx, e).await?;
     }
