@@ -4,8 +4,8 @@
 # on loopback, on SQLite and on PostgreSQL, as every role (two departments, the seal-making body,
 # an officer, a firm and a person holding licences, the operator) and with no token at all.
 #
-# Each caller gets the fuzzing phase (every operation; on SQLite the coverage phase too), then
-# the stateful phase ST_SEEDS times (default 2, each with its own seed): it follows the links of the document (issue a licence, then suspend, revoke,
+# Each caller gets the fuzzing phase (every operation; the coverage phase too for three callers on
+# SQLite), then the stateful phase ST_SEEDS times (default 1, each with its own seed): it follows the links of the document (issue a licence, then suspend, revoke,
 # re-issue, annotate, verify and prove it; apply for a seal and act on it; file a transaction
 # and hold it; ...) with identifiers from real responses; hooks.py makes valid issuance bodies
 # pass the catalogue so that chains start.
@@ -66,10 +66,13 @@ for DB in sqlite postgres; do
   echo "schemathesis on $DB ($URL)"
   stateful=0
   for who in 'department:11530100MB0123456A' 'department:11530100MB0234567M' seal_authority officer holder person admin anonymous; do
-    # The coverage phase (the schema's edge cases, the same code on either database) on SQLite.
-    if [ "$DB" = sqlite ]; then phases=coverage,fuzzing; else phases=fuzzing; fi
+    # The coverage phase (every edge case the schema defines, some 2,300 requests, checking
+    # validation that does not depend on the database or the role) on SQLite, as a department,
+    # the operator and nobody.
+    phases=fuzzing
+    case "$DB:$who" in sqlite:department:11530100MB0123456A|sqlite:admin|sqlite:anonymous) phases=coverage,fuzzing ;; esac
     [ -n "${ST_ONLY_STATEFUL:-}" ] || st_as "$who" "$phases" 20261126
-    for seed in $(seq 20261206 $((20261206 + ${ST_SEEDS:-2} - 1))); do
+    for seed in $(seq 20261206 $((20261206 + ${ST_SEEDS:-1} - 1))); do
       before=$(requests)
       st_as "$who" stateful "$seed"
       stateful=$((stateful + $(requests) - before))

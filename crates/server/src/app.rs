@@ -358,6 +358,25 @@ pub async fn audit_writer(
     }
 }
 
+/// Whether JSON text escapes a NUL character (`\u0000`, the only way one gets into a string: a
+/// raw control character is not JSON). No text field takes one, and PostgreSQL's text columns
+/// cannot store one (the statement fails), so bodies with one are refused for every route.
+pub fn has_nul_escape(json: &[u8]) -> bool {
+    let mut backslashes = 0usize;
+    for (i, &b) in json.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        // An odd run of backslashes escapes this byte; an even one is escaped backslashes.
+        if b == b'u' && backslashes % 2 == 1 && json.get(i + 1..i + 5) == Some(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
+}
+
 /// A JSON request body: `application/json`, within the size limit, every field known.
 pub struct JsonBody<T>(pub T, pub Bytes);
 
@@ -381,6 +400,9 @@ where
             ));
         }
         let bytes = body_bytes(req, app.cfg.limits.body_bytes).await?;
+        if has_nul_escape(&bytes) {
+            return Err(Problem::invalid("invalid_json", "a string in the body has a NUL character (\\u0000)", vec![]));
+        }
         let v = serde_json::from_slice(&bytes).map_err(|e| {
             Problem::invalid("invalid_json", format!("the JSON body does not match the schema: {e}"), vec![])
         })?;
@@ -645,5 +667,20 @@ where
             .await
             .map(|axum::extract::Path(v)| Path(v))
             .map_err(|e| Problem::bad_request("bad_path", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul_escape;
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(has_nul_escape(br#"{"a":"\u0000"}"#));
+        assert!(has_nul_escape(br#"{"a":"x\\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a":"\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a":"\u00001"}"#[..9].as_ref()));
+        assert!(!has_nul_escape(br#"{"a":"\u0001 u0000"}"#));
+        assert!(has_nul_escape(br#"{"\u0000":1}"#));
     }
 }

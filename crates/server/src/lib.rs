@@ -218,20 +218,28 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let has_body = req.version() <= axum::http::Version::HTTP_11
         && (req.headers().get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
             || req.headers().contains_key(header::TRANSFER_ENCODING));
+    // A NUL character (%00) in the path or the query names nothing and no parameter takes one;
+    // PostgreSQL cannot even compare one (the statement fails). Refused before any handler.
+    let uri = req.uri();
+    let nul = [uri.path(), uri.query().unwrap_or("")].iter().any(|s| s.as_bytes().windows(3).any(|w| w == b"%00"));
     let timeout = Duration::from_secs(app.cfg.limits.request_timeout_seconds);
-    let mut res = match tokio::time::timeout(timeout, next.run(req)).await {
-        Ok(r) => r,
-        // Reading the body (or answering) took longer than the limit: a body trickled in to
-        // hold the connection (slow POST), or a handler that should not take that long.
-        Err(_) => {
-            let mut r = Problem::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
-                format!("the request was not received and answered within {} s", timeout.as_secs()),
-            )
-            .into_response();
-            r.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
-            r
+    let mut res = if nul {
+        Problem::bad_request("bad_url", "the URL has a NUL character (%00)").into_response()
+    } else {
+        match tokio::time::timeout(timeout, next.run(req)).await {
+            Ok(r) => r,
+            // Reading the body (or answering) took longer than the limit: a body trickled in to
+            // hold the connection (slow POST), or a handler that should not take that long.
+            Err(_) => {
+                let mut r = Problem::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!("the request was not received and answered within {} s", timeout.as_secs()),
+                )
+                .into_response();
+                r.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+                r
+            }
         }
     };
     if has_body && res.status().as_u16() >= 400 {
