@@ -185,11 +185,18 @@ fn render_problem(bytes: &[u8], kind: Kind) -> Option<String> {
                 Kind::Png => image::ImageFormat::Png,
                 _ => image::ImageFormat::Tiff,
             };
-            let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), f);
-            let mut limits = image::Limits::default();
-            limits.max_alloc = Some(MAX_IMAGE_DECODED);
-            reader.limits(limits);
-            reader.decode().err().map(|e| format!("the image does not decode: {e}"))
+            let decode = || {
+                let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), f);
+                let mut limits = image::Limits::default();
+                limits.max_alloc = Some(MAX_IMAGE_DECODED);
+                reader.limits(limits);
+                reader.decode().err().map(|e| format!("the image does not decode: {e}"))
+            };
+            // The decoders are other people's code fed hostile bytes: one that panics (zune-jpeg
+            // 0.5.15 multiplies a DC prediction into an overflow on a crafted JPEG, a panic where
+            // overflow checks are on) makes the file not decodable, never a dead worker.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+                .unwrap_or_else(|_| Some("the image decoder failed on this file (it panicked)".into()))
         }
         Kind::Xml => xml_problem(bytes),
         Kind::Empty => Some("the file is empty (0 bytes)".into()),

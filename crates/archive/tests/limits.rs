@@ -124,3 +124,18 @@ fn a_png_bomb_is_refused_before_it_is_decoded() {
     assert_eq!(r.outcome, Outcome::Fail);
     assert!(r.detail.contains("limit"), "{}", r.detail);
 }
+
+/// Found by `fuzz/run.sh` (archive_format): a 337-byte JPEG on which zune-jpeg 0.5.15 overflows
+/// an i32 multiplication (DC prediction × quantiser), a panic where overflow checks are on (as in
+/// this debug build). The decoder runs under `catch_unwind`: the file is not decodable, with a
+/// reason, and the check goes on. Without the guard this test dies with the decoder's panic.
+#[test]
+fn a_decoder_that_panics_makes_the_file_not_decodable() {
+    let bytes = include_bytes!("fixtures/zune-jpeg-dc-overflow.jpg");
+    assert_eq!(identify(bytes).kind, Kind::Jpeg);
+    // Not under `bounded`: the header declares a frame the decoder may allocate (within
+    // MAX_IMAGE_DECODED) before it overflows; the memory limit is the PNG test's business.
+    let r = usability(bytes, &identify(bytes)).into_iter().find(|r| r.id == "USE-03").unwrap();
+    assert_eq!(r.outcome, Outcome::Fail, "{r:?}");
+    assert!(r.detail.contains("decode"), "{r:?}");
+}

@@ -259,10 +259,14 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
 
 /// Open the database, the document store and the keys (importing `key_dir` on first start), and
 /// build the state.
-pub async fn open(cfg: Config) -> Result<App, String> {
+pub async fn open(mut cfg: Config) -> Result<App, String> {
     std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
     let db = Db::connect(&cfg.database_url(), cfg.max_connections).await.map_err(|e| e.to_string())?;
     let kek = keys::Kek::load_or_create(cfg.kek.as_deref(), &cfg.data_dir)?;
+    // The configuration lives as long as the service: it keeps no copy of the KEK's hex.
+    if let Some(mut hex) = cfg.kek.take() {
+        zeroize::Zeroize::zeroize(&mut hex);
+    }
     if keys::bootstrap(&db, &kek, &cfg).await? {
         tracing::info!(key_dir = %cfg.key_dir.display(), "first start: imported departments, seals and service keys");
     }

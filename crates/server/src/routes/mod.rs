@@ -15,15 +15,16 @@ pub mod verify;
 /// and no control characters (it is printed on documents and goes into the transparency log's
 /// entry, which refuses them); empty only when `required` is false. The problem names `code`.
 pub fn reason_text<'a>(raw: &'a str, required: bool, code: &'static str) -> crate::problem::ApiResult<&'a str> {
+    // Control characters anywhere, before trimming: a tab or a newline at the end is one too.
+    if raw.chars().any(char::is_control) {
+        return Err(crate::problem::Problem::invalid(code, "the reason has a control character", vec![]));
+    }
     let reason = raw.trim();
     if required && reason.is_empty() {
         return Err(crate::problem::Problem::invalid(code, "a reason is required", vec![]));
     }
     if reason.chars().count() > 500 {
         return Err(crate::problem::Problem::invalid(code, "the reason is at most 500 characters", vec![]));
-    }
-    if reason.chars().any(char::is_control) {
-        return Err(crate::problem::Problem::invalid(code, "the reason has a control character", vec![]));
     }
     Ok(reason)
 }
