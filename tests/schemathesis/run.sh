@@ -11,8 +11,9 @@
 # pass the catalogue so that chains start.
 #
 # Fails on any 5xx (schemathesis's checks and the service's own request counter), on any response
-# that breaks the document, and when the stateful phase made fewer than 5,000 requests in all
-# (counted by the service, from /metrics). Usage: tests/schemathesis/run.sh PATH/TO/yinxin
+# that breaks the document, when the stateful phase made fewer than 5,000 requests in all (counted
+# by the service, from /metrics), and when a secret (the KEK, a private key, a token) is in the
+# service's log (at info) or in any response (secrets.py, over schemathesis's HAR reports). Usage: tests/schemathesis/run.sh PATH/TO/yinxin
 set -euo pipefail
 BIN=${1:?usage: run.sh PATH/TO/yinxin}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -41,14 +42,17 @@ st_as() {
   fi
   # One worker: with two, hypothesis's lambda-source parsing can hit CPython 3.11's "AST
   # constructor recursion depth mismatch" (a runtime error inside the tool).
+  HARS+=("$WORK/$DB-${#HARS[@]}.har")
   (cd "$HERE" && SCHEMATHESIS_HOOKS=hooks st run "$URL/openapi.json" --checks all "${auth[@]}" --phases "$phases" \
-    --workers 1 --seed "$seed" --no-color --generation-database none) > "$WORK/st.txt" 2>&1 || {
+    --workers 1 --seed "$seed" --no-color --generation-database none \
+    --report har --report-har-path "${HARS[-1]}") > "$WORK/st.txt" 2>&1 || {
     cat "$WORK/st.txt"; echo "schemathesis failed as $who ($phases, seed $seed) on $DB"; exit 1; }
   grep -E '^ +(Scenarios|API Links):|^  [0-9]+ generated' "$WORK/st.txt" | sed "s/^ */  [$who $phases] /" || true
 }
 
 stateful_total=0
 all_total=0
+HARS=()
 for DB in sqlite postgres; do
   DATA="$WORK/data-$DB"
   url_args=()
@@ -57,7 +61,7 @@ for DB in sqlite postgres; do
     psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $PGDB" >/dev/null
     url_args=(--database-url "postgres://postgres@127.0.0.1:5432/$PGDB")
   fi
-  YINXIN_RATE_PER_SECOND=100000 RUST_LOG=warn "$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" \
+  YINXIN_RATE_PER_SECOND=100000 RUST_LOG=info "$BIN" serve --listen 127.0.0.1:0 --data-dir "$DATA" \
     "${url_args[@]}" --key-dir "$ROOT/keys-dev" > "$WORK/out" 2> "$WORK/err-$DB" &
   PID=$!
   for _ in $(seq 200); do grep -q 'serving on' "$WORK/out" 2>/dev/null && break; sleep 0.1; done
@@ -83,6 +87,10 @@ for DB in sqlite postgres; do
   echo "schemathesis on $DB: $n requests, $stateful of them in the stateful phase, $fivexx answered 5xx"
   [ "$fivexx" -eq 0 ] || { grep -E 'ERROR|panicked' "$WORK/err-$DB" | head -20; exit 1; }
   if grep -q 'panicked' "$WORK/err-$DB"; then grep -B2 -A10 panicked "$WORK/err-$DB"; exit 1; fi
+  # The secrets scan: the service's log and every response of this database's run.
+  python3 "$HERE/secrets.py" "$DATA" "$ROOT/keys-dev" "$WORK/err-$DB" "${HARS[@]}"
+  rm -f "${HARS[@]}"
+  HARS=()
   stateful_total=$((stateful_total + stateful))
   all_total=$((all_total + n))
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
