@@ -5,6 +5,9 @@
 //! checks, never a panic.
 #![no_main]
 
+#[path = "split_files.rs"]
+mod split_files;
+
 use libfuzzer_sys::fuzz_target;
 use yinxin_archive::service::Authority;
 use yinxin_pki::TrustStore;
@@ -43,13 +46,7 @@ impl Authority for Empty {
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
     let bag = dir.path().join("bag");
-    for (name, bytes) in FILES.iter().zip(data.split(|b| *b == 0xff)) {
-        let p = bag.join(name);
-        if let Some(parent) = p.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::write(p, bytes);
-    }
+    split_files::write_split(&bag, &FILES, data);
     let (_verdict, checks) = yinxin_archive::export::verify_package(&bag, &Empty(TrustStore::default()));
     assert!(!checks.is_empty());
 });

@@ -3,6 +3,9 @@
 //! directory and checked: never a panic.
 #![no_main]
 
+#[path = "split_files.rs"]
+mod split_files;
+
 use libfuzzer_sys::fuzz_target;
 use yinxin_archive::bagit;
 
@@ -20,13 +23,7 @@ const FILES: [&str; 8] = [
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
     let bag = dir.path().join("bag");
-    for (name, bytes) in FILES.iter().zip(data.split(|b| *b == 0xff)) {
-        let p = bag.join(name);
-        if let Some(parent) = p.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::write(p, bytes);
-    }
+    split_files::write_split(&bag, &FILES, data);
     let _ = bagit::verify(&bag);
     let _ = bagit::check(&bag);
 });

@@ -55,10 +55,11 @@ pub async fn usage(State(app): State<App>, caller: Caller, Query(q): Query<Usage
     // The cursor is a sequence number (1–18 digits), or absent for the first page.
     let after: i64 = match q.cursor.as_deref() {
         None => 0,
-        Some(c) if (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()) => {
-            c.parse().map_err(|_| Problem::bad_request("bad_cursor", "cursor is a sequence number"))?
-        }
-        Some(_) => return Err(Problem::bad_request("bad_cursor", "cursor is a sequence number (1–18 digits)")),
+        Some(c) => c
+            .parse()
+            .ok()
+            .filter(|_| (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| Problem::bad_request("bad_cursor", "cursor is a sequence number (1–18 digits)"))?,
     };
     let items = audit::list(&app.db, after, limit, Some(caller.principal())).await?;
     let items: Vec<serde_json::Value> = items

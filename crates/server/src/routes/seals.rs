@@ -161,10 +161,8 @@ pub async fn act(
         "cancel" => Action::Cancel,
         _ => return Err(Problem::not_found("no such action")),
     };
-    let reason = match &body.reason {
-        Some(r) => Some(super::reason_text(r, false, "bad_reason")?.to_owned()),
-        None => None,
-    };
+    let reason =
+        body.reason.as_deref().map(|r| super::reason_text(r, false, "bad_reason").map(str::to_owned)).transpose()?;
     let (idem, replay) = Idem::begin(&app, &caller, &headers, &format!("POST /v1/seals/{id}/{action}"), &raw).await?;
     if let Some(r) = replay {
         return Ok(r);
