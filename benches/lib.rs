@@ -68,13 +68,14 @@ pub mod present {
             issuer_kid: key_id(dev_cert("dept-market.cert.pem").der()),
             serial: [7; 8],
             type_code: BUSINESS.into(),
-            type_name: "营业执照".into(),
-            issued_at: now,
+            format: credential::FORMAT,
+            type_name: None,
+            issued_at: None,
             valid_from: now - 86_400,
             valid_until: None,
             status: StatusRef { list: 0, index: 4242 },
             device_key: device.public_key().clone(),
-            digests: vec![],
+            claims: credential::Commitment::Tree { leaves: 0, root: [0; 16] },
         };
         credential::issue(default_provider(), dev_signer("dept-market.key.pem").as_ref(), body, &claims())
             .expect("credential")
@@ -109,6 +110,7 @@ pub mod present {
             }],
             status_signer: B64.encode(sl.der()),
             log_checkpoint: None,
+            type_names: [(BUSINESS.to_string(), "营业执照".to_string())].into(),
             status_lists: vec![B64.encode(&list.bytes)],
         };
         let env = bundle::sign(&content, signer.as_ref(), &sl).expect("bundle");
@@ -118,12 +120,10 @@ pub mod present {
 
     /// A token showing the claims named.
     pub fn token(issued: &Issued, names: &[&str], device: &dyn Sm2Signer, now: i64) -> String {
-        let ds: Vec<&[u8]> = issued
-            .disclosures
-            .iter()
-            .filter(|d| names.contains(&d.name.as_str()))
-            .map(|d| d.bytes.as_slice())
-            .collect();
-        yinxin_present::token::present(&issued.credential.bytes, &ds, now, now + 30, None, device).expect("token")
+        let all: Vec<&[u8]> = issued.disclosures.iter().map(|d| d.bytes.as_slice()).collect();
+        let shown: Vec<usize> =
+            (0..issued.disclosures.len()).filter(|&i| names.contains(&issued.disclosures[i].name.as_str())).collect();
+        yinxin_present::token::present(&issued.credential.bytes, &all, &shown, now, now + 30, None, device)
+            .expect("token")
     }
 }

@@ -17,10 +17,14 @@ fn main() {
         ("5 fields", vec!["name", "legal_representative", "term", "address", "registration_authority"]),
         ("all 11 claims", all.iter().map(String::as_str).collect()),
     ];
+    let claims = match &issued.credential.body.claims {
+        yinxin_present::credential::Commitment::Tree { leaves, .. } => format!("a claim tree of {leaves} leaves"),
+        yinxin_present::credential::Commitment::Digests(d) => format!("{} claim digests", d.len()),
+    };
     println!(
-        "credential: {} bytes ({} claim digests)",
-        issued.credential.bytes.len(),
-        issued.credential.body.digests.len()
+        "credential (format {}): {} bytes ({claims})",
+        issued.credential.body.format,
+        issued.credential.bytes.len()
     );
     println!("| shown | token bytes | QR text chars | QR version (M) | modules (M) | QR version (L) | modules (L) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");

@@ -59,6 +59,10 @@ pub struct Content {
     /// log (they still open) and from services without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_checkpoint: Option<String>,
+    /// The display name of each licence type code (营业执照, …): credentials of format 2 carry
+    /// only the code. Absent in bundles made before (they still open).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub type_names: std::collections::BTreeMap<String, String>,
 }
 
 /// The signed envelope, as served and stored.
@@ -114,6 +118,8 @@ pub struct Bundle {
     pub signer: Cert,
     /// The log checkpoint it carries, checked (see [`LogHead`]).
     pub log: Option<LogHead>,
+    /// Licence type names by code.
+    pub type_names: std::collections::BTreeMap<String, String>,
 }
 
 /// A transparency-log checkpoint carried in a bundle. Its note must carry a valid checkpoint
@@ -255,6 +261,7 @@ impl Bundle {
         let log = content.log_checkpoint.as_deref().map(|t| log_head(t, &signer)).transpose()?;
         Ok(Bundle {
             log,
+            type_names: content.type_names,
             issued_at: content.issued_at,
             expires_at: content.expires_at,
             trust,

@@ -69,6 +69,17 @@ impl Items {
         }
     }
 
+    /// Text, or (as `Err`) an unsigned integer.
+    pub(crate) fn text_or_uint(&mut self, name: &str) -> Result<std::result::Result<String, u64>> {
+        match self.next(name)? {
+            Value::Text(s) => Ok(Ok(s)),
+            Value::Integer(i) => {
+                Ok(Err(u64::try_from(i).map_err(|_| format_err(format!("{}: {name} is negative", self.what)))?))
+            }
+            _ => Err(format_err(format!("{}: {name} is neither text nor an unsigned integer", self.what))),
+        }
+    }
+
     pub(crate) fn opt_text(&mut self, name: &str) -> Result<Option<String>> {
         match self.next(name)? {
             Value::Text(s) => Ok(Some(s)),
@@ -98,6 +109,16 @@ impl Items {
         match self.next(name)? {
             Value::Array(a) => Ok(a),
             _ => Err(format_err(format!("{}: {name} is not an array", self.what))),
+        }
+    }
+
+    /// The first item of a format that began with a text tag (`v1`) and now begins with a
+    /// small integer (`current`): which of the two it is.
+    pub(crate) fn format_tag(&mut self, v1: &str, current: u8) -> Result<u8> {
+        match self.next("format tag")? {
+            Value::Text(t) if t == v1 => Ok(1),
+            Value::Integer(i) if u8::try_from(i).ok() == Some(current) => Ok(current),
+            _ => Err(format_err(format!("{}: not a known format (neither {v1:?} nor {current})", self.what))),
         }
     }
 

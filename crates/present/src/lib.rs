@@ -33,7 +33,9 @@
 pub mod base45;
 pub mod bundle;
 mod cbor;
+pub mod claims;
 pub mod credential;
+pub mod merkle;
 pub mod qr;
 pub mod status;
 pub mod token;

@@ -1,7 +1,7 @@
 //! The verifier: a token against a trust bundle, with no network.
 
 use crate::bundle::{Bundle, Issuer};
-use crate::credential::{Credential, Disclosure};
+use crate::credential::{Commitment, Credential, Disclosure};
 use crate::status::{Bits, SignedStatusList, Status};
 use crate::{CLOCK_SKEW, MAX_TOKEN_LIFETIME, MIN_STATUS_ENTRIES, key_id, token};
 use serde::Serialize;
@@ -100,6 +100,7 @@ pub struct Verifier {
     issuers: HashMap<[u8; 8], IssuerState>,
     lists: HashMap<([u8; 8], u32), ListState>,
     log: Option<crate::bundle::LogHead>,
+    type_names: std::collections::BTreeMap<String, String>,
 }
 
 /// A Unix time as RFC 3339 in UTC.
@@ -207,7 +208,7 @@ impl Verifier {
             };
             lists.insert((l.body.issuer_kid, l.body.list), ListState { list: l.clone(), bits });
         }
-        Self { issuers, lists, log: bundle.log.clone() }
+        Self { issuers, lists, log: bundle.log.clone(), type_names: bundle.type_names.clone() }
     }
 
     /// The transparency-log size this verifier trusts: that of the checkpoint its bundle
@@ -253,6 +254,13 @@ impl Verifier {
             Err(e) => return fail_format(checks, &e),
         };
         let cred = match Credential::parse(&tok.presentation.credential) {
+            Ok(c) if c.body.format != tok.presentation.format => {
+                let e = format!(
+                    "a format-{} credential in a format-{} presentation",
+                    c.body.format, tok.presentation.format
+                );
+                return fail_format(checks, &e);
+            }
             Ok(c) => c,
             Err(e) => return fail_format(checks, &e),
         };
@@ -271,9 +279,16 @@ impl Verifier {
             return;
         };
         let e = &issuer.issuer.entry;
+        // Format 1 carries the type's name; format 2 leaves it to the bundle.
+        let type_name = cred
+            .body
+            .type_name
+            .clone()
+            .or_else(|| self.type_names.get(&cred.body.type_code).cloned())
+            .unwrap_or_else(|| cred.body.type_code.clone());
         v.licence = Some(LicenceSummary {
             type_code: cred.body.type_code.clone(),
-            type_name: cred.body.type_name.clone(),
+            type_name: type_name.clone(),
             issuer_code: e.code.clone(),
             issuer_name: e.name.clone(),
             valid_from: cst(cred.body.valid_from),
@@ -319,7 +334,7 @@ impl Verifier {
                 "credential.type",
                 SubIndication::SigConstraintsFailure,
                 "the trust bundle's issuer list: a department issues only the licence types it is authorised for",
-                format!("信任包未授权该机关签发{}", cred.body.type_name),
+                format!("信任包未授权该机关签发{type_name}"),
                 format!("the trust bundle does not authorise this department to issue {}", cred.body.type_code),
             ));
         }
@@ -422,26 +437,42 @@ impl Verifier {
             )),
         }
 
-        // Disclosures: each must be one of the credential's digests, each name once.
-        let digests: HashSet<&[u8; 32]> = cred.body.digests.iter().collect();
+        // Disclosures: each committed to by the credential (one of its digests in format 1, a
+        // leaf of its claim tree in format 2), each name once.
         let mut names = HashSet::new();
         let mut fields = Vec::new();
         let mut bad = None;
-        for d in &p.disclosures {
+        let mut leaves = Vec::new();
+        for (i, d) in p.disclosures.iter().enumerate() {
             match Disclosure::parse(d) {
-                Ok(d) if !digests.contains(&d.digest()) => {
-                    bad = Some(d.name.clone());
-                    break;
-                }
                 Ok(d) if !names.insert(d.name.clone()) => {
                     bad = Some(format!("{} (twice)", d.name));
                     break;
                 }
-                Ok(d) => fields.push(Field { name: d.name, value: d.value }),
+                Ok(d) => {
+                    match &cred.body.claims {
+                        Commitment::Digests(digests) if !digests.contains(&d.digest()) => {
+                            bad = Some(d.name.clone());
+                            break;
+                        }
+                        Commitment::Digests(_) => {}
+                        Commitment::Tree { .. } => leaves.push((p.positions[i], d.leaf())),
+                    }
+                    fields.push(Field { name: d.name, value: d.value });
+                }
                 Err(e) => {
                     bad = Some(e.to_string());
                     break;
                 }
+            }
+        }
+        if bad.is_none()
+            && let Commitment::Tree { leaves: n, root } = &cred.body.claims
+        {
+            match crate::merkle::verify(*n, &leaves, &p.proof) {
+                Ok(r) if r == *root => {}
+                Ok(_) => bad = Some("claim tree".into()),
+                Err(e) => bad = Some(e.to_string()),
             }
         }
         if let Some(which) = bad {

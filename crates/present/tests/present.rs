@@ -64,13 +64,14 @@ fn issue_with(issuer_key: &str, issuer_cert: &str, device: &dyn Sm2Signer) -> Is
         issuer_kid: key_id(c.der()),
         serial: *b"\x01\x02\x03\x04\x05\x06\x07\x08",
         type_code: BUSINESS.into(),
-        type_name: "营业执照".into(),
-        issued_at: t,
+        format: credential::FORMAT,
+        type_name: None,
+        issued_at: None,
         valid_from: t - 86_400,
         valid_until: None,
         status: StatusRef { list: 0, index: INDEX },
         device_key: device.public_key().clone(),
-        digests: vec![],
+        claims: credential::Commitment::Tree { leaves: 0, root: [0; 16] },
     };
     credential::issue(default_provider(), signer(issuer_key).as_ref(), body, &claims()).unwrap()
 }
@@ -115,6 +116,7 @@ fn bundle_with_log(bits: &Bits, made: i64, expires: i64, log_checkpoint: Option<
         status_signer: B64.encode(sl.der()),
         status_lists: vec![B64.encode(&list.bytes)],
         log_checkpoint,
+        type_names: [(BUSINESS.to_string(), "营业执照".to_string())].into(),
     };
     serde_json::to_vec(&bundle::sign(&content, signer("status-list.key.pem").as_ref(), &sl).unwrap()).unwrap()
 }
@@ -130,10 +132,31 @@ fn fresh_verifier() -> Verifier {
 }
 
 fn show(w: &World, names: &[&str], nonce: Option<&str>) -> String {
-    let ds: Vec<&[u8]> =
-        w.issued.disclosures.iter().filter(|d| names.contains(&d.name.as_str())).map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
-    token::present(&w.issued.credential.bytes, &ds, t, t + 30, nonce, w.device.as_ref()).unwrap()
+    make(
+        &w.issued.credential.bytes,
+        &w.issued.disclosures,
+        |d| names.contains(&d.name.as_str()),
+        t,
+        t + 30,
+        nonce,
+        w.device.as_ref(),
+    )
+}
+
+/// A token of `cred` showing the disclosures `pick` chooses among all of `ds`.
+fn make(
+    cred: &[u8],
+    ds: &[credential::Disclosure],
+    pick: impl Fn(&credential::Disclosure) -> bool,
+    iat: i64,
+    exp: i64,
+    nonce: Option<&str>,
+    device: &dyn Sm2Signer,
+) -> String {
+    let all: Vec<&[u8]> = ds.iter().map(|d| d.bytes.as_slice()).collect();
+    let shown: Vec<usize> = (0..ds.len()).filter(|&i| pick(&ds[i])).collect();
+    token::present(cred, &all, &shown, iat, exp, nonce, device).unwrap()
 }
 
 const FIVE: [&str; 5] = ["uscc", "name", "legal_representative", "address", "term"];
@@ -184,8 +207,16 @@ fn an_expired_token_fails_as_a_replayed_screenshot() {
 fn a_token_that_claims_a_long_life_fails() {
     let w = world();
     let t = w.now.unix_timestamp();
-    let d = [w.issued.disclosures[1].bytes.as_slice()];
-    let text = token::present(&w.issued.credential.bytes, &d, t, t + 3_600, None, w.device.as_ref()).unwrap();
+    let d1 = w.issued.disclosures[1].name.clone();
+    let text = make(
+        &w.issued.credential.bytes,
+        &w.issued.disclosures,
+        |d| d.name == d1,
+        t,
+        t + 3_600,
+        None,
+        w.device.as_ref(),
+    );
     let v = fresh_verifier().verify(&text, w.now, None);
     assert_eq!(failing(&v), ["token.freshness"]);
 }
@@ -199,10 +230,16 @@ fn a_tampered_field_fails() {
     let i = forged.iter().position(|d| d.name == "name").unwrap();
     let salt: [u8; 16] = forged[i].salt.clone().try_into().unwrap();
     forged[i] = credential::Disclosure::new(salt, "name", "另一家公司");
-    let ds: Vec<&[u8]> =
-        forged.iter().filter(|d| FIVE.contains(&d.name.as_str())).map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
-    let text = token::present(&w.issued.credential.bytes, &ds, t, t + 30, None, w.device.as_ref()).unwrap();
+    let text = make(
+        &w.issued.credential.bytes,
+        &forged,
+        |d| FIVE.contains(&d.name.as_str()),
+        t,
+        t + 30,
+        None,
+        w.device.as_ref(),
+    );
     let v = ver.verify(&text, w.now, None);
     assert_eq!(v.indication(), Indication::Failed);
     assert_eq!(failing(&v), ["disclosure.digest"]);
@@ -309,10 +346,9 @@ fn a_wrong_device_key_fails() {
     let w = world();
     let other =
         default_provider().sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT).unwrap();
-    let ds: Vec<&[u8]> = w.issued.disclosures.iter().map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
     // Someone copied the credential and the disclosures, but not the device key.
-    let text = token::present(&w.issued.credential.bytes, &ds, t, t + 30, None, other.as_ref()).unwrap();
+    let text = make(&w.issued.credential.bytes, &w.issued.disclosures, |_| true, t, t + 30, None, other.as_ref());
     let v = fresh_verifier().verify(&text, w.now, None);
     assert_eq!(v.indication(), Indication::Failed);
     assert_eq!(failing(&v), ["token.device_signature"]);
@@ -323,9 +359,9 @@ fn an_issuer_outside_the_trust_bundle_is_indeterminate() {
     let w = world();
     // dept-transport chains to the same root, but the bundle does not list it as an issuer.
     let issued = issue_with("dept-transport.key.pem", "dept-transport.cert.pem", w.device.as_ref());
-    let ds: Vec<&[u8]> = issued.disclosures.iter().take(3).map(|d| d.bytes.as_slice()).collect();
     let t = w.now.unix_timestamp();
-    let text = token::present(&issued.credential.bytes, &ds, t, t + 30, None, w.device.as_ref()).unwrap();
+    let three = |d: &credential::Disclosure| ["identifier", "uscc", "name"].contains(&d.name.as_str());
+    let text = make(&issued.credential.bytes, &issued.disclosures, three, t, t + 30, None, w.device.as_ref());
     let v = fresh_verifier().verify(&text, w.now, None);
     // An issuer the bundle does not know is "cannot tell" (EN 319 102-1 NO_CERTIFICATE_CHAIN_FOUND
     // is INDETERMINATE), never "forged".
@@ -337,8 +373,7 @@ fn an_issuer_outside_the_trust_bundle_is_indeterminate() {
     let forged =
         credential::issue(default_provider(), signer("dept-transport.key.pem").as_ref(), forged.body, &claims())
             .unwrap();
-    let ds: Vec<&[u8]> = forged.disclosures.iter().take(3).map(|d| d.bytes.as_slice()).collect();
-    let text = token::present(&forged.credential.bytes, &ds, t, t + 30, None, w.device.as_ref()).unwrap();
+    let text = make(&forged.credential.bytes, &forged.disclosures, three, t, t + 30, None, w.device.as_ref());
     assert_eq!(failing(&fresh_verifier().verify(&text, w.now, None)), ["credential.signature"]);
 }
 
@@ -356,18 +391,28 @@ fn undisclosed_fields_cannot_be_recovered_from_a_token() {
         let d = w.issued.disclosures.iter().find(|d| d.name == c.name).unwrap();
         assert!(!raw.windows(16).any(|win| win == d.salt.as_slice()), "{}'s salt leaked", c.name);
         let cred = credential::Credential::parse(&tok.presentation.credential).unwrap();
+        // The token carries the shown leaf and the multiproof's nodes: none of them is a
+        // guess's leaf, salted with any salt it carries, or unsalted, or the value's own hash.
+        let carried: Vec<[u8; 16]> = tok
+            .presentation
+            .proof
+            .iter()
+            .copied()
+            .chain(tok.presentation.disclosures.iter().map(|d| yinxin_present::merkle::leaf(d)))
+            .collect();
         for shown in &tok.presentation.disclosures {
             let s = credential::Disclosure::parse(shown).unwrap();
             let guess = credential::Disclosure::new(s.salt.clone().try_into().unwrap(), &c.name, &c.value);
-            assert!(!cred.body.digests.contains(&guess.digest()));
+            assert!(!carried.contains(&guess.leaf()));
         }
         let unsalted = credential::Disclosure::new([0; 16], &c.name, &c.value);
-        assert!(!cred.body.digests.contains(&unsalted.digest()));
-        assert!(!cred.body.digests.contains(yinxin_gm::sm3::sm3(c.value.as_bytes()).as_bytes()));
+        assert!(!carried.contains(&unsalted.leaf()));
+        assert!(!carried.iter().any(|h| h[..] == yinxin_gm::sm3::sm3(c.value.as_bytes()).as_bytes()[..16]));
+        assert!(matches!(cred.body.claims, credential::Commitment::Tree { leaves: 11, .. }));
     }
-    // The digests are sorted, so their order says nothing about which field is which.
-    let cred = credential::Credential::parse(&tok.presentation.credential).unwrap();
-    assert!(cred.body.digests.windows(2).all(|p| p[0] < p[1]));
+    // Positions are those of the sorted leaves: which field is which is not in them.
+    let leaves = credential::sorted_leaves(w.issued.disclosures.iter().map(|d| d.bytes.as_slice()));
+    assert!(leaves.windows(2).all(|p| p[0] < p[1]));
 }
 
 #[test]
@@ -464,4 +509,62 @@ fn a_bundle_carries_the_log_checkpoint_and_the_verifier_trusts_its_size() {
     // Nor is a checkpoint whose text was changed after signing.
     let changed = cp.replacen("1234", "1235", 1);
     assert!(Bundle::open(&bundle_with_log(&bits, t - 60, t + 3_600, Some(changed)), None, now()).is_err());
+}
+
+#[test]
+fn a_format_1_credential_and_presentation_still_verify() {
+    // Wallets hold credentials made before format 2; they keep working until renewed.
+    let w = world();
+    let c = cert("dept-market.cert.pem");
+    let t = now().unix_timestamp();
+    let body = CredentialBody {
+        format: 1,
+        issuer_kid: key_id(c.der()),
+        serial: [9; 8],
+        type_code: BUSINESS.into(),
+        type_name: Some("营业执照（旧格式）".into()),
+        issued_at: Some(t),
+        valid_from: t - 86_400,
+        valid_until: None,
+        status: StatusRef { list: 0, index: INDEX },
+        device_key: w.device.public_key().clone(),
+        claims: credential::Commitment::Digests(vec![]),
+    };
+    let issued =
+        credential::issue(default_provider(), signer("dept-market.key.pem").as_ref(), body, &claims()).unwrap();
+    let parsed = credential::Credential::parse(&issued.credential.bytes).unwrap();
+    assert!(
+        matches!(&parsed.body.claims, credential::Commitment::Digests(d) if parsed.body.format == 1 && d.len() == 11)
+    );
+    // A format-1 presentation, as wallets before format 2 make it.
+    let presentation = {
+        use ciborium::Value;
+        let mut out = Vec::new();
+        let ds = issued.disclosures.iter().take(3).map(|d| Value::Bytes(d.bytes.clone())).collect();
+        let v = Value::Array(vec![
+            Value::Text("yx-vp-1".into()),
+            Value::Bytes(issued.credential.bytes.clone()),
+            Value::Array(ds),
+            Value::Integer(t.into()),
+            Value::Integer((t + 30).into()),
+            Value::Null,
+        ]);
+        ciborium::into_writer(&v, &mut out).unwrap();
+        out
+    };
+    let sig = w.device.sign(&presentation).unwrap().to_raw();
+    let mut tok = Vec::new();
+    ciborium::into_writer(
+        &ciborium::Value::Array(vec![ciborium::Value::Bytes(presentation), ciborium::Value::Bytes(sig.to_vec())]),
+        &mut tok,
+    )
+    .unwrap();
+    let text = format!("YX1:{}", yinxin_present::base45::encode(&tok));
+    let v = fresh_verifier().verify(&text, w.now, None);
+    assert_eq!(v.indication(), Indication::Passed, "{:#?}", v.report.checks);
+    assert_eq!(v.disclosed.len(), 3);
+    assert_eq!(v.licence.unwrap().type_name, "营业执照（旧格式）");
+    // Format 2 takes the name from the bundle.
+    let v = fresh_verifier().verify(&show(&w, &["name"], None), w.now, None);
+    assert_eq!(v.licence.unwrap().type_name, "营业执照");
 }

@@ -202,6 +202,7 @@ async fn build(app: &App) -> ApiResult<(Vec<u8>, Verifier)> {
         status_signer: B64.encode(app.keys.service.0.der()),
         status_lists: lists.iter().map(|l| B64.encode(&l.signed)).collect(),
         log_checkpoint: crate::tlog::published(app).await?,
+        type_names: app.catalogue.types().iter().map(|t| (t.type_code.clone(), t.name.clone())).collect(),
     };
     let env = bundle::sign(&content, app.keys.service.1.as_ref(), &app.keys.service.0).map_err(Problem::internal)?;
     app.metrics.signed("trust-bundle", 1);

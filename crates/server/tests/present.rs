@@ -47,16 +47,13 @@ fn request(id: &str, dev: &dyn Sm2Signer) -> Value {
 /// A token showing `names` from a credential response.
 fn show(cred: &Value, names: &[&str], dev: &dyn Sm2Signer, nonce: Option<&str>) -> String {
     let c = B64.decode(cred["credential"].as_str().unwrap()).unwrap();
-    let ds: Vec<Vec<u8>> = cred["claims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|x| names.contains(&x["name"].as_str().unwrap()))
-        .map(|x| B64.decode(x["disclosure"].as_str().unwrap()).unwrap())
-        .collect();
+    let claims = cred["claims"].as_array().unwrap();
+    let ds: Vec<Vec<u8>> = claims.iter().map(|x| B64.decode(x["disclosure"].as_str().unwrap()).unwrap()).collect();
+    let shown: Vec<usize> =
+        (0..claims.len()).filter(|&i| names.contains(&claims[i]["name"].as_str().unwrap())).collect();
     let refs: Vec<&[u8]> = ds.iter().map(Vec::as_slice).collect();
     let t = OffsetDateTime::now_utc().unix_timestamp();
-    token::present(&c, &refs, t, t + 30, nonce, dev).unwrap()
+    token::present(&c, &refs, &shown, t, t + 30, nonce, dev).unwrap()
 }
 
 fn root() -> Cert {
@@ -234,7 +231,14 @@ async fn scenario(s: &Server) {
     let stale = Verifier::new(&old, later);
     let t = later.unix_timestamp();
     let c = B64.decode(cred["credential"].as_str().unwrap()).unwrap();
-    let late_tok = token::present(&c, &[], t, t + 30, None, dev.as_ref()).unwrap();
+    let all: Vec<Vec<u8>> = cred["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| B64.decode(x["disclosure"].as_str().unwrap()).unwrap())
+        .collect();
+    let all: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+    let late_tok = token::present(&c, &all, &[], t, t + 30, None, dev.as_ref()).unwrap();
     let v = stale.verify(&late_tok, later, None);
     assert_eq!((v.indication(), v.report.sub_indication), (Indication::Indeterminate, Some(SubIndication::TryLater)));
     assert!(v.status.unwrap().age_seconds.unwrap() >= 13 * 3600 - 60);

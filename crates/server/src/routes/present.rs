@@ -107,13 +107,14 @@ pub async fn credential(
         issuer_kid: key_id(dept.cert.der()),
         serial,
         type_code: l.type_code.clone(),
-        type_name: t.name.clone(),
-        issued_at: now,
+        format: credential::FORMAT,
+        type_name: None,
+        issued_at: None,
         valid_from: day(&meta.valid_from, false).unwrap_or(l.issued_at),
         valid_until: day(&meta.valid_until, true),
         status: StatusRef { list, index },
         device_key: device_key.clone(),
-        digests: Vec::new(),
+        claims: credential::Commitment::Tree { leaves: 0, root: [0; 16] },
     };
     let only: Vec<Claim> = claims.iter().map(|(c, _)| c.clone()).collect();
     let issued =
