@@ -98,12 +98,54 @@ async function choose(licence) {
   }
 }
 
+// A format-2 presentation (crates/present/src/token.rs): the shown disclosures, their positions
+// among the credential's claim-tree leaves and the tree's multiproof (crates/present/src/merkle.rs).
+const leafOf = (d) => YX.sm3(concatBytes(new Uint8Array([0]), d)).slice(0, 16);
+function concatBytes(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+const nodeOf = (l, r) => YX.sm3(concatBytes(new Uint8Array([1]), l, r)).slice(0, 16);
+function cmpBytes(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+const splitOf = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+function treeRoot(leaves) {
+  if (leaves.length === 1) return leaves[0];
+  const k = splitOf(leaves.length);
+  return nodeOf(treeRoot(leaves.slice(0, k)), treeRoot(leaves.slice(k)));
+}
+function treeProof(leaves, shown, lo, out) {
+  const hi = lo + leaves.length;
+  if (!shown.some((i) => i >= lo && i < hi)) { out.push(treeRoot(leaves)); return; }
+  if (leaves.length === 1) return;
+  const k = splitOf(leaves.length);
+  treeProof(leaves.slice(0, k), shown, lo, out);
+  treeProof(leaves.slice(k), shown, lo + k, out);
+}
+function presentV2(key, credential, all, shownIdx, lifetime, nonce) {
+  const leaves = all.map(leafOf).sort(cmpBytes);
+  const shown = shownIdx.map((i) => all[i]);
+  const positions = shown.map((d) => { const l = leafOf(d); return leaves.findIndex((x) => cmpBytes(x, l) === 0); });
+  const proof = [];
+  treeProof(leaves, positions, 0, proof);
+  const iat = Math.floor(Date.now() / 1000);
+  const presentation = YX.cbor([2, credential, shown, positions, proof, iat, lifetime, nonce || null]);
+  const sig = YX.sign(key, presentation);
+  return { text: 'YX1:' + YX.base45(YX.cbor([presentation, sig])), iat, exp: iat + lifetime };
+}
+
 function makeQr() {
   const { cred } = current;
   const chosen = new Set(Array.from(document.querySelectorAll('#fields input:checked'), (i) => i.name));
   const claims = cred.claims.filter((c) => chosen.has(c.name));
   const nonce = $('nonce').value.trim() || null;
-  const p = YX.present(deviceKey(), YX.b64decode(cred.credential), claims.map((c) => YX.b64decode(c.disclosure)), LIFETIME, nonce);
+  const all = cred.claims.map((c) => YX.b64decode(c.disclosure));
+  const shownIdx = cred.claims.flatMap((c, i) => (chosen.has(c.name) ? [i] : []));
+  const p = presentV2(deviceKey(), YX.b64decode(cred.credential), all, shownIdx, LIFETIME, nonce);
   const qr = qrcode(0, 'M');
   qr.addData(p.text, 'Alphanumeric');
   qr.make();
