@@ -53,6 +53,11 @@ bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
 # (screenshots in test-artifacts/e2e/).
 node tests/e2e/sm.test.mjs
 bash tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"
+# One verifier, two implementations: the officer page's JavaScript verifier (in Chromium) gives the
+# Rust verifier's verdict, check by check, on every token of a generated corpus (over a thousand).
+corpus="$(mktemp -d)/corpus.json"
+cargo run --quiet --locked -p yinxin-present --example differential_corpus -- "$corpus"
+node tests/e2e/differential.mjs "$corpus"
 # An independent OFD reader (npm's ofd.js in the system Chromium) renders the example licences the
 # layout test wrote: every field in its text, and ofd.js verifies the SM2 seal itself.
 bash tests/ofd-readers/run.sh

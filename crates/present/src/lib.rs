@@ -37,6 +37,7 @@ pub mod claims;
 pub mod credential;
 pub mod merkle;
 pub mod qr;
+pub mod reader;
 pub mod status;
 pub mod token;
 pub mod verify;

@@ -116,7 +116,9 @@ fn cst(t: i64) -> String {
 fn at_offset(t: i64, offset: time::UtcOffset) -> String {
     OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|t| t.to_offset(offset).format(&time::format_description::well_known::Rfc3339).ok())
+        // checked: an offset past year 9999 would panic, and these times come from unsigned input.
+        .and_then(|t| t.checked_to_offset(offset))
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| t.to_string())
 }
 

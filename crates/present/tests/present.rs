@@ -568,3 +568,30 @@ fn a_format_1_credential_and_presentation_still_verify() {
     let v = fresh_verifier().verify(&show(&w, &["name"], None), w.now, None);
     assert_eq!(v.licence.unwrap().type_name, "营业执照");
 }
+
+#[test]
+fn a_date_at_the_end_of_year_9999_does_not_panic_the_verifier() {
+    // In China Standard Time 253402300000 is past 9999-12-31: the summary is built before the
+    // issuer's signature is checked, so an unsigned token could name such a date.
+    let w = world();
+    let c = cert("dept-market.cert.pem");
+    let body = CredentialBody {
+        format: credential::FORMAT,
+        issuer_kid: key_id(c.der()),
+        serial: [5; 8],
+        type_code: BUSINESS.into(),
+        type_name: None,
+        issued_at: None,
+        valid_from: 253_402_300_000,
+        valid_until: Some(253_402_300_700),
+        status: StatusRef { list: 0, index: INDEX },
+        device_key: w.device.public_key().clone(),
+        claims: credential::Commitment::Tree { leaves: 0, root: [0; 16] },
+    };
+    let issued =
+        credential::issue(default_provider(), signer("dept-transport.key.pem").as_ref(), body, &claims()).unwrap();
+    let t = w.now.unix_timestamp();
+    let text = make(&issued.credential.bytes, &issued.disclosures, |_| true, t, t + 30, None, w.device.as_ref());
+    let v = fresh_verifier().verify(&text, w.now, None);
+    assert_eq!(failing(&v), ["credential.signature"]);
+}

@@ -2,6 +2,11 @@
 // device needs to make a presentation token (crates/present/src/token.rs) without the service
 // ever seeing the device key. BigInt arithmetic; a signature takes a few milliseconds.
 // A native app would keep the key in the phone's secure element instead of localStorage.
+// SM2 verification (GB/T 32918.2 §7.1, as crates/gm's verify_digest) for the officer's offline
+// verifier (present.js): SEC1 points (compressed ones decompressed with x^((p+1)/4), since
+// p ≡ 3 mod 4), sG + tP by interleaved wNAF (Shamir's trick) with a precomputed table of G's odd
+// multiples; a verification is a few milliseconds in V8. Not constant time: it only ever sees
+// public data.
 'use strict';
 const YX = (() => {
   // ---- SM3 (GB/T 32905) ----
@@ -144,6 +149,175 @@ const YX = (() => {
     }
   }
 
+  // ---- SM2 verification (GB/T 32918.2 §7.1) ----
+  // Field arithmetic on values in [0, p); Jacobian points [X, Y, Z], Z = 0 the point at infinity.
+  const INF = [1n, 1n, 0n];
+  const fsub = (x, y) => { const r = x - y; return r < 0n ? r + p : r; };
+  function jdbl(P) {
+    const [X, Y, Z] = P;
+    if (Z === 0n) return P;
+    const delta = (Z * Z) % p, gamma = (Y * Y) % p, beta = (X * gamma) % p;
+    const alpha = (3n * fsub(X, delta) * (X + delta)) % p; // a = -3
+    const X3 = (alpha * alpha + 8n * (p - beta)) % p;
+    const Z3 = ((Y + Z) * (Y + Z) + 2n * p - gamma - delta) % p;
+    const Y3 = (alpha * fsub((4n * beta) % p, X3) + 8n * (p - (gamma * gamma) % p)) % p;
+    return [X3, Y3, Z3];
+  }
+  // P + q, q affine [x, y].
+  function jmadd(P, q) {
+    const [X1, Y1, Z1] = P;
+    if (Z1 === 0n) return [q[0], q[1], 1n];
+    const Z1Z1 = (Z1 * Z1) % p;
+    const H = fsub((q[0] * Z1Z1) % p, X1);
+    const r = fsub((q[1] * ((Z1 * Z1Z1) % p)) % p, Y1);
+    if (H === 0n) return r === 0n ? jdbl(P) : INF;
+    const HH = (H * H) % p, HHH = (H * HH) % p, V = (X1 * HH) % p;
+    const X3 = (r * r + 3n * p - HHH - 2n * V) % p;
+    const Y3 = (r * fsub(V, X3) + p * p - Y1 * HHH) % p;
+    return [X3, Y3, (Z1 * H) % p];
+  }
+  // P + Q, both Jacobian.
+  function jadd(P, Q) {
+    if (P[2] === 0n) return Q;
+    if (Q[2] === 0n) return P;
+    const [X1, Y1, Z1] = P, [X2, Y2, Z2] = Q;
+    const Z1Z1 = (Z1 * Z1) % p, Z2Z2 = (Z2 * Z2) % p;
+    const U1 = (X1 * Z2Z2) % p, U2 = (X2 * Z1Z1) % p;
+    const S1 = (Y1 * ((Z2 * Z2Z2) % p)) % p, S2 = (Y2 * ((Z1 * Z1Z1) % p)) % p;
+    const H = fsub(U2, U1), r = fsub(S2, S1);
+    if (H === 0n) return r === 0n ? jdbl(P) : INF;
+    const HH = (H * H) % p, HHH = (H * HH) % p, V = (U1 * HH) % p;
+    const X3 = (r * r + 3n * p - HHH - 2n * V) % p;
+    const Y3 = (r * fsub(V, X3) + p * p - S1 * HHH) % p;
+    return [X3, Y3, (((Z1 * Z2) % p) * H) % p];
+  }
+  const jneg = (P) => [P[0], P[1] === 0n ? 0n : p - P[1], P[2]];
+  const aneg = (q) => [q[0], q[1] === 0n ? 0n : p - q[1]];
+  // Jacobian points to affine with one inversion (Montgomery's trick). None may be infinity.
+  function toAffine(pts) {
+    const acc = new Array(pts.length);
+    let t = 1n;
+    for (let i = 0; i < pts.length; i++) { acc[i] = t; t = (t * pts[i][2]) % p; }
+    let ti = inv(t, p);
+    const out = new Array(pts.length);
+    for (let i = pts.length - 1; i >= 0; i--) {
+      const zi = (ti * acc[i]) % p;
+      ti = (ti * pts[i][2]) % p;
+      const zi2 = (zi * zi) % p;
+      out[i] = [(pts[i][0] * zi2) % p, (((pts[i][1] * zi2) % p) * zi) % p];
+    }
+    return out;
+  }
+  // The odd multiples P, 3P, …, (2^(w-1) - 1)P of a Jacobian point.
+  function oddMultiples(P, w) {
+    const P2 = jdbl(P), out = [P];
+    for (let i = 1; i < 1 << (w - 2); i++) out.push(jadd(out[i - 1], P2));
+    return out;
+  }
+  // Width-w NAF digits of k ≥ 0, least significant first.
+  function wnaf(k, w) {
+    const out = [], W = 1 << w, half = W >> 1, mask = BigInt(W - 1);
+    while (k > 0n) {
+      let d = 0;
+      if (k & 1n) {
+        d = Number(k & mask);
+        if (d >= half) d -= W;
+        k -= BigInt(d);
+      }
+      out.push(d);
+      k >>= 1n;
+    }
+    return out;
+  }
+  const WG = 8; // G's table: 128 affine odd multiples, made on first use
+  let GT = null;
+  const gTable = () => GT || (GT = toAffine(oddMultiples([G[0], G[1], 1n], WG)));
+  const WP = 5;
+  // sG + tP, where tbl = {w, pts, affine} holds P's odd multiples.
+  function mulAdd(s, t, tbl) {
+    const gt = gTable(), ns = wnaf(s, WG), nt = wnaf(t, tbl.w);
+    let R = INF;
+    for (let i = Math.max(ns.length, nt.length) - 1; i >= 0; i--) {
+      R = jdbl(R);
+      const a = ns[i];
+      if (a) R = jmadd(R, a > 0 ? gt[a >> 1] : aneg(gt[-a >> 1]));
+      const b = nt[i];
+      if (b) {
+        const q = tbl.pts[Math.abs(b) >> 1];
+        if (tbl.affine) R = jmadd(R, b > 0 ? q : aneg(q));
+        else R = jadd(R, b > 0 ? q : jneg(q));
+      }
+    }
+    return R;
+  }
+  const onCurve = (x, y) => (y * y) % p === (((x * x) % p) * x + a * x + b) % p;
+  // A public key from an SEC1 point (65 bytes uncompressed, 33 compressed), checked to be on the
+  // curve, as crates/gm's Sm2PublicKey::from_sec1; throws with the reason otherwise.
+  function pointFromSec1(bytes) {
+    const bad = (why) => new Error('SM2 public key encoding is invalid: ' + why);
+    if (bytes.length === 0) throw bad('empty');
+    if (bytes.length === 1 && bytes[0] === 0) throw new Error('SM2 public key is the point at infinity');
+    const t = bytes[0];
+    if (t === 4 && bytes.length === 65) {
+      const x = big(bytes.subarray(1, 33)), y = big(bytes.subarray(33));
+      if (x >= p || y >= p) throw bad('coordinate not below p');
+      if (!onCurve(x, y)) throw new Error('SM2 public key point is not on the curve');
+      return [x, y];
+    }
+    if ((t === 2 || t === 3) && bytes.length === 33) {
+      const x = big(bytes.subarray(1));
+      if (x >= p) throw bad('coordinate not below p');
+      const rhs = (((x * x) % p) * x + a * x + b) % p;
+      let y = pow(rhs, (p + 1n) / 4n, p); // p ≡ 3 (mod 4)
+      if ((y * y) % p !== rhs) throw new Error('SM2 public key point is not on the curve');
+      if (Number(y & 1n) !== (t & 1)) y = p - y;
+      return [x, y];
+    }
+    if (t >= 2 && t <= 4) throw bad('wrong length for the point form');
+    throw bad('unknown SEC1 point form');
+  }
+  // e = SM3(Z ‖ M) as an integer.
+  const digestE = (zv, msg) => big(sm3(concat(zv, msg)));
+  function verifyWith(tbl, e, r, s) {
+    if (r < 1n || r >= n || s < 1n || s >= n) return false; // B1, B2
+    const t = (r + s) % n; // B5
+    if (t === 0n) return false;
+    const R = mulAdd(s, t, tbl); // B6
+    if (R[2] === 0n) return false;
+    // B7: (e + x1) mod n = r ⇔ x1 ≡ r - e (mod n); x1 < p < 2n, so x1 is c or c + n.
+    const z2 = (R[2] * R[2]) % p;
+    const c = mod(r - e, n);
+    if (R[0] === (c * z2) % p) return true;
+    return c + n < p && R[0] === ((c + n) * z2) % p;
+  }
+  const sigParts = (sig) => sig.length === 64 ? [big(sig.subarray(0, 32)), big(sig.subarray(32))] : null;
+  // A verifier for one public key ([x, y], or SEC1 bytes) and the default user ID: Z and a table of
+  // the key's multiples are computed once. verify(msg, sig) takes r‖s (64 bytes), or [r, s].
+  function verifier(pub) {
+    if (pub instanceof Uint8Array) pub = pointFromSec1(pub);
+    else if (!onCurve(pub[0], pub[1]) || pub[0] >= p || pub[1] >= p) throw new Error('SM2 public key point is not on the curve');
+    const zv = z(pub);
+    let tbl = null;
+    const table = () => tbl || (tbl = { w: WP, pts: toAffine(oddMultiples([pub[0], pub[1], 1n], WP)), affine: true });
+    return {
+      pub,
+      z: zv,
+      verify(msg, sig) {
+        const rs = Array.isArray(sig) ? sig : sigParts(sig);
+        return !!rs && verifyWith(table(), digestE(zv, msg), rs[0], rs[1]);
+      },
+    };
+  }
+  // One verification, without keeping tables.
+  function verify(pub, msg, sig) {
+    if (pub instanceof Uint8Array) pub = pointFromSec1(pub);
+    else if (!onCurve(pub[0], pub[1]) || pub[0] >= p || pub[1] >= p) return false;
+    const rs = Array.isArray(sig) ? sig : sigParts(sig);
+    if (!rs) return false;
+    const tbl = { w: WP, pts: oddMultiples([pub[0], pub[1], 1n], WP), affine: false };
+    return verifyWith(tbl, digestE(z(pub), msg), rs[0], rs[1]);
+  }
+
   // ---- CBOR (RFC 8949): the subset tokens use ----
   function head(major, len) {
     const m = major << 5;
@@ -187,6 +361,9 @@ const YX = (() => {
     return { text: 'YX1:' + base45(cbor([presentation, sig])), iat, exp };
   }
 
-  return { sm3, sign, keygen, keyFromHex, keyToHex, compressed, hex, unhex, utf8, b64decode, cbor, base45, present };
+  return {
+    sm3, sign, keygen, keyFromHex, keyToHex, compressed, hex, unhex, utf8, b64decode, cbor, base45, present,
+    verify, verifier, pointFromSec1, z, big, be32, concat, n, p,
+  };
 })();
 if (typeof module !== 'undefined') module.exports = YX;

@@ -96,8 +96,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/present/bundle"),
     ("GET", "/v1/status-lists/{issuer}/{list}"),
     ("POST", "/v1/present/verify"),
+    ("POST", "/v1/present/readers"),
+    ("POST", "/v1/present/records"),
+    ("PUT", "/v1/admin/officers/{principal}"),
     ("GET", "/wallet"),
     ("GET", "/verifier"),
+    ("GET", "/verifier-sw.js"),
+    ("GET", "/verifier.webmanifest"),
     ("GET", "/assets/{name}"),
     ("PUT", "/v1/archive/items/{code}"),
     ("GET", "/v1/archive/items/{code}"),
@@ -172,6 +177,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/present/bundle", get(presentation::bundle))
         .route("/v1/status-lists/{issuer}/{list}", get(presentation::status_list))
         .route("/v1/present/verify", post(presentation::verify))
+        .route("/v1/present/readers", post(presentation::reader))
+        .route("/v1/present/records", post(presentation::records))
+        .route("/v1/admin/officers/{principal}", axum::routing::put(presentation::put_officer))
         .route("/v1/archive/items/{code}", put(archiving::put_item).get(archiving::get_item))
         .route("/v1/archive/transactions", post(archiving::ingest).get(archiving::list))
         .route("/v1/archive/transactions/{id}", get(archiving::get))
@@ -185,6 +193,8 @@ pub fn router(app: App) -> Router {
         .route("/v1/archive/patrol", post(archiving::patrol))
         .route("/wallet", get(pages::wallet))
         .route("/verifier", get(pages::verifier))
+        .route("/verifier-sw.js", get(pages::verifier_sw))
+        .route("/verifier.webmanifest", get(pages::verifier_manifest))
         .route("/assets/{name}", get(pages::asset))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method);
@@ -394,6 +404,23 @@ async fn dev_clients(app: &App) -> Result<(), String> {
     add("seal_authority".into(), serde_json::json!({"id": c.id, "token": t}));
     let (c, t) = mk(app::role::OFFICER, "执法人员 001".into(), "officer-001".into()).await?;
     add("officer".into(), serde_json::json!({"id": c.id, "token": t}));
+    // The development officer inspects markets: a market department's officer who may ask for a
+    // business licence's name and USCC only (reader certificates carry this).
+    if let Some(d) = app.keys.departments.values().filter(|d| !d.types.is_empty()).min_by(|a, b| a.code.cmp(&b.code)) {
+        let profile = yinxin_store::repo::OfficerProfile {
+            principal: "officer-001".into(),
+            name: "王五".into(),
+            department_code: d.code.clone(),
+            department_name: d.name.clone(),
+            area_code: "530102".into(),
+            entitlements: d.types.iter().map(|t| (t.clone(), vec!["name".to_string(), "uscc".to_string()])).collect(),
+        };
+        let mut tx = app.db.begin().await.map_err(|e| e.to_string())?;
+        yinxin_store::repo::put_officer_profile(&mut tx, &profile, yinxin_store::now_ts())
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+    }
     let (c, t) = mk(app::role::HOLDER, "云南某某科技有限公司".into(), "91530100MA6K0X123J".into()).await?;
     add("holder".into(), serde_json::json!({"id": c.id, "token": t, "holder_code": "91530100MA6K0X123J"}));
     let (c, t) = mk(app::role::HOLDER, "张三".into(), "530102199001011231".into()).await?;

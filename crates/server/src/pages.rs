@@ -16,6 +16,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("sm.js", "text/javascript; charset=utf-8", include_bytes!("../assets/sm.js")),
     ("wallet.js", "text/javascript; charset=utf-8", include_bytes!("../assets/wallet.js")),
     ("verifier.js", "text/javascript; charset=utf-8", include_bytes!("../assets/verifier.js")),
+    ("present.js", "text/javascript; charset=utf-8", include_bytes!("../assets/present.js")),
+    ("icon.svg", "image/svg+xml", include_bytes!("../assets/icon.svg")),
     ("qrcode.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/qrcode.js")),
     ("jsQR.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/jsQR.js")),
 ];
@@ -41,6 +43,33 @@ pub async fn wallet() -> Response {
 /// GET /verifier
 pub async fn verifier() -> Response {
     page(include_str!("../assets/verifier.html"))
+}
+
+/// GET /verifier-sw.js: the verifier's service worker, at the root so that its scope covers
+/// `/verifier` (it caches the page and its scripts for use with no network).
+pub async fn verifier_sw() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_bytes!("../assets/verifier-sw.js").as_slice(),
+    )
+        .into_response()
+}
+
+/// GET /verifier.webmanifest: makes the verifier installable.
+pub async fn verifier_manifest() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/manifest+json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_bytes!("../assets/verifier.webmanifest").as_slice(),
+    )
+        .into_response()
 }
 
 /// GET /assets/{name}

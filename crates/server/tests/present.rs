@@ -245,3 +245,122 @@ async fn scenario(s: &Server) {
     // No credential for a licence that is not in force.
     s.post(&path, &holder, request(&a, dev.as_ref())).await.problem(409, "licence_not_valid");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_records_on_sqlite() {
+    let s = start(false).await;
+    readers_and_records(&s).await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_records_on_postgres() {
+    let s = start(true).await;
+    readers_and_records(&s).await;
+    s.finish().await;
+}
+
+/// An officer's device gets a reader certificate; checks it made offline are uploaded later,
+/// land in the holder's usage log, and a replayed, altered or foreign record is refused.
+async fn readers_and_records(s: &Server) {
+    use yinxin_present::reader::{ReaderCert, Record};
+    let (market, holder, officer, admin) = (s.market(), s.token("holder"), s.token("officer"), s.token("admin"));
+    let a = s.post("/v1/licences", &market, business(Some(HOLDER))).await.ok(201)["identifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hdev = device();
+    let cred =
+        s.post(&format!("/v1/holder/licences/{a}/credential"), &holder, request(&a, hdev.as_ref())).await.ok(201);
+    let cred_serial: [u8; 8] = hex::decode(cred["serial"].as_str().unwrap()).unwrap().try_into().unwrap();
+
+    // The reader certificate: the key proved, the profile the administrator set, the service's key.
+    let dev = device();
+    let key = hex::encode(yinxin_present::compress(dev.public_key()));
+    let proof = |d: &dyn Sm2Signer, k: &str| {
+        let m = yinxin_server::routes::present::reader_proof_message(k);
+        hex::encode(d.sign(m.as_bytes()).unwrap().to_raw())
+    };
+    let other = device();
+    s.post("/v1/present/readers", &officer, json!({"device_key": key, "proof": proof(other.as_ref(), &key)}))
+        .await
+        .problem(422, "reader.invalid");
+    s.post("/v1/present/readers", &holder, json!({"device_key": key, "proof": proof(dev.as_ref(), &key)}))
+        .await
+        .problem(403, "forbidden");
+    let r = s
+        .post("/v1/present/readers", &officer, json!({"device_key": key, "proof": proof(dev.as_ref(), &key)}))
+        .await
+        .ok(201);
+    let cert = ReaderCert::parse(&B64.decode(r["certificate"].as_str().unwrap()).unwrap()).unwrap();
+    let (b, _) = offline(s).await;
+    let bundle = Bundle::open(&b, Some(&root()), OffsetDateTime::now_utc()).unwrap();
+    let sv = default_provider().sm2_verifier(bundle.signer.public_key.as_ref().unwrap(), UserId::DEFAULT).unwrap();
+    cert.verify(sv.as_ref(), OffsetDateTime::now_utc().unix_timestamp()).expect("signed by the bundle's signer");
+    assert_eq!((cert.body.officer_name.as_str(), cert.body.area_code.as_str()), ("王五", "530102"));
+    assert!(cert.may_request(&cert.body.entitlements[0].0, &["name".into(), "uscc".into()]));
+    assert!(!cert.may_request(&cert.body.entitlements[0].0, &["legal_representative".into()]));
+
+    // An administrator changes what the officer may ask for; the next certificate says so.
+    let ents = json!({"营业执照": ["name", "uscc", "address"]});
+    let profile = json!({"name": "王五", "department_code": "11530100MB0123456A", "department_name": "某市市场监督管理局",
+        "area_code": "530103", "entitlements": ents});
+    s.call(Method::PUT, "/v1/admin/officers/officer-001", Some(&officer), Some(profile.clone()), &[])
+        .await
+        .problem(403, "forbidden");
+    s.call(
+        Method::PUT,
+        "/v1/admin/officers/officer-001",
+        Some(&admin),
+        Some(json!({"name": "王五", "department_code": "x", "department_name": "y",
+        "area_code": "z", "entitlements": {"营业执照": ["no_such_field"]}})),
+        &[],
+    )
+    .await
+    .problem(422, "officer.invalid");
+    s.call(Method::PUT, "/v1/admin/officers/officer-001", Some(&admin), Some(profile), &[]).await.ok(200);
+    let r2 = s
+        .post("/v1/present/readers", &officer, json!({"device_key": key, "proof": proof(dev.as_ref(), &key)}))
+        .await
+        .ok(201);
+    let cert2 = ReaderCert::parse(&B64.decode(r2["certificate"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(cert2.body.area_code, "530103");
+    assert!(cert2.may_request(&cert2.body.entitlements[0].0, &["address".into()]));
+
+    // Two checks made offline, uploaded later.
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let fields = vec!["name".to_string(), "uscc".to_string()];
+    let rec = |id: u8, d: &dyn Sm2Signer| {
+        B64.encode(
+            Record::sign([id; 16], cert.body.serial, now - 600, "530102-菜市场", cred_serial, "PASSED", &fields, d)
+                .unwrap(),
+        )
+    };
+    let (one, two) = (rec(1, dev.as_ref()), rec(2, dev.as_ref()));
+    let forged = rec(3, other.as_ref());
+    let mut altered = B64.decode(rec(4, dev.as_ref())).unwrap();
+    let n = altered.len();
+    altered[n - 70] ^= 1;
+    let out = s
+        .post("/v1/present/records", &officer, json!({"records": [one, two, forged, B64.encode(&altered), "!!"]}))
+        .await
+        .ok(200);
+    let st: Vec<&str> = out["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(st, ["accepted", "accepted", "refused", "refused", "refused"], "{out}");
+    // A replay is answered `duplicate` and stored once.
+    let again = s.post("/v1/present/records", &officer, json!({"records": [one]})).await.ok(200);
+    assert_eq!(again["results"][0]["status"], "duplicate");
+    s.post("/v1/present/records", &holder, json!({"records": [one]})).await.problem(403, "forbidden");
+    s.post("/v1/present/records", &officer, json!({"records": []})).await.problem(422, "bad_records");
+
+    // The holder's usage log shows both, with the officer, the time, the place and the fields.
+    let usage = s.get("/v1/holder/usage?limit=100", Some(&holder)).await.json();
+    let offline: Vec<&Value> =
+        usage["items"].as_array().unwrap().iter().filter(|e| e["action"] == "presentation.offline").collect();
+    assert_eq!(offline.len(), 2, "{usage}");
+    assert_eq!(offline[0]["subject"], a.as_str());
+    assert_eq!(offline[0]["by_role"], "officer");
+    assert_eq!(offline[0]["detail"]["place"], "530102-菜市场");
+    assert_eq!(offline[0]["detail"]["checked_at"], now - 600);
+    assert_eq!(offline[0]["detail"]["fields"], json!(["name", "uscc"]));
+}

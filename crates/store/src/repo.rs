@@ -1187,3 +1187,143 @@ pub async fn credential_owner(db: &Db, serial: &str) -> Result<Option<(String, S
         None => None,
     })
 }
+
+/// An officer's profile: whom a reader certificate names and what it may request.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct OfficerProfile {
+    /// The officer client's principal.
+    pub principal: String,
+    /// The officer's name.
+    pub name: String,
+    /// The department's USCC.
+    pub department_code: String,
+    /// The department's name.
+    pub department_name: String,
+    /// The enforcement area (an administrative division code).
+    pub area_code: String,
+    /// Licence type code → the fields the officer may request.
+    pub entitlements: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Set an officer's profile.
+pub async fn put_officer_profile(tx: &mut Tx, p: &OfficerProfile, now: i64) -> Result<()> {
+    let ents = serde_json::to_string(&p.entitlements).map_err(|e| crate::Error::Corrupt(e.to_string()))?;
+    sqlx::query("DELETE FROM officer_profiles WHERE principal = $1").bind(&p.principal).execute(tx.conn()).await?;
+    sqlx::query(
+        "INSERT INTO officer_profiles (principal, name, department_code, department_name, area_code, entitlements, updated) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&p.principal)
+    .bind(&p.name)
+    .bind(&p.department_code)
+    .bind(&p.department_name)
+    .bind(&p.area_code)
+    .bind(ents)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// An officer's profile.
+pub async fn officer_profile(db: &Db, principal: &str) -> Result<Option<OfficerProfile>> {
+    let r = sqlx::query(
+        "SELECT principal, name, department_code, department_name, area_code, entitlements FROM officer_profiles \
+         WHERE principal = $1",
+    )
+    .bind(principal)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let ents: String = get!(r, "entitlements");
+    Ok(Some(OfficerProfile {
+        principal: get!(r, "principal"),
+        name: get!(r, "name"),
+        department_code: get!(r, "department_code"),
+        department_name: get!(r, "department_name"),
+        area_code: get!(r, "area_code"),
+        entitlements: serde_json::from_str(&ents).map_err(|e| crate::Error::Corrupt(e.to_string()))?,
+    }))
+}
+
+/// A reader certificate given to an officer's device key.
+#[derive(Debug, Clone)]
+pub struct ReaderRow {
+    /// Serial (hex).
+    pub serial: String,
+    /// The officer's principal.
+    pub principal: String,
+    /// The device key (hex, compressed SEC1).
+    pub device_key: String,
+    /// Valid until (Unix seconds).
+    pub not_after: i64,
+}
+
+/// Record a reader certificate.
+pub async fn insert_reader(tx: &mut Tx, r: &ReaderRow, certificate: &[u8], now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO readers (serial, principal, device_key, certificate, not_after, created) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&r.serial)
+    .bind(&r.principal)
+    .bind(&r.device_key)
+    .bind(certificate)
+    .bind(r.not_after)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A reader certificate by serial.
+pub async fn reader(db: &Db, serial: &str) -> Result<Option<ReaderRow>> {
+    let r = sqlx::query("SELECT serial, principal, device_key, not_after FROM readers WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match r {
+        Some(r) => Some(ReaderRow {
+            serial: get!(r, "serial"),
+            principal: get!(r, "principal"),
+            device_key: get!(r, "device_key"),
+            not_after: get!(r, "not_after"),
+        }),
+        None => None,
+    })
+}
+
+/// Store an offline check record; false when its id is already stored (a replay).
+pub async fn insert_present_record(
+    tx: &mut Tx,
+    id: &str,
+    reader_serial: &str,
+    credential_serial: &str,
+    checked_at: i64,
+    now: i64,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "INSERT INTO present_records (id, reader_serial, credential_serial, checked_at, received) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(reader_serial)
+    .bind(credential_serial)
+    .bind(checked_at)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The credential's licence and holder (in a transaction).
+pub async fn credential_owner_tx(tx: &mut Tx, serial: &str) -> Result<Option<(String, String)>> {
+    let r = sqlx::query("SELECT licence_id, holder_code FROM credentials WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(match r {
+        Some(r) => Some((get!(r, "licence_id"), get!(r, "holder_code"))),
+        None => None,
+    })
+}

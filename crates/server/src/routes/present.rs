@@ -252,3 +252,260 @@ pub async fn verify(
     }))
     .into_response())
 }
+
+/// How long a reader certificate lives (days): an officer's device renews it online.
+pub const READER_CERT_DAYS: i64 = 30;
+
+/// What an officer's device signs to show it holds the key it names.
+pub fn reader_proof_message(device_key_hex: &str) -> String {
+    format!("yinxin-reader-request:{}", device_key_hex.to_ascii_lowercase())
+}
+
+/// PUT /v1/admin/officers/{principal}: an officer's profile (whom reader certificates name and
+/// what they may request).
+pub async fn put_officer(
+    State(app): State<App>,
+    caller: Caller,
+    Path(principal): Path<String>,
+    JsonBody(body, _): JsonBody<OfficerBody>,
+) -> ApiResult<Response> {
+    caller.require(&[role::ADMIN])?;
+    let mut errors = Vec::new();
+    let text_ok = |s: &str| !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(char::is_control);
+    for (name, v) in [
+        ("principal", &principal),
+        ("name", &body.name),
+        ("department_code", &body.department_code),
+        ("department_name", &body.department_name),
+        ("area_code", &body.area_code),
+    ] {
+        if !text_ok(v) {
+            errors.push(format!("{name}: 1–64 characters, no control characters"));
+        }
+    }
+    if body.entitlements.is_empty() || body.entitlements.len() > 32 {
+        errors.push("entitlements: 1–32 licence types".into());
+    }
+    for (type_code, fields) in &body.entitlements {
+        match app.catalogue.get(type_code) {
+            None => errors.push(format!("entitlements: no licence type {type_code}")),
+            Some(t) => {
+                for f in fields {
+                    if f != "identifier" && !t.fields.iter().any(|x| &x.key == f) {
+                        errors.push(format!("entitlements: {type_code} has no field {f}"));
+                    }
+                }
+                if fields.is_empty() {
+                    errors.push(format!("entitlements: no field for {type_code}"));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid("officer.invalid", "the officer's profile does not validate", errors));
+    }
+    // Entitlements are kept under the type's code, whatever name the request used.
+    let entitlements = body
+        .entitlements
+        .iter()
+        .map(|(t, f)| (app.catalogue.get(t).map(|t| t.type_code.clone()).unwrap_or_else(|| t.clone()), f.clone()))
+        .collect();
+    let p = repo::OfficerProfile {
+        principal: principal.clone(),
+        name: body.name,
+        department_code: body.department_code,
+        department_name: body.department_name,
+        area_code: body.area_code,
+        entitlements,
+    };
+    let mut tx = app.db.begin().await?;
+    repo::put_officer_profile(&mut tx, &p, now_ts()).await?;
+    audit_in(&mut tx, &caller, "officer.profile", &principal, None, json!({"profile": p})).await?;
+    tx.commit().await?;
+    Ok(axum::Json(p).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerBody {
+    name: String,
+    department_code: String,
+    department_name: String,
+    area_code: String,
+    entitlements: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderRequest {
+    /// The device's SM2 public key, SEC1 hex.
+    device_key: String,
+    /// The device's signature (r‖s hex) over [`reader_proof_message`].
+    proof: String,
+}
+
+/// POST /v1/present/readers: a reader certificate for an officer's device key.
+pub async fn reader(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body, _): JsonBody<ReaderRequest>,
+) -> ApiResult<Response> {
+    caller.require(&[role::OFFICER])?;
+    let key = hex::decode(body.device_key.trim()).ok().and_then(|b| Sm2PublicKey::from_sec1(&b).ok());
+    let Some(key) = key else {
+        return Err(Problem::invalid(
+            "reader.invalid",
+            "the reader request does not validate",
+            vec!["device_key: an SM2 public key, SEC1 in hex (33 or 65 bytes)".into()],
+        ));
+    };
+    let ok = hex::decode(body.proof.trim()).ok().and_then(|b| Sm2Signature::from_bytes(&b).ok()).is_some_and(|sig| {
+        default_provider()
+            .sm2_verify(&key, UserId::DEFAULT, reader_proof_message(body.device_key.trim()).as_bytes(), &sig)
+            .is_ok()
+    });
+    if !ok {
+        return Err(Problem::invalid(
+            "reader.invalid",
+            "the reader request does not validate",
+            vec!["proof: not the device key's signature over the request message".into()],
+        ));
+    }
+    let Some(p) = repo::officer_profile(&app.db, caller.principal()).await? else {
+        return Err(Problem::conflict(
+            "no_officer_profile",
+            "this officer has no profile yet: an administrator sets it (PUT /v1/admin/officers/{principal})",
+        ));
+    };
+    let mut serial = [0u8; 8];
+    default_provider().fill_random(&mut serial).map_err(Problem::internal)?;
+    let now = now_ts();
+    let body = yinxin_present::reader::ReaderBody {
+        serial,
+        device_key: key.clone(),
+        officer_id: p.principal.clone(),
+        officer_name: p.name.clone(),
+        department_code: p.department_code.clone(),
+        department_name: p.department_name.clone(),
+        area_code: p.area_code.clone(),
+        entitlements: p.entitlements.iter().map(|(t, f)| (t.clone(), f.clone())).collect(),
+        not_before: now - 60,
+        not_after: now + READER_CERT_DAYS * 86_400,
+    };
+    let cert = yinxin_present::reader::issue(&body, app.keys.service.1.as_ref(), key_id(app.keys.service.0.der()))
+        .map_err(Problem::internal)?;
+    app.metrics.signed("reader-certificate", 1);
+    let row = repo::ReaderRow {
+        serial: hex::encode(serial),
+        principal: p.principal.clone(),
+        device_key: hex::encode(yinxin_present::compress(&key)),
+        not_after: body.not_after,
+    };
+    let mut tx = app.db.begin().await?;
+    repo::insert_reader(&mut tx, &row, &cert.bytes, now).await?;
+    audit_in(
+        &mut tx,
+        &caller,
+        "reader.issue",
+        &row.serial,
+        None,
+        json!({"device_key": row.device_key, "not_after": row.not_after}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "certificate": B64.encode(&cert.bytes),
+            "serial": row.serial,
+            "not_after": row.not_after,
+            "officer": {
+                "id": p.principal, "name": p.name, "department_code": p.department_code,
+                "department_name": p.department_name, "area_code": p.area_code, "entitlements": p.entitlements,
+            },
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsBody {
+    /// Base64 records.
+    records: Vec<String>,
+}
+
+/// POST /v1/present/records: checks an officer's device made offline, uploaded when the network
+/// is back. Each goes into the audit log against its licence, so the holder's usage log shows
+/// it; a replayed record (its id already stored) is answered `duplicate`, an altered one, one
+/// signed by another device, or one of another officer's device `refused`.
+pub async fn records(
+    State(app): State<App>,
+    caller: Caller,
+    JsonBody(body, _): JsonBody<RecordsBody>,
+) -> ApiResult<Response> {
+    use yinxin_present::reader::{MAX_RECORDS, Record};
+    caller.require(&[role::OFFICER])?;
+    if body.records.is_empty() || body.records.len() > MAX_RECORDS {
+        return Err(Problem::invalid("bad_records", format!("records: 1–{MAX_RECORDS} records"), vec![]));
+    }
+    let now = now_ts();
+    let mut results = Vec::with_capacity(body.records.len());
+    for text in &body.records {
+        let refused = |id: String, why: String| json!({"id": id, "status": "refused", "reason": why});
+        let rec = match B64.decode(text.trim()).map_err(|_| "not Base64".to_string()).and_then(|b| {
+            if b.len() > yinxin_present::reader::MAX_RECORD {
+                return Err("too long".into());
+            }
+            Record::parse(&b).map_err(|e| e.to_string())
+        }) {
+            Ok(r) => r,
+            Err(e) => {
+                results.push(refused(String::new(), e));
+                continue;
+            }
+        };
+        let id = hex::encode(rec.id);
+        let reader_serial = hex::encode(rec.reader_serial);
+        let reader = repo::reader(&app.db, &reader_serial).await?;
+        let reader = match reader {
+            Some(r) if r.principal == caller.principal() => r,
+            _ => {
+                results.push(refused(id, "no reader certificate of this officer has that serial".into()));
+                continue;
+            }
+        };
+        let key = hex::decode(&reader.device_key).ok().and_then(|b| Sm2PublicKey::from_sec1(&b).ok());
+        if key.is_none_or(|k| rec.verify(&k).is_err()) {
+            results.push(refused(id, "the record's signature does not verify with the device's key".into()));
+            continue;
+        }
+        if rec.checked_at > now + 300 || rec.checked_at > reader.not_after {
+            results.push(refused(id, "the record's time is in the future or after its certificate expired".into()));
+            continue;
+        }
+        let serial = hex::encode(rec.credential_serial);
+        let mut tx = app.db.begin().await?;
+        if !repo::insert_present_record(&mut tx, &id, &reader_serial, &serial, rec.checked_at, now).await? {
+            drop(tx);
+            results.push(json!({"id": id, "status": "duplicate", "reason": "already received"}));
+            continue;
+        }
+        let owner = repo::credential_owner_tx(&mut tx, &serial).await?;
+        audit_in(
+            &mut tx,
+            &caller,
+            "presentation.offline",
+            owner.as_ref().map(|o| o.0.as_str()).unwrap_or(""),
+            owner.as_ref().map(|o| o.1.as_str()),
+            json!({
+                "record": id, "reader": reader_serial, "checked_at": rec.checked_at, "place": rec.place,
+                "indication": rec.indication, "fields": rec.fields, "credential": serial,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        results.push(json!({"id": id, "status": "accepted"}));
+    }
+    Ok(axum::Json(json!({"results": results})).into_response())
+}
