@@ -35,3 +35,6 @@ rm -rf "$root/test-artifacts/e2e"
 YX_BASE="http://127.0.0.1:$port" YX_CREDS="$data/dev-credentials.json" YX_BIN="$bin" \
   YX_ROOT="$root/keys-dev/root-ca.cert.pem" ARTEFACTS="$root/test-artifacts/e2e" \
   node "$here/e2e.mjs" || { echo "--- service log"; tail -50 "$data/serve.log"; exit 1; }
+YX_BASE="http://127.0.0.1:$port" YX_CREDS="$data/dev-credentials.json" YX_BIN="$bin" \
+  YX_ROOT="$root/keys-dev/root-ca.cert.pem" ARTEFACTS="$root/test-artifacts/e2e" \
+  node "$here/offline.mjs" || { echo "--- service log"; tail -50 "$data/serve.log"; exit 1; }

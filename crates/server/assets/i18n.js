@@ -23,6 +23,13 @@ const I18N = {
     'PASSED.sub': '证照真实有效，出示信息未被改动', 'FAILED.sub': '请勿采信，原因见下', 'INDETERMINATE.sub': '无法确认当前状态，原因见下',
     'fields.title': '出示的信息', 'fields.none': '（未出示任何信息）', 'licence.title': '证照', 'reasons.title': '核验依据',
     'issuer': '签发机关', 'type': '证照类型', 'validity': '有效期', 'long.term': '长期', 'checking': '核验中…',
+    'action.presentation.offline': '离线亮证核验', 'identifier': '证照标识',
+    'net.online': '在线', 'net.offline': '离线', 'trust.age': '信任包更新于 {t}', 'trust.stale': '已过期，请联网更新',
+    'trust.none': '尚无信任包：请联网后再核验。', 'trust.bad': '信任包无法打开：',
+    'ago.now': '刚刚', 'ago.m': '{n} 分钟前', 'ago.m1': '1 分钟前', 'ago.h': '{n} 小时前', 'ago.h1': '1 小时前', 'ago.d': '{n} 天前', 'ago.d1': '1 天前',
+    'pending': '{n} 条核验记录待上传', 'pending1': '1 条核验记录待上传', 'refused': '{n} 条核验记录被服务拒收',
+    'place.label': '地点代码（可不填）', 'place.ph': '如 530102', 'check.error': '无法核验',
+    'trust.pin': '不是由本机首次安装时信任的根证书签发', 'trust.sig': '签名无效',
   },
   en: {
     'wallet.title': 'E-licence wallet', 'verifier.title': 'E-licence check', 'lang': '中文',
@@ -46,10 +53,20 @@ const I18N = {
     'PASSED.sub': 'Genuine, in force, fields unaltered', 'FAILED.sub': 'Do not accept: see the reasons', 'INDETERMINATE.sub': 'Status cannot be confirmed: see the reasons',
     'fields.title': 'Shown fields', 'fields.none': '(no fields shown)', 'licence.title': 'Licence', 'reasons.title': 'Checks',
     'issuer': 'Issuer', 'type': 'Type', 'validity': 'Valid', 'long.term': 'no expiry', 'checking': 'Checking…',
+    'action.presentation.offline': 'shown and checked offline', 'identifier': 'Licence ID',
+    'net.online': 'online', 'net.offline': 'offline', 'trust.age': 'trust bundle updated {t}', 'trust.stale': 'expired: go online to update',
+    'trust.none': 'No trust bundle yet: go online before checking.', 'trust.bad': 'The trust bundle cannot be opened: ',
+    'ago.now': 'just now', 'ago.m': '{n} minutes ago', 'ago.m1': '1 minute ago', 'ago.h': '{n} hours ago', 'ago.h1': '1 hour ago', 'ago.d': '{n} days ago', 'ago.d1': '1 day ago',
+    'pending': '{n} check records waiting to upload', 'pending1': '1 check record waiting to upload', 'refused': '{n} check records refused by the service',
+    'place.label': 'Place code (optional)', 'place.ph': 'e.g. 530102', 'check.error': 'Cannot check',
+    'trust.pin': 'not signed under the root this device trusted when first installed', 'trust.sig': 'its signature does not verify',
   },
 };
 let LANG = localStorage.getItem('yx-lang') || 'zh';
-function t(k) { return (I18N[LANG] && I18N[LANG][k]) || I18N.zh[k] || k; }
+function t(k, vars) {
+  const s = (I18N[LANG] && I18N[LANG][k]) || I18N.zh[k] || k;
+  return vars ? s.replace(/\{(\w+)\}/g, (m, v) => (v in vars ? String(vars[v]) : m)) : s;
+}
 function applyI18n() {
   document.documentElement.lang = LANG === 'zh' ? 'zh-CN' : 'en';
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });

@@ -446,8 +446,14 @@ pub async fn records(
 ) -> ApiResult<Response> {
     use yinxin_present::reader::{MAX_RECORDS, Record};
     caller.require(&[role::OFFICER])?;
-    if body.records.is_empty() || body.records.len() > MAX_RECORDS {
-        return Err(Problem::invalid("bad_records", format!("records: 1–{MAX_RECORDS} records"), vec![]));
+    // A record's Base64 is at most 4 * ceil(MAX_RECORD / 3) characters.
+    let max_text = yinxin_present::reader::MAX_RECORD.div_ceil(3) * 4;
+    if body.records.is_empty() || body.records.len() > MAX_RECORDS || body.records.iter().any(|r| r.len() > max_text) {
+        return Err(Problem::invalid(
+            "bad_records",
+            format!("records: 1–{MAX_RECORDS} records of at most {max_text} Base64 characters"),
+            vec![],
+        ));
     }
     let now = now_ts();
     let mut results = Vec::with_capacity(body.records.len());
