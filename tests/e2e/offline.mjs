@@ -94,7 +94,7 @@ try {
   }));
   assert.ok(kept.root, 'a root is pinned');
   assert.match(kept.reader.serial, /^[0-9a-f]{16}$/, 'a reader certificate for the device key');
-  assert.deepEqual(kept.cached, ['/assets/app.css', '/assets/i18n.js', '/assets/icon.svg', '/assets/jsQR.js', '/assets/present.js',
+  assert.deepEqual(kept.cached, ['/assets/app.css', '/assets/i18n.js', '/assets/icon.svg', '/assets/jsQR.js', '/assets/present.js', '/assets/qrcode.js',
     '/assets/sm.js', '/assets/verifier.js', '/verifier', '/verifier.webmanifest']);
   const manifest = await (await fetch(kept.manifest)).json();
   assert.equal(manifest.name, '电子证照现场核验');

@@ -307,3 +307,196 @@ mod tests {
         }
     }
 }
+
+/// The QR text a reader request starts with.
+pub const REQUEST_PREFIX: &str = "YXR1:";
+const REQUEST_TAG: &str = "yx-req-1";
+/// The longest a request may live (seconds).
+pub const MAX_REQUEST_LIFETIME: i64 = 300;
+
+/// Make a request's QR text: the officer's device asks a holder for `fields` of a licence of
+/// `type_code`, binding the answer to `nonce`.
+///
+/// ```text
+/// Request     = [ body: bstr .cbor RequestBody, signature: bstr(64) ]   ; the officer's device key
+/// RequestBody = [ "yx-req-1", reader_cert: bstr, nonce: tstr, type_code: tstr, [ * field: tstr ],
+///                 iat: uint, exp: uint ]
+/// QR text     = "YXR1:" Base45(Request)
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn request(
+    reader_cert: &[u8],
+    nonce: &str,
+    type_code: &str,
+    fields: &[String],
+    iat: i64,
+    exp: i64,
+    device: &dyn Sm2Signer,
+) -> Result<String> {
+    let body = cbor::encode(&Value::Array(vec![
+        cbor::text(REQUEST_TAG),
+        cbor::bytes(reader_cert),
+        cbor::text(nonce),
+        cbor::text(type_code),
+        Value::Array(fields.iter().map(|f| cbor::text(f)).collect()),
+        cbor::uint(iat.max(0) as u64),
+        cbor::uint(exp.max(0) as u64),
+    ]));
+    let sig = device.sign(&body)?.to_raw();
+    let all = cbor::encode(&Value::Array(vec![cbor::bytes(&body), cbor::bytes(&sig)]));
+    Ok(format!("{REQUEST_PREFIX}{}", crate::base45::encode(&all)))
+}
+
+/// A request the wallet accepted: who asks, for what.
+#[derive(Debug, Clone)]
+pub struct CheckedRequest {
+    /// The requester's certificate.
+    pub reader: ReaderCert,
+    /// The nonce to put in the answer.
+    pub nonce: String,
+    /// The licence type asked about.
+    pub type_code: String,
+    /// The fields asked for.
+    pub fields: Vec<String>,
+}
+
+/// Why a wallet refuses a request (Chinese, English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// A stable id: `request.format`, `request.issuer`, `request.validity`, `request.signature`,
+    /// `request.freshness`, `request.entitlement`.
+    pub id: &'static str,
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+fn refuse(id: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Refusal {
+    Refusal { id, zh: zh.into(), en: en.into() }
+}
+
+/// Check a reader request as a wallet does, against the service key that signs the trust
+/// bundle (`signer`, its [`crate::key_id`] `signer_kid`), at `now`. The page's JavaScript
+/// (`YXP.checkRequest`) makes the same checks in the same order.
+pub fn check_request(
+    text: &str,
+    signer: &dyn Sm2Verifier,
+    signer_kid: [u8; 8],
+    now: i64,
+) -> std::result::Result<CheckedRequest, Refusal> {
+    let fmt = |e: &dyn std::fmt::Display| {
+        refuse("request.format", format!("核验请求无法读取：{e}"), format!("the request cannot be read: {e}"))
+    };
+    let body = text.trim().strip_prefix(REQUEST_PREFIX).ok_or_else(|| fmt(&"not a yinxin request"))?;
+    if body.len() > crate::token::MAX_TEXT {
+        return Err(fmt(&"too long"));
+    }
+    let raw = crate::base45::decode(body).map_err(|e| fmt(&e))?;
+    let parsed = (|| -> Result<_> {
+        let mut it = Items::new(cbor::decode(&raw, "request")?, "request", 2)?;
+        let body_bytes = it.bytes("body")?;
+        let sig: [u8; 64] = it.fixed("signature")?;
+        let mut b = Items::new(cbor::decode(&body_bytes, "request body")?, "request body", 7)?;
+        b.tag(REQUEST_TAG)?;
+        let cert = ReaderCert::parse(&b.bytes("reader certificate")?)?;
+        let nonce = b.text("nonce")?;
+        let type_code = b.text("type code")?;
+        let fields = strings(b.array("fields")?, "request field")?;
+        let iat = cbor::to_i64(b.uint("iat")?, "iat")?;
+        let exp = cbor::to_i64(b.uint("exp")?, "exp")?;
+        Ok((body_bytes, sig, cert, nonce, type_code, fields, iat, exp))
+    })();
+    let (body_bytes, sig, cert, nonce, type_code, fields, iat, exp) = parsed.map_err(|e| fmt(&e))?;
+    if cert.signer_kid != signer_kid || cert.verify(signer, cert.body.not_before).is_err() {
+        return Err(refuse(
+            "request.issuer",
+            "请求方的证书不是本服务签发的（未知密钥），不能出示",
+            "the requester's certificate was not issued by this service (unknown key): nothing is shown",
+        ));
+    }
+    if now > cert.body.not_after || now < cert.body.not_before {
+        return Err(refuse(
+            "request.validity",
+            "执法人员证书已过期或尚未生效，不能出示",
+            "the officer's certificate has expired or is not yet valid: nothing is shown",
+        ));
+    }
+    let ok = Sm2Signature::from_raw(&sig).ok().is_some_and(|s| {
+        default_provider().sm2_verify(&cert.body.device_key, UserId::DEFAULT, &body_bytes, &s).is_ok()
+    });
+    if !ok {
+        return Err(refuse(
+            "request.signature",
+            "核验请求的签名无效：不是证书所属设备发出的",
+            "the request's signature does not verify: it was not made by the certificate's device",
+        ));
+    }
+    if exp < iat || exp - iat > MAX_REQUEST_LIFETIME || now > exp + crate::CLOCK_SKEW || now + crate::CLOCK_SKEW < iat {
+        return Err(refuse(
+            "request.freshness",
+            "核验请求已过期，请执法人员重新生成",
+            "the request has expired: ask the officer for a new one",
+        ));
+    }
+    if fields.is_empty() || !cert.may_request(&type_code, &fields) {
+        let allowed: Vec<&String> =
+            cert.body.entitlements.iter().filter(|(t, _)| *t == type_code).flat_map(|(_, f)| f).collect();
+        let beyond: Vec<&str> = fields.iter().filter(|f| !allowed.contains(f)).map(String::as_str).collect();
+        return Err(refuse(
+            "request.entitlement",
+            format!("请求超出该执法人员的查看权限：{}", beyond.join("、")),
+            format!("the request goes beyond what this officer may see: {}", beyond.join(", ")),
+        ));
+    }
+    Ok(CheckedRequest { reader: cert, nonce, type_code, fields })
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+    use yinxin_gm::Sm2PrivateKey;
+
+    fn key() -> Box<dyn Sm2Signer> {
+        default_provider().sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT).unwrap()
+    }
+
+    #[test]
+    fn a_wallet_accepts_only_a_fresh_entitled_request_from_a_certified_device() {
+        let (service, device, stranger) = (key(), key(), key());
+        let body = ReaderBody {
+            serial: [1; 8],
+            device_key: device.public_key().clone(),
+            officer_id: "officer-001".into(),
+            officer_name: "王五".into(),
+            department_code: "11530100MB0123456A".into(),
+            department_name: "某市市场监督管理局".into(),
+            area_code: "530102".into(),
+            entitlements: vec![("T001".into(), vec!["name".into(), "uscc".into()])],
+            not_before: 1_000,
+            not_after: 2_000,
+        };
+        let cert = issue(&body, service.as_ref(), [7; 8]).unwrap();
+        let sv = default_provider().sm2_verifier(service.public_key(), UserId::DEFAULT).unwrap();
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let good = request(&cert.bytes, "123456", "T001", &f(&["name"]), 1_500, 1_560, device.as_ref()).unwrap();
+        let ok = check_request(&good, sv.as_ref(), [7; 8], 1_510).unwrap();
+        assert_eq!((ok.nonce.as_str(), ok.reader.body.officer_name.as_str()), ("123456", "王五"));
+        let id = |t: &str, now: i64| check_request(t, sv.as_ref(), [7; 8], now).unwrap_err().id;
+        assert_eq!(id(&good, 2_100), "request.validity");
+        assert_eq!(id(&good, 1_600), "request.freshness");
+        let beyond =
+            request(&cert.bytes, "1", "T001", &f(&["name", "legal_representative"]), 1_500, 1_560, device.as_ref())
+                .unwrap();
+        assert_eq!(id(&beyond, 1_510), "request.entitlement");
+        let other_type = request(&cert.bytes, "1", "T002", &f(&["name"]), 1_500, 1_560, device.as_ref()).unwrap();
+        assert_eq!(id(&other_type, 1_510), "request.entitlement");
+        let by_stranger = request(&cert.bytes, "1", "T001", &f(&["name"]), 1_500, 1_560, stranger.as_ref()).unwrap();
+        assert_eq!(id(&by_stranger, 1_510), "request.signature");
+        let self_made = issue(&body, stranger.as_ref(), [7; 8]).unwrap();
+        let forged = request(&self_made.bytes, "1", "T001", &f(&["name"]), 1_500, 1_560, device.as_ref()).unwrap();
+        assert_eq!(id(&forged, 1_510), "request.issuer");
+        assert_eq!(id("YXR1:%%%", 1_510), "request.format");
+        assert_eq!(id("hello", 1_510), "request.format");
+    }
+}

@@ -1594,8 +1594,86 @@ const YXP = (() => {
     }
   }
 
+  // ---- reader requests (crates/present/src/reader.rs, check_request): the same checks in the same
+  // order, for the wallet. `bundle` is an opened bundle: its signer's key signs reader certificates.
+  const REQUEST_PREFIX = 'YXR1:', MAX_REQUEST_LIFETIME = 300n;
+  function parseReaderCert(bytes) {
+    const it = new Items(cborDecode(bytes, 'reader certificate'), 'reader certificate', 3);
+    const bodyBytes = it.bytes('body');
+    const signerKid = it.fixed('signer key id', 8);
+    const signature = it.fixed('signature', 64);
+    const b = new Items(cborDecode(bodyBytes, 'reader certificate body'), 'reader certificate body', 11);
+    b.tag('yx-reader-1');
+    const serial = b.fixed('serial', 8);
+    const deviceKey = b.fixed('device key', 33);
+    const body = {
+      serial: hex(serial), device_key: deviceKey, officer_id: b.text('officer id'), officer_name: b.text('officer name'),
+      department_code: b.text('department code'), department_name: b.text('department name'), area_code: b.text('area code'),
+    };
+    body.entitlements = b.array('entitlements').map((e) => {
+      const x = new Items(e, 'entitlement', 2);
+      const type = x.text('type code');
+      const fields = x.array('fields').map((f) => { if (f.k !== 'text') throw ferr('entitlement field: not text'); return f.v; });
+      return [type, fields];
+    });
+    body.not_before = b.uint('not before');
+    body.not_after = b.uint('not after');
+    return { body, bodyBytes, signerKid, signature };
+  }
+  function checkRequest(text, bundle, nowSecs) {
+    const now = BigInt(Math.floor(nowSecs));
+    const refuse = (id, zh, en) => ({ ok: false, id, reason_zh: zh, reason_en: en });
+    let req;
+    try {
+      text = rustTrim(text);
+      if (!text.startsWith(REQUEST_PREFIX)) throw ferr('not a yinxin request');
+      if (utf8len(text) > MAX_TEXT) throw ferr('too long');
+      const raw = base45decode(new TextEncoder().encode(text.slice(REQUEST_PREFIX.length)));
+      const it = new Items(cborDecode(raw, 'request'), 'request', 2);
+      const bodyBytes = it.bytes('body');
+      const sig = it.fixed('signature', 64);
+      const b = new Items(cborDecode(bodyBytes, 'request body'), 'request body', 7);
+      b.tag('yx-req-1');
+      const cert = parseReaderCert(b.bytes('reader certificate'));
+      const nonce = b.text('nonce');
+      const typeCode = b.text('type code');
+      const fields = b.array('fields').map((f) => { if (f.k !== 'text') throw ferr('request field: not text'); return f.v; });
+      const iat = toI64(b.uint('iat'), 'iat');
+      const exp = toI64(b.uint('exp'), 'exp');
+      req = { bodyBytes, sig, cert, nonce, typeCode, fields, iat, exp };
+    } catch (e) {
+      return refuse('request.format', `核验请求无法读取：${e.message}`, `the request cannot be read: ${e.message}`);
+    }
+    const { cert } = req;
+    const signerKid = keyId(bundle.signer.der);
+    if (!bytesEq(cert.signerKid, signerKid) || !verifySig(bundle.signer, cert.bodyBytes, cert.signature)) {
+      return refuse('request.issuer', '请求方的证书不是本服务签发的（未知密钥），不能出示',
+        "the requester's certificate was not issued by this service (unknown key): nothing is shown");
+    }
+    if (now > cert.body.not_after || now < cert.body.not_before) {
+      return refuse('request.validity', '执法人员证书已过期或尚未生效，不能出示',
+        "the officer's certificate has expired or is not yet valid: nothing is shown");
+    }
+    let ok = false;
+    try { ok = Y.verify(Y.pointFromSec1(cert.body.device_key), req.bodyBytes, req.sig); } catch (e) { ok = false; }
+    if (!ok) {
+      return refuse('request.signature', '核验请求的签名无效：不是证书所属设备发出的',
+        "the request's signature does not verify: it was not made by the certificate's device");
+    }
+    if (req.exp < req.iat || req.exp - req.iat > MAX_REQUEST_LIFETIME || now > req.exp + CLOCK_SKEW || now + CLOCK_SKEW < req.iat) {
+      return refuse('request.freshness', '核验请求已过期，请执法人员重新生成', 'the request has expired: ask the officer for a new one');
+    }
+    const allowed = cert.body.entitlements.filter(([t]) => t === req.typeCode).flatMap(([, f]) => f);
+    const beyond = req.fields.filter((f) => !allowed.includes(f));
+    if (!req.fields.length || beyond.length || !cert.body.entitlements.some(([t, f]) => t === req.typeCode && req.fields.every((x) => f.includes(x)))) {
+      return Object.assign(refuse('request.entitlement', `请求超出该执法人员的查看权限：${beyond.join('、')}`,
+        `the request goes beyond what this officer may see: ${beyond.join(', ')}`), { beyond });
+    }
+    return { ok: true, officer: cert.body, nonce: req.nonce, type_code: req.typeCode, fields: req.fields };
+  }
+
   return {
-    openBundle, newVerifier, validateChain, parseCert, parseCrl, cborDecode, base45decode, b64decode, parseJson,
+    checkRequest, parseReaderCert, openBundle, newVerifier, validateChain, parseCert, parseCrl, cborDecode, base45decode, b64decode, parseJson,
     decodeToken, parseCredential, conclude, ageText, FormatError,
   };
 })();

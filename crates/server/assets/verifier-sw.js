@@ -15,6 +15,7 @@ const FILES = [
   '/assets/sm.js',
   '/assets/present.js',
   '/assets/jsQR.js',
+  '/assets/qrcode.js',
   '/assets/verifier.js',
   '/assets/app.css',
   '/assets/icon.svg',

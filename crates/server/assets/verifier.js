@@ -129,6 +129,7 @@ function ago(secs) {
 }
 
 function renderStatus() {
+  renderAsk();
   const net = $('net');
   net.textContent = t(online() ? 'net.online' : 'net.offline');
   net.className = 'net ' + (online() ? 'on' : 'off');
@@ -191,6 +192,8 @@ async function check(text) {
     renderStatus();
     if (last.licence) addRecord(last, at);
     if (nonce) newNonce();
+    $('ask-qr').hidden = true;
+    $('ask-note').hidden = true;
   } catch (e) {
     last = null;
     $('verdict').className = 'verdict ERROR';
@@ -257,6 +260,57 @@ async function register() {
   localStorage.setItem(K.reader, JSON.stringify(reader));
   renderStatus();
   return reader;
+}
+
+// ---- reader authentication: a signed request for chosen fields (crates/present/src/reader.rs) ----
+
+let askKey = null; // what the field list was drawn from: redrawn only when that changes
+function renderAsk() {
+  const reader = readJson(K.reader, null);
+  const ents = reader && reader.officer ? Object.entries(reader.officer.entitlements) : [];
+  $('ask-card').hidden = !ents.length;
+  const key = JSON.stringify(ents) + LANG + (trust ? 't' : '');
+  if (key === askKey) return;
+  askKey = key;
+  const names = trust && trust.bundle.type_names;
+  const typeName = (code) => (names && (names.get ? names.get(code) : names[code])) || code;
+  $('ask-fields').replaceChildren(...ents.flatMap(([type, fields]) => [
+    el('div', { class: 'muted' }, typeName(type)),
+    ...fields.map((f) => el('label', { class: 'field' },
+      Object.assign(el('input', { type: 'checkbox', 'data-type': type, name: f }), { checked: true }),
+      el('span', {}, label(type, f))))]));
+}
+
+async function makeRequest() {
+  $('ask-error').textContent = '';
+  let reader;
+  try { reader = await ensureReader(); } catch (e) { $('ask-error').textContent = t('ask.none'); return; }
+  const boxes = Array.from(document.querySelectorAll('#ask-fields input:checked'));
+  if (!boxes.length) return;
+  const type = boxes[0].dataset.type;
+  const fields = boxes.filter((b) => b.dataset.type === type).map((b) => b.name);
+  newNonce();
+  $('want-nonce').checked = true;
+  $('nonce-box').hidden = false;
+  const iat = Math.floor(now());
+  const body = YX.cbor(['yx-req-1', YX.b64decode(reader.certificate), nonce, type, fields, iat, iat + 120]);
+  const text = 'YXR1:' + YX.base45(YX.cbor([body, YX.sign(deviceKey(), body)]));
+  const qr = qrcode(0, 'M');
+  qr.addData(text, 'Alphanumeric');
+  qr.make();
+  const modules = qr.getModuleCount();
+  const cell = Math.max(2, Math.floor(Math.min(720, 2 * window.innerWidth) / (modules + 8)));
+  const canvas = el('canvas', { width: String((modules + 8) * cell), height: String((modules + 8) * cell) });
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000';
+  for (let r = 0; r < modules; r++) for (let c = 0; c < modules; c++) if (qr.isDark(r, c)) g.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+  $('ask-qr').replaceChildren(canvas);
+  $('ask-qr').dataset.request = text;
+  $('ask-qr').hidden = false;
+  $('ask-note').textContent = t('ask.note', { nonce });
+  $('ask-note').hidden = false;
 }
 
 function placeCode() {
@@ -386,6 +440,7 @@ $('upload-btn').addEventListener('click', () => $('upload').click());
 $('upload').addEventListener('change', (e) => { if (e.target.files[0]) upload(e.target.files[0]); e.target.value = ''; });
 $('verify').addEventListener('click', () => { const v = $('paste').value.trim(); if (v) check(v); });
 $('want-nonce').addEventListener('change', (e) => { $('nonce-box').hidden = !e.target.checked; if (e.target.checked) newNonce(); else nonce = null; });
+$('ask-make').addEventListener('click', makeRequest);
 $('place').value = localStorage.getItem(K.place) || '';
 $('place').addEventListener('change', () => localStorage.setItem(K.place, placeCode()));
 $('signout').addEventListener('click', async () => {

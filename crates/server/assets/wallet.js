@@ -92,6 +92,7 @@ async function choose(licence) {
     $('fields').replaceChildren(...cred.claims.map((c) => el('label', { class: 'field' },
       Object.assign(el('input', { type: 'checkbox', name: c.name }), { checked: defaults.has(c.name) }),
       el('div', {}, el('div', {}, c.label), el('div', { class: 'v' }, c.value)))));
+    clearRequest();
     show('choose');
   } catch (e) {
     $('pane').prepend(el('p', { class: 'error' }, e.message));
@@ -136,6 +137,118 @@ function presentV2(key, credential, all, shownIdx, lifetime, nonce) {
   const presentation = YX.cbor([2, credential, shown, positions, proof, iat, lifetime, nonce || null]);
   const sig = YX.sign(key, presentation);
   return { text: 'YX1:' + YX.base45(YX.cbor([presentation, sig])), iat, exp: iat + lifetime };
+}
+
+// ---- reader authentication (ISO/IEC 18013-5's idea): an officer's device shows a signed request
+// (crates/present/src/reader.rs); the wallet checks it against the trust bundle — the service's
+// key certifies the officer's device, department, area and what it may ask for — shows who asks
+// for what, and answers only with the fields the holder consents to, bound to the request's nonce.
+const RQ = {
+  zh: {
+    title: '核验请求（可选）', hint: '执法人员出示核验请求码时，扫描或粘贴它：本页会核对请求方身份和查看权限。',
+    read: '读取请求', upload: '扫描请求码', asks: (o, f) => `${o.department_name} 执法人员 ${o.officer_name} 请求查看：${f}`,
+    area: (a) => `执法区域 ${a}`, consent: '请逐项确认同意出示的信息：', nonebundle: '尚无信任包：请联网后重试',
+    wrongtype: '请求的证照类型与所选证照不符', decode: '图片中未找到请求码',
+    beyond: (f) => `请求超出该执法人员的查看权限，不能出示：${f}`,
+  },
+  en: {
+    title: 'Verification request (optional)', hint: "When an officer shows a request code, scan or paste it: this page checks who is asking and what they may see.",
+    read: 'Read request', upload: 'Scan request code', asks: (o, f) => `${o.department_name}, officer ${o.officer_name}, asks to see: ${f}`,
+    area: (a) => `enforcement area ${a}`, consent: 'Consent to each field to show:', nonebundle: 'No trust bundle yet: go online and retry',
+    wrongtype: 'The request is for another licence type than the one chosen', decode: 'No request code found in the picture',
+    beyond: (f) => `The request goes beyond what this officer may see, nothing is shown: ${f}`,
+  },
+};
+const rq = (k, ...a) => { const v = (RQ[LANG] || RQ.zh)[k]; return typeof v === 'function' ? v(...a) : v; };
+let request = null; // the accepted request, while the holder answers it
+
+// The trust bundle, refreshed when online; its root pinned the first time (trust at install,
+// as the page itself came from the service).
+async function walletBundle() {
+  const now = Date.now() / 1000;
+  const pin = localStorage.getItem('yx-wallet-root');
+  const pinned = pin ? YX.b64decode(pin) : null;
+  try {
+    const r = await fetch('/v1/present/bundle');
+    if (r.ok) {
+      const json = await r.text();
+      const b = await YXP.openBundle(json, pinned, now);
+      if (!pin) localStorage.setItem('yx-wallet-root', btoa(String.fromCharCode(...b.trust[0].der)));
+      localStorage.setItem('yx-wallet-bundle', json);
+      return b;
+    }
+  } catch (e) { /* offline or refused: the kept bundle below */ }
+  const kept = localStorage.getItem('yx-wallet-bundle');
+  if (!kept) throw new Error(rq('nonebundle'));
+  return YXP.openBundle(kept, pinned, now);
+}
+
+function labelOf(name) {
+  const c = current && current.cred.claims.find((x) => x.name === name);
+  return c ? c.label : name;
+}
+
+async function readRequest(text) {
+  $('request-error').textContent = '';
+  $('request').hidden = true;
+  request = null;
+  let res;
+  try {
+    res = YXP.checkRequest(text, await walletBundle(), Date.now() / 1000);
+  } catch (e) { $('request-error').textContent = e.message; return; }
+  if (!res.ok) {
+    // Fields beyond the entitlement are named as the licence labels them.
+    const beyond = res.beyond && res.beyond.map(labelOf).join(LANG === 'zh' ? '、' : ', ');
+    $('request-error').textContent = beyond ? rq('beyond', beyond) : (LANG === 'zh' ? res.reason_zh : res.reason_en);
+    $('request-error').dataset.refusal = res.id;
+    return;
+  }
+  if (current && res.type_code !== current.cred.licence.type_code) {
+    $('request-error').textContent = rq('wrongtype');
+    $('request-error').dataset.refusal = 'request.type';
+    return;
+  }
+  delete $('request-error').dataset.refusal;
+  request = res;
+  const asked = res.fields.map(labelOf).join('、');
+  $('request').replaceChildren(
+    el('p', { class: 'asks', id: 'request-asks' }, rq('asks', res.officer, asked)),
+    el('p', { class: 'muted' }, rq('area', res.officer.area_code)),
+    el('p', { class: 'muted' }, rq('consent')));
+  $('request').hidden = false;
+  // Only the requested fields are offered, each checked until the holder unticks it.
+  for (const input of document.querySelectorAll('#fields input')) {
+    const wanted = res.fields.includes(input.name);
+    input.checked = wanted;
+    input.disabled = !wanted;
+    input.closest('label').hidden = !wanted;
+  }
+  $('nonce').value = res.nonce;
+  $('nonce').readOnly = true;
+}
+
+function clearRequest() {
+  request = null;
+  $('request').hidden = true;
+  $('request-error').textContent = '';
+  $('request-text').value = '';
+  $('nonce').readOnly = false;
+  $('nonce').value = '';
+  for (const input of document.querySelectorAll('#fields input')) { input.disabled = false; input.closest('label').hidden = false; }
+}
+
+async function uploadRequest(file) {
+  const bmp = await createImageBitmap(file);
+  const scale = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
+  const w = Math.round(bmp.width * scale), h = Math.round(bmp.height * scale);
+  const c = document.createElement('canvas');
+  c.width = w; c.height = h;
+  const g = c.getContext('2d', { willReadFrequently: true });
+  g.drawImage(bmp, 0, 0, w, h);
+  const r = jsQR(g.getImageData(0, 0, w, h).data, w, h);
+  if (!r) { $('request-error').textContent = rq('decode'); return; }
+  $('request-text').value = r.data;
+  readRequest(r.data);
 }
 
 function makeQr() {
@@ -205,6 +318,18 @@ $('signin-go').addEventListener('click', async () => {
 document.querySelectorAll('nav.tabs button').forEach((b) => b.addEventListener('click', () => { tab = b.dataset.tab; render(); }));
 $('signout').addEventListener('click', signOut);
 $('make').addEventListener('click', present);
+function requestTexts() {
+  $('request-title').textContent = rq('title');
+  $('request-hint').textContent = rq('hint');
+  $('request-read').textContent = rq('read');
+  $('request-upload-btn').textContent = rq('upload');
+  if (request) $('request-asks').textContent = rq('asks', request.officer, request.fields.map(labelOf).join('、'));
+}
+requestTexts();
+$('lang').addEventListener('click', requestTexts);
+$('request-read').addEventListener('click', () => { const v = $('request-text').value.trim(); if (v) readRequest(v); });
+$('request-upload-btn').addEventListener('click', () => $('request-upload').click());
+$('request-upload').addEventListener('change', (e) => { if (e.target.files[0]) uploadRequest(e.target.files[0]); e.target.value = ''; });
 $('choose-back').addEventListener('click', () => { show('home'); render(); });
 $('show-back').addEventListener('click', () => show('choose'));
 start();

@@ -413,7 +413,17 @@ async fn dev_clients(app: &App) -> Result<(), String> {
             department_code: d.code.clone(),
             department_name: d.name.clone(),
             area_code: "530102".into(),
-            entitlements: d.types.iter().map(|t| (t.clone(), vec!["name".to_string(), "uscc".to_string()])).collect(),
+            // Each type's holder name and holder code fields (名称 and 统一社会信用代码 on a business licence).
+            entitlements: d
+                .types
+                .iter()
+                .filter_map(|code| app.catalogue.get(code))
+                .map(|t| {
+                    let f = t.fields.iter().filter(|f| f.holder_name || f.holder_code).map(|f| f.key.clone()).collect();
+                    (t.type_code.clone(), f)
+                })
+                .filter(|(_, f): &(String, Vec<String>)| !f.is_empty())
+                .collect(),
         };
         let mut tx = app.db.begin().await.map_err(|e| e.to_string())?;
         yinxin_store::repo::put_officer_profile(&mut tx, &profile, yinxin_store::now_ts())

@@ -92,10 +92,16 @@ async fn scenario(s: &Server) {
             if src.starts_with("data:") {
                 continue;
             }
-            assert!(src.starts_with("/assets/"), "{p} loads {src}");
+            assert!(src.starts_with("/assets/") || src == "/verifier.webmanifest", "{p} loads {src}");
             assert_eq!(s.get(src, None).await.status, 200, "{src}");
         }
     }
+    // The verifier's service worker (scope `/`) and manifest.
+    let sw = s.get("/verifier-sw.js", None).await;
+    assert_eq!(sw.status, 200);
+    assert_eq!(sw.headers["content-type"].to_str().unwrap(), "text/javascript; charset=utf-8");
+    let m: Value = serde_json::from_slice(&s.get("/verifier.webmanifest", None).await.bytes).unwrap();
+    assert_eq!(m["start_url"], "/verifier");
     s.get("/assets/../Cargo.toml", None).await.problem(404, "no_route");
     s.get("/assets/nothing.js", None).await.problem(404, "not_found");
     assert_eq!(s.get("/v1/whoami", Some(&holder)).await.ok(200)["role"], "holder");

@@ -342,6 +342,8 @@ pub struct ReaderRequest {
     device_key: String,
     /// The device's signature (r‖s hex) over [`reader_proof_message`].
     proof: String,
+    /// A shorter life than [`READER_CERT_DAYS`] (seconds, at least 1), e.g. one shift.
+    valid_seconds: Option<i64>,
 }
 
 /// POST /v1/present/readers: a reader certificate for an officer's device key.
@@ -371,6 +373,18 @@ pub async fn reader(
             vec!["proof: not the device key's signature over the request message".into()],
         ));
     }
+    let max_life = READER_CERT_DAYS * 86_400;
+    let life = match body.valid_seconds {
+        None => max_life,
+        Some(s) if (1..=max_life).contains(&s) => s,
+        Some(_) => {
+            return Err(Problem::invalid(
+                "reader.invalid",
+                "the reader request does not validate",
+                vec![format!("valid_seconds: 1 to {max_life}")],
+            ));
+        }
+    };
     let Some(p) = repo::officer_profile(&app.db, caller.principal()).await? else {
         return Err(Problem::conflict(
             "no_officer_profile",
@@ -390,7 +404,7 @@ pub async fn reader(
         area_code: p.area_code.clone(),
         entitlements: p.entitlements.iter().map(|(t, f)| (t.clone(), f.clone())).collect(),
         not_before: now - 60,
-        not_after: now + READER_CERT_DAYS * 86_400,
+        not_after: now + life,
     };
     let cert = yinxin_present::reader::issue(&body, app.keys.service.1.as_ref(), key_id(app.keys.service.0.der()))
         .map_err(Problem::internal)?;
