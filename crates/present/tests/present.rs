@@ -595,3 +595,17 @@ fn a_date_at_the_end_of_year_9999_does_not_panic_the_verifier() {
     let v = fresh_verifier().verify(&text, w.now, None);
     assert_eq!(failing(&v), ["credential.signature"]);
 }
+
+#[test]
+fn a_five_field_business_licence_token_fits_qr_version_20_at_level_m() {
+    // The example licence's five longest surface fields (benches/examples/present_sizes.rs shows
+    // the table): format 1 needed version 25.
+    let w = world();
+    let five = ["name", "legal_representative", "term", "address", "registration_authority"];
+    let text = show(&w, &five, None);
+    let (version, _) = yinxin_present::qr::version_for(&text, yinxin_present::qr::EC_LEVEL).unwrap();
+    assert!(version <= 20, "version {version} for {} characters", text.len());
+    // With a six-digit nonce (a request's answer) too.
+    let text = show(&w, &five, Some("654321"));
+    assert!(yinxin_present::qr::version_for(&text, yinxin_present::qr::EC_LEVEL).unwrap().0 <= 20);
+}
