@@ -111,6 +111,7 @@ pub mod present {
             status_signer: B64.encode(sl.der()),
             log_checkpoint: None,
             type_names: [(BUSINESS.to_string(), "营业执照".to_string())].into(),
+            revoked_readers: vec![],
             status_lists: vec![B64.encode(&list.bytes)],
         };
         let env = bundle::sign(&content, signer.as_ref(), &sl).expect("bundle");

@@ -60,6 +60,7 @@ fn world() -> &'static (Verifier, OffsetDateTime) {
             status_signer: B64.encode(sl.der()),
             log_checkpoint: None,
             type_names: Default::default(),
+            revoked_readers: vec![],
             status_lists: vec![B64.encode(&list.bytes)],
         };
         let json = serde_json::to_vec(&bundle::sign(&content, s.as_ref(), &sl).unwrap()).unwrap();

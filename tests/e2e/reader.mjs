@@ -97,6 +97,7 @@ async function refused(w, text, id, pattern, name) {
   assert.equal(await w.locator('#request-error').getAttribute('data-refusal'), id, await w.locator('#request-error').innerText());
   assert.match(await w.locator('#request-error').innerText(), pattern);
   assert.equal(await w.locator('#request').isHidden(), true, 'nothing is offered for a refused request');
+  assert.equal(await w.locator('#nonce').inputValue(), '', "a refused request leaves no earlier request's nonce in force");
   await w.evaluate(() => window.scrollTo(0, 0));
   await w.screenshot({ path: shot(name), fullPage: true });
   await w.evaluate(() => { delete document.getElementById('request-error').dataset.refusal; document.getElementById('request-error').textContent = ''; });
@@ -165,6 +166,17 @@ try {
   const same = await call(creds.officer.token, 'POST', '/v1/present/verify', { token, nonce });
   assert.deepEqual(same.disclosed.map((f) => f.name), ['name']);
 
+  // A lost device: its certificate revoked; the wallet's fresh bundle lists it.
+  const lostKey = YX.keygen();
+  const lostHex = YX.hex(YX.compressed(lostKey));
+  const lost = await call(creds.officer.token, 'POST', '/v1/present/readers', {
+    device_key: lostHex, proof: YX.hex(YX.sign(lostKey, YX.utf8('yinxin-reader-request:' + lostHex))),
+  });
+  await call(creds.officer.token, 'POST', `/v1/present/readers/${lost.serial}/revoke`, {});
+  await wallet.click('#show-back');
+  await refused(wallet, request(YX.b64decode(lost.certificate), lostKey, '555555', ['name']), 'request.revoked', /已被吊销/,
+    'reader-09-revoked-certificate.png');
+
   // An officer certificate past its end: one asked to live 2 seconds (a device may ask for a
   // shift-long one), used 4 seconds later.
   const shortKey = YX.keygen();
@@ -173,7 +185,6 @@ try {
     device_key: shortHex, proof: YX.hex(YX.sign(shortKey, YX.utf8('yinxin-reader-request:' + shortHex))), valid_seconds: 2,
   });
   await new Promise((r) => setTimeout(r, 4000));
-  await wallet.click('#show-back');
   await refused(wallet, request(YX.b64decode(short.certificate), shortKey, '444444', ['name']), 'request.validity', /证书已过期/,
     'reader-08-expired-certificate.png');
 

@@ -175,6 +175,7 @@ fn make_bundle(s: &BundleSpec) -> String {
         status_lists: vec![B64.encode(&list.bytes)],
         log_checkpoint: None,
         type_names: [(BUSINESS.to_string(), "营业执照".to_string())].into(),
+        revoked_readers: vec![],
     };
     serde_json::to_string(&bundle::sign(&content, signer("status-list.key.pem").as_ref(), &sl).unwrap()).unwrap()
 }

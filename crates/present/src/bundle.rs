@@ -63,6 +63,10 @@ pub struct Content {
     /// only the code. Absent in bundles made before (they still open).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub type_names: std::collections::BTreeMap<String, String>,
+    /// Serials (hex) of revoked reader certificates not yet expired: a wallet refuses their
+    /// requests (see [`crate::reader`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_readers: Vec<String>,
 }
 
 /// The signed envelope, as served and stored.
@@ -120,6 +124,8 @@ pub struct Bundle {
     pub log: Option<LogHead>,
     /// Licence type names by code.
     pub type_names: std::collections::BTreeMap<String, String>,
+    /// Revoked reader certificates' serials (hex).
+    pub revoked_readers: Vec<String>,
 }
 
 /// A transparency-log checkpoint carried in a bundle. Its note must carry a valid checkpoint
@@ -262,6 +268,7 @@ impl Bundle {
         Ok(Bundle {
             log,
             type_names: content.type_names,
+            revoked_readers: content.revoked_readers,
             issued_at: content.issued_at,
             expires_at: content.expires_at,
             trust,

@@ -363,8 +363,8 @@ pub struct CheckedRequest {
 /// Why a wallet refuses a request (Chinese, English).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// A stable id: `request.format`, `request.issuer`, `request.validity`, `request.signature`,
-    /// `request.freshness`, `request.entitlement`.
+    /// A stable id: `request.format`, `request.issuer`, `request.revoked`, `request.validity`,
+    /// `request.signature`, `request.freshness`, `request.entitlement`.
     pub id: &'static str,
     /// Chinese.
     pub zh: String,
@@ -377,12 +377,14 @@ fn refuse(id: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Ref
 }
 
 /// Check a reader request as a wallet does, against the service key that signs the trust
-/// bundle (`signer`, its [`crate::key_id`] `signer_kid`), at `now`. The page's JavaScript
-/// (`YXP.checkRequest`) makes the same checks in the same order.
+/// bundle (`signer`, its [`crate::key_id`] `signer_kid`) and the bundle's revoked reader
+/// serials (hex), at `now`. The page's JavaScript (`YXP.checkRequest`) makes the same checks in
+/// the same order.
 pub fn check_request(
     text: &str,
     signer: &dyn Sm2Verifier,
     signer_kid: [u8; 8],
+    revoked: &[String],
     now: i64,
 ) -> std::result::Result<CheckedRequest, Refusal> {
     let fmt = |e: &dyn std::fmt::Display| {
@@ -413,6 +415,13 @@ pub fn check_request(
             "request.issuer",
             "请求方的证书不是本服务签发的（未知密钥），不能出示",
             "the requester's certificate was not issued by this service (unknown key): nothing is shown",
+        ));
+    }
+    if revoked.iter().any(|r| r.eq_ignore_ascii_case(&hex::encode(cert.body.serial))) {
+        return Err(refuse(
+            "request.revoked",
+            "执法人员证书已被吊销（设备挂失或更换），不能出示",
+            "the officer's certificate has been revoked (a lost or replaced device): nothing is shown",
         ));
     }
     if now > cert.body.not_after || now < cert.body.not_before {
@@ -480,9 +489,11 @@ mod request_tests {
         let sv = default_provider().sm2_verifier(service.public_key(), UserId::DEFAULT).unwrap();
         let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let good = request(&cert.bytes, "123456", "T001", &f(&["name"]), 1_500, 1_560, device.as_ref()).unwrap();
-        let ok = check_request(&good, sv.as_ref(), [7; 8], 1_510).unwrap();
+        let ok = check_request(&good, sv.as_ref(), [7; 8], &[], 1_510).unwrap();
         assert_eq!((ok.nonce.as_str(), ok.reader.body.officer_name.as_str()), ("123456", "王五"));
-        let id = |t: &str, now: i64| check_request(t, sv.as_ref(), [7; 8], now).unwrap_err().id;
+        let id = |t: &str, now: i64| check_request(t, sv.as_ref(), [7; 8], &[], now).unwrap_err().id;
+        let revoked = check_request(&good, sv.as_ref(), [7; 8], &["0101010101010101".into()], 1_510);
+        assert_eq!(revoked.unwrap_err().id, "request.revoked");
         assert_eq!(id(&good, 2_100), "request.validity");
         assert_eq!(id(&good, 1_600), "request.freshness");
         let beyond =

@@ -117,6 +117,7 @@ fn bundle_with_log(bits: &Bits, made: i64, expires: i64, log_checkpoint: Option<
         status_lists: vec![B64.encode(&list.bytes)],
         log_checkpoint,
         type_names: [(BUSINESS.to_string(), "营业执照".to_string())].into(),
+        revoked_readers: vec![],
     };
     serde_json::to_vec(&bundle::sign(&content, signer("status-list.key.pem").as_ref(), &sl).unwrap()).unwrap()
 }

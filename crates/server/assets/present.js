@@ -1167,7 +1167,8 @@ const YXP = (() => {
   }
   const CONTENT_FIELDS = [['format', 'string'], ['issued_at', 'i64'], ['expires_at', 'i64'], ['roots', 'strings'],
     ['intermediates', 'strings'], ['crls', 'strings'], ['issuers', 'issuers'], ['status_signer', 'string'],
-    ['status_lists', 'strings'], ['log_checkpoint', 'optString', true], ['type_names', 'stringMap', true]];
+    ['status_lists', 'strings'], ['log_checkpoint', 'optString', true], ['type_names', 'stringMap', true],
+    ['revoked_readers', 'strings', true]];
   async function openBundle(json, pinned, now) {
     if (utf8len(json) > MAX_BUNDLE) throw ferr(`bundle of ${utf8len(json)} bytes; the limit is ${MAX_BUNDLE}`);
     let env;
@@ -1219,6 +1220,7 @@ const YXP = (() => {
     return {
       issued_at: content.issued_at, expires_at: content.expires_at, trust: roots, intermediates, crls, issuers,
       status_signer, status_lists, signer, log_checkpoint: content.log_checkpoint, type_names: content.type_names || new Map(),
+      revoked_readers: content.revoked_readers || [],
     };
   }
 
@@ -1649,6 +1651,10 @@ const YXP = (() => {
     if (!bytesEq(cert.signerKid, signerKid) || !verifySig(bundle.signer, cert.bodyBytes, cert.signature)) {
       return refuse('request.issuer', '请求方的证书不是本服务签发的（未知密钥），不能出示',
         "the requester's certificate was not issued by this service (unknown key): nothing is shown");
+    }
+    if ((bundle.revoked_readers || []).some((r) => r.toLowerCase() === cert.body.serial)) {
+      return refuse('request.revoked', '执法人员证书已被吊销（设备挂失或更换），不能出示',
+        "the officer's certificate has been revoked (a lost or replaced device): nothing is shown");
     }
     if (now > cert.body.not_after || now < cert.body.not_before) {
       return refuse('request.validity', '执法人员证书已过期或尚未生效，不能出示',

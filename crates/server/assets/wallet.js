@@ -169,7 +169,8 @@ async function walletBundle() {
   const pin = localStorage.getItem('yx-wallet-root');
   const pinned = pin ? YX.b64decode(pin) : null;
   try {
-    const r = await fetch('/v1/present/bundle');
+    // no-store: a revocation must be seen at once, not after the response's max-age.
+    const r = await fetch('/v1/present/bundle', { cache: 'no-store' });
     if (r.ok) {
       const json = await r.text();
       const b = await YXP.openBundle(json, pinned, now);
@@ -190,8 +191,8 @@ function labelOf(name) {
 
 async function readRequest(text) {
   $('request-error').textContent = '';
-  $('request').hidden = true;
-  request = null;
+  // A new request replaces the last one; a refused one leaves none in force.
+  releaseRequest();
   let res;
   try {
     res = YXP.checkRequest(text, await walletBundle(), Date.now() / 1000);
@@ -227,14 +228,19 @@ async function readRequest(text) {
   $('nonce').readOnly = true;
 }
 
-function clearRequest() {
+// Back to the one-way flow: every field offered, the nonce the holder's to type.
+function releaseRequest() {
   request = null;
   $('request').hidden = true;
-  $('request-error').textContent = '';
-  $('request-text').value = '';
   $('nonce').readOnly = false;
   $('nonce').value = '';
   for (const input of document.querySelectorAll('#fields input')) { input.disabled = false; input.closest('label').hidden = false; }
+}
+
+function clearRequest() {
+  releaseRequest();
+  $('request-error').textContent = '';
+  $('request-text').value = '';
 }
 
 async function uploadRequest(file) {

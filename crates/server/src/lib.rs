@@ -98,6 +98,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/present/verify"),
     ("POST", "/v1/present/readers"),
     ("POST", "/v1/present/records"),
+    ("POST", "/v1/present/readers/{serial}/revoke"),
     ("PUT", "/v1/admin/officers/{principal}"),
     ("GET", "/wallet"),
     ("GET", "/verifier"),
@@ -179,6 +180,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/present/verify", post(presentation::verify))
         .route("/v1/present/readers", post(presentation::reader))
         .route("/v1/present/records", post(presentation::records))
+        .route("/v1/present/readers/{serial}/revoke", post(presentation::revoke_reader))
         .route("/v1/admin/officers/{principal}", axum::routing::put(presentation::put_officer))
         .route("/v1/archive/items/{code}", put(archiving::put_item).get(archiving::get_item))
         .route("/v1/archive/transactions", post(archiving::ingest).get(archiving::list))

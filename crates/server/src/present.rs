@@ -203,6 +203,7 @@ async fn build(app: &App) -> ApiResult<(Vec<u8>, Verifier)> {
         status_lists: lists.iter().map(|l| B64.encode(&l.signed)).collect(),
         log_checkpoint: crate::tlog::published(app).await?,
         type_names: app.catalogue.types().iter().map(|t| (t.type_code.clone(), t.name.clone())).collect(),
+        revoked_readers: repo::revoked_readers(&app.db, now).await?,
     };
     let env = bundle::sign(&content, app.keys.service.1.as_ref(), &app.keys.service.0).map_err(Problem::internal)?;
     app.metrics.signed("trust-bundle", 1);

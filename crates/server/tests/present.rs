@@ -359,11 +359,52 @@ async fn readers_and_records(s: &Server) {
     s.post("/v1/present/records", &holder, json!({"records": [one]})).await.problem(403, "forbidden");
     s.post("/v1/present/records", &officer, json!({"records": []})).await.problem(422, "bad_records");
 
-    // The holder's usage log shows both, with the officer, the time, the place and the fields.
+    // A lost device: its certificate is revoked (by the officer it names, or an administrator),
+    // the bundle lists it, a wallet refuses its requests, and records it signs afterwards are
+    // refused while those made before still count.
+    let serial = hex::encode(cert.body.serial);
+    s.post(&format!("/v1/present/readers/{serial}/revoke"), &holder, json!({})).await.problem(403, "forbidden");
+    s.post("/v1/present/readers/00000000000000ff/revoke", &officer, json!({})).await.problem(404, "not_found");
+    s.post(&format!("/v1/present/readers/{serial}/revoke"), &officer, json!({})).await.ok(200);
+    s.post(&format!("/v1/present/readers/{serial}/revoke"), &admin, json!({})).await.problem(409, "already_revoked");
+    let (b, _) = offline(s).await;
+    let bundle = Bundle::open(&b, Some(&root()), OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(bundle.revoked_readers, vec![serial.clone()]);
+    let t = OffsetDateTime::now_utc().unix_timestamp();
+    let ask = yinxin_present::reader::request(
+        &cert.bytes,
+        "1",
+        &cert.body.entitlements[0].0,
+        &["name".into()],
+        t,
+        t + 60,
+        dev.as_ref(),
+    )
+    .unwrap();
+    let kid = yinxin_present::key_id(bundle.signer.der());
+    let refused =
+        yinxin_present::reader::check_request(&ask, sv.as_ref(), kid, &bundle.revoked_readers, t).unwrap_err();
+    assert_eq!(refused.id, "request.revoked");
+    assert!(
+        yinxin_present::reader::check_request(&ask, sv.as_ref(), kid, &[], t).is_ok(),
+        "only the revocation refuses it"
+    );
+    let late = B64.encode(
+        Record::sign([5; 16], cert.body.serial, t + 1, "", cred_serial, "PASSED", &fields, dev.as_ref()).unwrap(),
+    );
+    let early = rec(6, dev.as_ref());
+    let out = s.post("/v1/present/records", &officer, json!({"records": [late, early]})).await.ok(200);
+    assert_eq!(
+        (out["results"][0]["status"].as_str(), out["results"][1]["status"].as_str()),
+        (Some("refused"), Some("accepted")),
+        "{out}"
+    );
+
+    // The holder's usage log shows the three, with the officer, the time, the place and the fields.
     let usage = s.get("/v1/holder/usage?limit=100", Some(&holder)).await.json();
     let offline: Vec<&Value> =
         usage["items"].as_array().unwrap().iter().filter(|e| e["action"] == "presentation.offline").collect();
-    assert_eq!(offline.len(), 2, "{usage}");
+    assert_eq!(offline.len(), 3, "{usage}");
     assert_eq!(offline[0]["subject"], a.as_str());
     assert_eq!(offline[0]["by_role"], "officer");
     assert_eq!(offline[0]["detail"]["place"], "530102-菜市场");

@@ -1257,6 +1257,29 @@ pub struct ReaderRow {
     pub device_key: String,
     /// Valid until (Unix seconds).
     pub not_after: i64,
+    /// Revoked at (Unix seconds).
+    pub revoked_at: Option<i64>,
+}
+
+/// Revoke a reader certificate; false when there is none by that serial or it was revoked already.
+pub async fn revoke_reader(tx: &mut Tx, serial: &str, now: i64) -> Result<bool> {
+    let n = sqlx::query("UPDATE readers SET revoked_at = $1 WHERE serial = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(serial)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// The serials of revoked reader certificates that have not expired yet (at `now`), sorted.
+pub async fn revoked_readers(db: &Db, now: i64) -> Result<Vec<String>> {
+    let rows =
+        sqlx::query("SELECT serial FROM readers WHERE revoked_at IS NOT NULL AND not_after >= $1 ORDER BY serial")
+            .bind(now)
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter().map(|r| Ok(get!(r, "serial"))).collect()
 }
 
 /// Record a reader certificate.
@@ -1277,7 +1300,7 @@ pub async fn insert_reader(tx: &mut Tx, r: &ReaderRow, certificate: &[u8], now: 
 
 /// A reader certificate by serial.
 pub async fn reader(db: &Db, serial: &str) -> Result<Option<ReaderRow>> {
-    let r = sqlx::query("SELECT serial, principal, device_key, not_after FROM readers WHERE serial = $1")
+    let r = sqlx::query("SELECT serial, principal, device_key, not_after, revoked_at FROM readers WHERE serial = $1")
         .bind(serial)
         .fetch_optional(db.pool())
         .await?;
@@ -1287,6 +1310,7 @@ pub async fn reader(db: &Db, serial: &str) -> Result<Option<ReaderRow>> {
             principal: get!(r, "principal"),
             device_key: get!(r, "device_key"),
             not_after: get!(r, "not_after"),
+            revoked_at: get!(r, "revoked_at"),
         }),
         None => None,
     })

@@ -414,6 +414,7 @@ pub async fn reader(
         principal: p.principal.clone(),
         device_key: hex::encode(yinxin_present::compress(&key)),
         not_after: body.not_after,
+        revoked_at: None,
     };
     let mut tx = app.db.begin().await?;
     repo::insert_reader(&mut tx, &row, &cert.bytes, now).await?;
@@ -440,6 +441,26 @@ pub async fn reader(
         })),
     )
         .into_response())
+}
+
+/// POST /v1/present/readers/{serial}/revoke: a lost or replaced officer device. The trust bundle
+/// lists the serial until the certificate would have expired, so wallets refuse its requests;
+/// records it signs from now on are refused. An administrator, or the officer it names.
+pub async fn revoke_reader(State(app): State<App>, caller: Caller, Path(serial): Path<String>) -> ApiResult<Response> {
+    caller.require(&[role::ADMIN, role::OFFICER])?;
+    let reader = match repo::reader(&app.db, &serial).await? {
+        Some(r) if caller.is(role::ADMIN) || r.principal == caller.principal() => r,
+        _ => return Err(Problem::not_found(format!("no reader certificate {serial}"))),
+    };
+    let now = now_ts();
+    let mut tx = app.db.begin().await?;
+    if !repo::revoke_reader(&mut tx, &reader.serial, now).await? {
+        return Err(Problem::conflict("already_revoked", "this reader certificate is revoked already"));
+    }
+    audit_in(&mut tx, &caller, "reader.revoke", &reader.serial, None, json!({"officer": reader.principal})).await?;
+    tx.commit().await?;
+    app.present.changed();
+    Ok(axum::Json(json!({"serial": reader.serial, "revoked_at": now})).into_response())
 }
 
 #[derive(Deserialize)]
@@ -498,6 +519,10 @@ pub async fn records(
         let key = hex::decode(&reader.device_key).ok().and_then(|b| Sm2PublicKey::from_sec1(&b).ok());
         if key.is_none_or(|k| rec.verify(&k).is_err()) {
             results.push(refused(id, "the record's signature does not verify with the device's key".into()));
+            continue;
+        }
+        if reader.revoked_at.is_some_and(|at| rec.checked_at >= at) {
+            results.push(refused(id, "the record was made after its reader certificate was revoked".into()));
             continue;
         }
         if rec.checked_at > now + 300 || rec.checked_at > reader.not_after {
