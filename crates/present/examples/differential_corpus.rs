@@ -138,6 +138,8 @@ struct BundleSpec {
     issuer_cert: Cert,
     list_no: u32,
     crls: bool,
+    /// CRLs (DER) in place of keys-dev's, when given.
+    crl_der: Option<Vec<Vec<u8>>>,
 }
 
 fn make_bundle(s: &BundleSpec) -> String {
@@ -150,7 +152,9 @@ fn make_bundle(s: &BundleSpec) -> String {
         expires_at: s.expires,
     };
     let list = status::sign(&s.bits, &info, signer(s.list_signer).as_ref(), key_id(sl.der())).unwrap();
-    let crls = if s.crls {
+    let crls = if let Some(ders) = &s.crl_der {
+        ders.iter().map(|d| B64.encode(d)).collect()
+    } else if s.crls {
         ["crl/issuing-ca.crl.pem", "crl/root-ca.crl.pem"]
             .iter()
             .map(|f| B64.encode(yinxin_pki::Crl::from_pem_or_der(&std::fs::read(dev(f)).unwrap()).unwrap().der()))
@@ -216,6 +220,7 @@ fn main() {
         issuer_cert: market.clone(),
         list_no: 0,
         crls: true,
+        crl_der: None,
     };
     let good_bundle = make_bundle(&base(Bits::new(MIN_STATUS_ENTRIES)));
     let mut cases: Vec<Json> = Vec::new();
@@ -322,6 +327,35 @@ fn main() {
     let mut no_crl = base(Bits::new(MIN_STATUS_ENTRIES));
     no_crl.crls = false;
     bundles.push(("bundle/no-crls".into(), make_bundle(&no_crl), t0));
+    // CRLs of the issuing CA made for the check: one revoking the issuer (key compromise two
+    // hours before), one whose signature is broken, one past its nextUpdate.
+    let ica = cert("issuing-ca.cert.pem");
+    let ica_key = signer("issuing-ca.key.pem");
+    let crl = |this: i64, next: i64, revoked: Vec<yinxin_pki::crl::Revoked>| {
+        yinxin_pki::crl::issue_crl(
+            &yinxin_pki::crl::CrlRequest { this_update: at(this), next_update: at(next), number: 7, revoked },
+            &ica,
+            ica_key.as_ref(),
+        )
+        .unwrap()
+        .der()
+        .to_vec()
+    };
+    let root_crl =
+        yinxin_pki::Crl::from_pem_or_der(&std::fs::read(dev("crl/root-ca.crl.pem")).unwrap()).unwrap().der().to_vec();
+    let revoked_issuer =
+        vec![yinxin_pki::crl::Revoked { serial: market.serial.clone(), date: at(t0 - 7_200), reason: Some(1) }];
+    let mut with_crl = |name: &str, ders: Vec<Vec<u8>>| {
+        let mut b = base(Bits::new(MIN_STATUS_ENTRIES));
+        b.crl_der = Some(ders);
+        bundles.push((name.into(), make_bundle(&b), t0));
+    };
+    with_crl("crl/issuer-revoked", vec![crl(t0 - 3_600, t0 + 86_400, revoked_issuer), root_crl.clone()]);
+    let mut broken = crl(t0 - 3_600, t0 + 86_400, vec![]);
+    let n = broken.len();
+    broken[n - 3] ^= 0x40;
+    with_crl("crl/bad-signature", vec![broken, root_crl.clone()]);
+    with_crl("crl/stale", vec![crl(t0 - 86_400 * 3, t0 - 86_400, vec![]), root_crl.clone()]);
     // An issuer certificate (same key) that expired a day before the check.
     let short = issue_cert(
         &CertRequest {
@@ -392,6 +426,111 @@ fn main() {
         let plain = show(h, &[1, 2], t0, t0 + 30, None, None);
         push(format!("nonce/absent/{i}"), &good_bundle, Some(&root), t0, t0 + 1, Some(&n), &plain);
     }
+    // Presentations a device re-signs after changing their structure: the claim tree's
+    // positions out of range or given twice, a proof node missing or left over, a claim number
+    // nobody registered, a format-1 credential in a format-2 presentation.
+    {
+        use ciborium::Value;
+        let enc = |v: &Value| {
+            let mut out = Vec::new();
+            ciborium::into_writer(v, &mut out).unwrap();
+            out
+        };
+        let wrap = |p: &Value, dev: &dyn Sm2Signer| {
+            let pb = enc(p);
+            let sig = dev.sign(&pb).unwrap().to_raw();
+            format!("YX1:{}", base45::encode(&enc(&Value::Array(vec![Value::Bytes(pb), Value::Bytes(sig.to_vec())]))))
+        };
+        let parsed = |h: &Holder, shown: &[usize]| -> Vec<Value> {
+            let tok = token::decode(&show(h, shown, t0, t0 + 30, None, None)).unwrap();
+            match ciborium::from_reader::<Value, _>(tok.presentation.bytes.as_slice()).unwrap() {
+                Value::Array(a) => a,
+                _ => unreachable!(),
+            }
+        };
+        let h = &holders[0];
+        for i in 0..6 {
+            let mut p = parsed(h, &[1, 4, 7]);
+            let mut name = "tree";
+            if let Value::Array(pos) = &mut p[3] {
+                match i {
+                    0 => {
+                        pos[0] = Value::Integer(200.into());
+                        name = "position-out-of-range";
+                    }
+                    1 => {
+                        pos[1] = pos[0].clone();
+                        name = "position-twice";
+                    }
+                    2 => {
+                        pos.swap(0, 1);
+                        name = "positions-swapped";
+                    }
+                    _ => {}
+                }
+            }
+            if let Value::Array(nodes) = &mut p[4] {
+                match i {
+                    3 => {
+                        nodes.pop();
+                        name = "proof-node-missing";
+                    }
+                    4 => {
+                        nodes.push(Value::Bytes(vec![0; 16]));
+                        name = "proof-node-extra";
+                    }
+                    _ => {}
+                }
+            }
+            if i == 5 {
+                let salt = [3u8; 16];
+                let d = enc(&Value::Array(vec![
+                    Value::Bytes(salt.to_vec()),
+                    Value::Integer(200.into()),
+                    Value::Text("x".into()),
+                ]));
+                if let Value::Array(ds) = &mut p[2] {
+                    ds.push(Value::Bytes(d));
+                }
+                if let Value::Array(pos) = &mut p[3] {
+                    pos.push(Value::Integer(10.into()));
+                }
+                name = "claim-number-unregistered";
+            }
+            push(
+                format!("structure/{name}"),
+                &good_bundle,
+                Some(&root),
+                t0,
+                t0 + 1,
+                None,
+                &wrap(&Value::Array(p), h.device.as_ref()),
+            );
+        }
+        // A format-1 credential inside a format-2 presentation.
+        let old = &holders[3];
+        let d = old.issued.disclosures[2].bytes.clone();
+        let p = Value::Array(vec![
+            Value::Integer(2.into()),
+            Value::Bytes(old.issued.credential.bytes.clone()),
+            Value::Array(vec![Value::Bytes(d)]),
+            Value::Array(vec![Value::Integer(0.into())]),
+            Value::Array(vec![]),
+            Value::Integer(t0.into()),
+            Value::Integer(30.into()),
+            Value::Null,
+        ]);
+        push(
+            "structure/format-1-credential-in-format-2".into(),
+            &good_bundle,
+            Some(&root),
+            t0,
+            t0 + 1,
+            None,
+            &wrap(&p, old.device.as_ref()),
+        );
+    }
+
     // Garbage.
     let alphabet = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
     for i in 0..80 {
