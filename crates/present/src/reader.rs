@@ -151,11 +151,16 @@ impl ReaderCert {
         })
     }
 
-    /// Check the signature with the signer's key, and the validity at `now`.
-    pub fn verify(&self, signer: &dyn Sm2Verifier, now: i64) -> Result<()> {
+    /// Check the signature with the signer's key.
+    pub fn verify_signature(&self, signer: &dyn Sm2Verifier) -> Result<()> {
         signer
             .verify(&self.body_bytes, &Sm2Signature::from_raw(&self.signature)?)
-            .map_err(|_| Error::Untrusted("the reader certificate's signature does not verify".into()))?;
+            .map_err(|_| Error::Untrusted("the reader certificate's signature does not verify".into()))
+    }
+
+    /// Check the signature with the signer's key, and the validity at `now`.
+    pub fn verify(&self, signer: &dyn Sm2Verifier, now: i64) -> Result<()> {
+        self.verify_signature(signer)?;
         if now < self.body.not_before || now > self.body.not_after {
             return Err(Error::Untrusted("the reader certificate is not valid at this time".into()));
         }
@@ -255,59 +260,6 @@ impl Record {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use yinxin_gm::Sm2PrivateKey;
-
-    fn key() -> Box<dyn Sm2Signer> {
-        default_provider().sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT).unwrap()
-    }
-
-    #[test]
-    fn a_certificate_and_a_record_round_trip_and_refuse_tampering() {
-        let (service, device) = (key(), key());
-        let body = ReaderBody {
-            serial: [1; 8],
-            device_key: device.public_key().clone(),
-            officer_id: "officer-001".into(),
-            officer_name: "王五".into(),
-            department_code: "11530100MB0123456A".into(),
-            department_name: "某市市场监督管理局".into(),
-            area_code: "530102".into(),
-            entitlements: vec![("T001".into(), vec!["name".into(), "uscc".into()])],
-            not_before: 100,
-            not_after: 200,
-        };
-        let c = issue(&body, service.as_ref(), [7; 8]).unwrap();
-        let read = ReaderCert::parse(&c.bytes).unwrap();
-        assert_eq!(read.body, body);
-        let sv = default_provider().sm2_verifier(service.public_key(), UserId::DEFAULT).unwrap();
-        read.verify(sv.as_ref(), 150).unwrap();
-        assert!(read.verify(sv.as_ref(), 201).is_err());
-        assert!(read.may_request("T001", &["name".into()]));
-        assert!(!read.may_request("T001", &["name".into(), "legal_representative".into()]));
-        assert!(!read.may_request("T002", &["name".into()]));
-        let other = default_provider().sm2_verifier(device.public_key(), UserId::DEFAULT).unwrap();
-        assert!(read.verify(other.as_ref(), 150).is_err());
-
-        let fields = vec!["name".to_string()];
-        let r = Record::sign([3; 16], [1; 8], 150, "530102", [9; 8], "PASSED", &fields, device.as_ref()).unwrap();
-        let rec = Record::parse(&r).unwrap();
-        rec.verify(device.public_key()).unwrap();
-        assert_eq!((rec.checked_at, rec.fields.clone()), (150, fields.clone()));
-        assert!(rec.verify(service.public_key()).is_err());
-        // One altered byte of the body: the signature no longer verifies (or it no longer parses).
-        for i in 0..r.len() {
-            let mut bad = r.clone();
-            bad[i] ^= 0x01;
-            if let Ok(x) = Record::parse(&bad) {
-                assert!(x.verify(device.public_key()).is_err() || x == rec, "byte {i}");
-            }
-        }
-    }
-}
-
 /// The QR text a reader request starts with.
 pub const REQUEST_PREFIX: &str = "YXR1:";
 const REQUEST_TAG: &str = "yx-req-1";
@@ -323,7 +275,6 @@ pub const MAX_REQUEST_LIFETIME: i64 = 300;
 ///                 iat: uint, exp: uint ]
 /// QR text     = "YXR1:" Base45(Request)
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn request(
     reader_cert: &[u8],
     nonce: &str,
@@ -410,7 +361,7 @@ pub fn check_request(
         Ok((body_bytes, sig, cert, nonce, type_code, fields, iat, exp))
     })();
     let (body_bytes, sig, cert, nonce, type_code, fields, iat, exp) = parsed.map_err(|e| fmt(&e))?;
-    if cert.signer_kid != signer_kid || cert.verify(signer, cert.body.not_before).is_err() {
+    if cert.signer_kid != signer_kid || cert.verify_signature(signer).is_err() {
         return Err(refuse(
             "request.issuer",
             "请求方的证书不是本服务签发的（未知密钥），不能出示",
@@ -462,7 +413,7 @@ pub fn check_request(
 }
 
 #[cfg(test)]
-mod request_tests {
+mod tests {
     use super::*;
     use yinxin_gm::Sm2PrivateKey;
 
@@ -470,10 +421,10 @@ mod request_tests {
         default_provider().sm2_signer(&Sm2PrivateKey::generate(default_provider()).unwrap(), UserId::DEFAULT).unwrap()
     }
 
-    #[test]
-    fn a_wallet_accepts_only_a_fresh_entitled_request_from_a_certified_device() {
-        let (service, device, stranger) = (key(), key(), key());
-        let body = ReaderBody {
+    /// A market officer's device, valid from `not_before` to `not_after`, who may ask for T001's
+    /// name and USCC.
+    fn officer(device: &dyn Sm2Signer, not_before: i64, not_after: i64) -> ReaderBody {
+        ReaderBody {
             serial: [1; 8],
             device_key: device.public_key().clone(),
             officer_id: "officer-001".into(),
@@ -482,9 +433,47 @@ mod request_tests {
             department_name: "某市市场监督管理局".into(),
             area_code: "530102".into(),
             entitlements: vec![("T001".into(), vec!["name".into(), "uscc".into()])],
-            not_before: 1_000,
-            not_after: 2_000,
-        };
+            not_before,
+            not_after,
+        }
+    }
+
+    #[test]
+    fn a_certificate_and_a_record_round_trip_and_refuse_tampering() {
+        let (service, device) = (key(), key());
+        let body = officer(device.as_ref(), 100, 200);
+        let c = issue(&body, service.as_ref(), [7; 8]).unwrap();
+        let read = ReaderCert::parse(&c.bytes).unwrap();
+        assert_eq!(read.body, body);
+        let sv = default_provider().sm2_verifier(service.public_key(), UserId::DEFAULT).unwrap();
+        read.verify(sv.as_ref(), 150).unwrap();
+        assert!(read.verify(sv.as_ref(), 201).is_err());
+        assert!(read.may_request("T001", &["name".into()]));
+        assert!(!read.may_request("T001", &["name".into(), "legal_representative".into()]));
+        assert!(!read.may_request("T002", &["name".into()]));
+        let other = default_provider().sm2_verifier(device.public_key(), UserId::DEFAULT).unwrap();
+        assert!(read.verify(other.as_ref(), 150).is_err());
+
+        let fields = vec!["name".to_string()];
+        let r = Record::sign([3; 16], [1; 8], 150, "530102", [9; 8], "PASSED", &fields, device.as_ref()).unwrap();
+        let rec = Record::parse(&r).unwrap();
+        rec.verify(device.public_key()).unwrap();
+        assert_eq!((rec.checked_at, rec.fields.clone()), (150, fields.clone()));
+        assert!(rec.verify(service.public_key()).is_err());
+        // One altered byte of the body: the signature no longer verifies (or it no longer parses).
+        for i in 0..r.len() {
+            let mut bad = r.clone();
+            bad[i] ^= 0x01;
+            if let Ok(x) = Record::parse(&bad) {
+                assert!(x.verify(device.public_key()).is_err() || x == rec, "byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_wallet_accepts_only_a_fresh_entitled_request_from_a_certified_device() {
+        let (service, device, stranger) = (key(), key(), key());
+        let body = officer(device.as_ref(), 1_000, 2_000);
         let cert = issue(&body, service.as_ref(), [7; 8]).unwrap();
         let sv = default_provider().sm2_verifier(service.public_key(), UserId::DEFAULT).unwrap();
         let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();

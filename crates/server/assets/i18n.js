@@ -82,6 +82,23 @@ function toggleLang(after) {
   applyI18n();
   if (after) after();
 }
+// A QR code (alphanumeric, level M) drawn on a canvas: a whole number of pixels a module and a
+// 4-module quiet zone, so that a camera or a screenshot reads it cleanly. Needs qrcode.js.
+function qrCanvas(text) {
+  const qr = qrcode(0, 'M'); // eslint-disable-line no-undef
+  qr.addData(text, 'Alphanumeric');
+  qr.make();
+  const modules = qr.getModuleCount();
+  const cell = Math.max(2, Math.floor(Math.min(720, 2 * window.innerWidth) / (modules + 8)));
+  const canvas = el('canvas', { width: String((modules + 8) * cell), height: String((modules + 8) * cell) });
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = '#000';
+  for (let r = 0; r < modules; r++) for (let c = 0; c < modules; c++) if (qr.isDark(r, c)) g.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+  return { canvas, version: (modules - 17) / 4 };
+}
+
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {

@@ -1327,6 +1327,35 @@ const YXP = (() => {
     if (next < proof.length) throw ferr('the claim proof has nodes left over');
     return root;
   }
+  const cmpBytes = (a, b) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  };
+  const merkleRoot = (leaves) => (leaves.length === 1 ? leaves[0]
+    : merkleNode(merkleRoot(leaves.slice(0, split(leaves.length))), merkleRoot(leaves.slice(split(leaves.length)))));
+  // The multiproof for the leaves at positions `shown` (merkle.rs `prove`): the hash of every
+  // maximal subtree holding no shown leaf, left to right.
+  function merkleProve(leaves, shown, lo = 0, out = []) {
+    const hi = lo + leaves.length;
+    if (!shown.some((i) => i >= lo && i < hi)) out.push(merkleRoot(leaves));
+    else if (leaves.length > 1) {
+      const k = split(leaves.length);
+      merkleProve(leaves.slice(0, k), shown, lo, out);
+      merkleProve(leaves.slice(k), shown, lo + k, out);
+    }
+    return out;
+  }
+  // A format-2 presentation (token.rs `present`), made on the holder's device: `all` are every
+  // disclosure of the credential, `shownIdx` the positions in it of those to show.
+  function present(key, credential, all, shownIdx, lifetime, nonce) {
+    const leaves = all.map(merkleLeaf).sort(cmpBytes);
+    const shown = shownIdx.map((i) => all[i]);
+    const positions = shown.map((d) => { const l = merkleLeaf(d); return leaves.findIndex((x) => cmpBytes(x, l) === 0); });
+    const iat = Math.floor(Date.now() / 1000);
+    const presentation = Y.cbor([2, credential, shown, positions, merkleProve(leaves, positions), iat, lifetime, nonce || null]);
+    return { text: QR_PREFIX + Y.base45(Y.cbor([presentation, Y.sign(key, presentation)])), iat, exp: iat + lifetime };
+  }
+
   // Rust's str::trim (Unicode White_Space).
   const rustTrim = (s) => s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
   function decodeToken(text) {
@@ -1679,7 +1708,7 @@ const YXP = (() => {
   }
 
   return {
-    checkRequest, parseReaderCert, openBundle, newVerifier, validateChain, parseCert, parseCrl, cborDecode, base45decode, b64decode, parseJson,
+    present, checkRequest, parseReaderCert, openBundle, newVerifier, validateChain, parseCert, parseCrl, cborDecode, base45decode, b64decode, parseJson,
     decodeToken, parseCredential, conclude, ageText, FormatError,
   };
 })();

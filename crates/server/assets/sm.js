@@ -1,6 +1,6 @@
 // SM3, SM2 signing and key generation, CBOR and Base45 for the wallet page: what the holder's
-// device needs to make a presentation token (crates/present/src/token.rs) without the service
-// ever seeing the device key. BigInt arithmetic; a signature takes a few milliseconds.
+// device needs to sign a presentation token (assembled by present.js, as crates/present's
+// token.rs) without the service ever seeing the device key. BigInt arithmetic; a signature takes a few milliseconds.
 // A native app would keep the key in the phone's secure element instead of localStorage.
 // SM2 verification (GB/T 32918.2 §7.1, as crates/gm's verify_digest) for the officer's offline
 // verifier (present.js): SEC1 points (compressed ones decompressed with x^((p+1)/4), since
@@ -352,17 +352,8 @@ const YX = (() => {
     return out;
   }
 
-  // ---- the presentation token (crates/present/src/token.rs) ----
-  function present(key, credential, disclosures, lifetime, nonce) {
-    const iat = Math.floor(Date.now() / 1000);
-    const exp = iat + lifetime;
-    const presentation = cbor(['yx-vp-1', credential, disclosures, iat, exp, nonce || null]);
-    const sig = sign(key, presentation);
-    return { text: 'YX1:' + base45(cbor([presentation, sig])), iat, exp };
-  }
-
   return {
-    sm3, sign, keygen, keyFromHex, keyToHex, compressed, hex, unhex, utf8, b64decode, cbor, base45, present,
+    sm3, sign, keygen, keyFromHex, keyToHex, compressed, hex, unhex, utf8, b64decode, cbor, base45,
     verify, verifier, pointFromSec1, z, big, be32, concat, n, p,
   };
 })();

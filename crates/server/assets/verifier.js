@@ -295,17 +295,7 @@ async function makeRequest() {
   const iat = Math.floor(now());
   const body = YX.cbor(['yx-req-1', YX.b64decode(reader.certificate), nonce, type, fields, iat, iat + 120]);
   const text = 'YXR1:' + YX.base45(YX.cbor([body, YX.sign(deviceKey(), body)]));
-  const qr = qrcode(0, 'M');
-  qr.addData(text, 'Alphanumeric');
-  qr.make();
-  const modules = qr.getModuleCount();
-  const cell = Math.max(2, Math.floor(Math.min(720, 2 * window.innerWidth) / (modules + 8)));
-  const canvas = el('canvas', { width: String((modules + 8) * cell), height: String((modules + 8) * cell) });
-  const g = canvas.getContext('2d');
-  g.fillStyle = '#fff';
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  g.fillStyle = '#000';
-  for (let r = 0; r < modules; r++) for (let c = 0; c < modules; c++) if (qr.isDark(r, c)) g.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+  const { canvas } = qrCanvas(text);
   $('ask-qr').replaceChildren(canvas);
   $('ask-qr').dataset.request = text;
   $('ask-qr').hidden = false;

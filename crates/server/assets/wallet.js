@@ -99,46 +99,6 @@ async function choose(licence) {
   }
 }
 
-// A format-2 presentation (crates/present/src/token.rs): the shown disclosures, their positions
-// among the credential's claim-tree leaves and the tree's multiproof (crates/present/src/merkle.rs).
-const leafOf = (d) => YX.sm3(concatBytes(new Uint8Array([0]), d)).slice(0, 16);
-function concatBytes(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-const nodeOf = (l, r) => YX.sm3(concatBytes(new Uint8Array([1]), l, r)).slice(0, 16);
-function cmpBytes(a, b) {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-const splitOf = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
-function treeRoot(leaves) {
-  if (leaves.length === 1) return leaves[0];
-  const k = splitOf(leaves.length);
-  return nodeOf(treeRoot(leaves.slice(0, k)), treeRoot(leaves.slice(k)));
-}
-function treeProof(leaves, shown, lo, out) {
-  const hi = lo + leaves.length;
-  if (!shown.some((i) => i >= lo && i < hi)) { out.push(treeRoot(leaves)); return; }
-  if (leaves.length === 1) return;
-  const k = splitOf(leaves.length);
-  treeProof(leaves.slice(0, k), shown, lo, out);
-  treeProof(leaves.slice(k), shown, lo + k, out);
-}
-function presentV2(key, credential, all, shownIdx, lifetime, nonce) {
-  const leaves = all.map(leafOf).sort(cmpBytes);
-  const shown = shownIdx.map((i) => all[i]);
-  const positions = shown.map((d) => { const l = leafOf(d); return leaves.findIndex((x) => cmpBytes(x, l) === 0); });
-  const proof = [];
-  treeProof(leaves, positions, 0, proof);
-  const iat = Math.floor(Date.now() / 1000);
-  const presentation = YX.cbor([2, credential, shown, positions, proof, iat, lifetime, nonce || null]);
-  const sig = YX.sign(key, presentation);
-  return { text: 'YX1:' + YX.base45(YX.cbor([presentation, sig])), iat, exp: iat + lifetime };
-}
-
 // ---- reader authentication (ISO/IEC 18013-5's idea): an officer's device shows a signed request
 // (crates/present/src/reader.rs); the wallet checks it against the trust bundle — the service's
 // key certifies the officer's device, department, area and what it may ask for — shows who asks
@@ -264,23 +224,11 @@ function makeQr() {
   const nonce = $('nonce').value.trim() || null;
   const all = cred.claims.map((c) => YX.b64decode(c.disclosure));
   const shownIdx = cred.claims.flatMap((c, i) => (chosen.has(c.name) ? [i] : []));
-  const p = presentV2(deviceKey(), YX.b64decode(cred.credential), all, shownIdx, LIFETIME, nonce);
-  const qr = qrcode(0, 'M');
-  qr.addData(p.text, 'Alphanumeric');
-  qr.make();
-  // Drawn on a canvas, a whole number of pixels a module and a 4-module quiet zone, so that a
-  // camera or a screenshot reads it cleanly.
-  const modules = qr.getModuleCount();
-  const cell = Math.max(2, Math.floor(Math.min(720, 2 * window.innerWidth) / (modules + 8)));
-  const canvas = el('canvas', { width: String((modules + 8) * cell), height: String((modules + 8) * cell) });
-  const g = canvas.getContext('2d');
-  g.fillStyle = '#fff';
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  g.fillStyle = '#000';
-  for (let r = 0; r < modules; r++) for (let c = 0; c < modules; c++) if (qr.isDark(r, c)) g.fillRect((c + 4) * cell, (r + 4) * cell, cell, cell);
+  const p = YXP.present(deviceKey(), YX.b64decode(cred.credential), all, shownIdx, LIFETIME, nonce);
+  const { canvas, version } = qrCanvas(p.text);
   $('qr').replaceChildren(canvas);
   $('qr').dataset.token = p.text;
-  $('qr').dataset.version = String((modules - 17) / 4);
+  $('qr').dataset.version = String(version);
   $('shows').textContent = claims.length ? claims.map((c) => c.label).join('、') : t('fields.none');
   return p;
 }

@@ -492,6 +492,7 @@ pub async fn records(
     }
     let now = now_ts();
     let mut results = Vec::with_capacity(body.records.len());
+    let mut readers: std::collections::HashMap<String, Option<repo::ReaderRow>> = std::collections::HashMap::new();
     for text in &body.records {
         let refused = |id: String, why: String| json!({"id": id, "status": "refused", "reason": why});
         let rec = match B64.decode(text.trim()).map_err(|_| "not Base64".to_string()).and_then(|b| {
@@ -508,8 +509,11 @@ pub async fn records(
         };
         let id = hex::encode(rec.id);
         let reader_serial = hex::encode(rec.reader_serial);
-        let reader = repo::reader(&app.db, &reader_serial).await?;
-        let reader = match reader {
+        // An upload is one device's queue: its reader is looked up once.
+        if !readers.contains_key(&reader_serial) {
+            readers.insert(reader_serial.clone(), repo::reader(&app.db, &reader_serial).await?);
+        }
+        let reader = match readers[&reader_serial].clone() {
             Some(r) if r.principal == caller.principal() => r,
             _ => {
                 results.push(refused(id, "no reader certificate of this officer has that serial".into()));
