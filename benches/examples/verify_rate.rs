@@ -40,6 +40,7 @@ fn main() {
                         now: time::OffsetDateTime::now_utc(),
                         policy: yinxin_pki::policy::default_policy(),
                         data_sm3: None,
+                        poe: None,
                     };
                     let r = yinxin_doc::stamp::verify_any(&file, None, &opts).expect("a signed document");
                     assert_eq!(r.indication, yinxin_pki::Indication::Passed);

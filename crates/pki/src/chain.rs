@@ -557,17 +557,24 @@ fn revocation(cert: &Cert, issuer: &Cert, opts: &ValidationOptions<'_>) -> Check
             )
         };
     }
-    if crl.next_update.is_some_and(|n| n < opts.now) {
+    // The time the status must be known for: a proven (time-stamped) signing time when there is
+    // one, else now. A CRL issued after a proven time, or current at it, shows the status then;
+    // a revocation after it does not undo a signature proven earlier (EN 319 102-1 §5.6.2.4).
+    let status_at = if opts.time_source == TimeSource::TimeStamp { opts.at.min(opts.now) } else { opts.now };
+    if crl.next_update.is_some_and(|n| n < status_at) {
         let next = crl.next_update.map(format_instant).unwrap_or_default();
         return Check::indeterminate(
             ID,
             SubIndication::TryLater,
-            format!("CRL已过期（下次更新{next}）"),
-            format!("CRL is stale (nextUpdate {next})"),
+            format!("CRL已过期（下次更新{next}，早于需确认状态的时间{}）", format_instant(status_at)),
+            format!(
+                "CRL is stale (nextUpdate {next}, before {}, when the status must be known)",
+                format_instant(status_at)
+            ),
         );
     }
     if let Some(max) = opts.crl_max_age
-        && crl.this_update + max < opts.now
+        && crl.this_update + max < status_at
     {
         let this = format_instant(crl.this_update);
         return Check::indeterminate(

@@ -365,6 +365,24 @@ pub const CLAUSES: &[(&str, &str)] = &[
     ("tst.signature", "RFC 3161 §2.4.2; RFC 5652 §5.6"),
     ("tst.signer_certificate", "RFC 3161 §2.4.1; RFC 5035 (ESS signingCertificateV2)"),
     ("tst.time", "RFC 3161 §2.4.2 (genTime)"),
+    (
+        "tst.tsa_validity",
+        "EN 319 102-1 §5.4 and §5.6.2.1 (the TSA certificate valid at the control time); RFC 3161 §4 (TSA key lifetime)",
+    ),
+    (
+        "ltv.stamp",
+        "EN 319 102-1 §5.6.2 (past signature validation: each stamp judged at the time the next proves); ETSI EN 319 142-1 §5.5 (PAdES-LTA); RFC 4998 §5.3",
+    ),
+    ("ltv.order", "EN 319 102-1 §5.6.2.3 (a later stamp cannot be older than what it covers); RFC 4998 §5.3"),
+    ("pdf.dss", "ISO 32000-2 §12.8.4.3 (Document Security Store); ETSI EN 319 142-1 §5.4 (PAdES B-LT)"),
+    (
+        "pdf.poe",
+        "ISO 32000-2 §12.8.5 (document time stamps); ETSI EN 319 142-1 §5.5; EN 319 102-1 §5.6.2.1 (proof of existence)",
+    ),
+    ("ofd.ltv", "yinxin OFD long-term layout (LTV/, crates/doc/src/ofd/ltv.rs): GB/T 33190 and GB/T 38540 define none"),
+    ("ofd.ltv_manifest", "yinxin OFD long-term layout: every part a package time stamp lists is unchanged"),
+    ("ofd.ltv_chain", "yinxin OFD long-term layout: each stamp lists the one before it (cf. RFC 4998 §5.2)"),
+    ("ofd.poe", "EN 319 102-1 §5.6.2.1 (proof of existence from a package time stamp)"),
     ("ofd.structure", "GB/T 33190-2016 §7 (package structure)"),
     ("ofd.signatures", "GB/T 33190-2016 §18 (Signatures.xml)"),
     ("ofd.references", "GB/T 33190-2016 §18.2 (Reference CheckValue); GB/T 38540-2020 §8"),
@@ -417,6 +435,19 @@ pub enum TimeSource {
     /// The signing time the signer claims (timeInfo, signingTime): not proof, used when the
     /// caller asks to judge "at signing time" and no time stamp exists.
     SignerClaimed,
+}
+
+/// A proof of existence from outside a signed object: a later time stamp (a PDF document time
+/// stamp, an OFD package time stamp) or an evidence record (RFC 4998) that covers it. The
+/// object's own time stamps are then judged at this time rather than now (EN 319 102-1 §5.6:
+/// past signature validation), and the report names the proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Poe {
+    /// When the object is proven to have existed.
+    #[serde(serialize_with = "crate::time::serialize_instant")]
+    pub time: time::OffsetDateTime,
+    /// What proves it (for example `document time stamp 1 of 3 (CN=TSA, genTime …)`).
+    pub by: String,
 }
 
 /// The validation policy a report was judged under.
@@ -501,6 +532,9 @@ pub struct Report {
     /// The time stamp, when one verified far enough to be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<crate::tsp::TstSummary>,
+    /// The proof of existence from outside the object that its validation relied on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poe: Option<Poe>,
     /// The validation policy the verdict was judged under (its name and SM3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyRef>,
@@ -525,6 +559,7 @@ impl Report {
             signer: None,
             seal: None,
             time_stamp: None,
+            poe: None,
             policy: None,
             checks: Vec::new(),
             parts: Vec::new(),

@@ -4,6 +4,11 @@ use crate::{Error, Result};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// Serde: an instant as [`format_instant`] writes it.
+pub fn serialize_instant<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> core::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format_instant(*t))
+}
+
 /// Parse RFC 3339 (`2026-11-26T08:00:00Z`, `2026-11-26T16:00:00+08:00`), a bare date
 /// (`2026-11-26`, midnight UTC), or `now`.
 pub fn parse_instant(s: &str) -> Result<OffsetDateTime> {

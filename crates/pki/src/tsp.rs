@@ -481,6 +481,11 @@ pub struct TokenExpectations<'a> {
     pub extra_certs: &'a [Cert],
     /// CRLs for the TSA chain.
     pub crls: &'a [Crl],
+    /// The control time: when a later proof of existence (a time stamp or an evidence record
+    /// covering this token) shows the token already existed. The TSA certificate must not have
+    /// expired before it (EN 319 102-1 §5.6.2.1: past certificate validation). `None`: now, which
+    /// is right for a token nothing else covers.
+    pub control: Option<OffsetDateTime>,
 }
 
 /// Verify a DER token (a `ContentInfo`, or a whole `TimeStampResp`).
@@ -773,12 +778,16 @@ fn verify_inner(
         ));
     }
 
+    checks.push(tsa_current(&tsa_cert, expect.control, now).about(tsa_cert.subject()));
+
+    let mut crls = expect.crls.to_vec();
+    crls.extend(embedded_crls(token).into_iter().filter(|c| !expect.crls.iter().any(|e| e.der() == c.der())));
     let opts = ValidationOptions {
         at: gen_time,
         time_source: TimeSource::TimeStamp,
         now,
         purpose: Purpose::TimeStamping,
-        crls: expect.crls,
+        crls: &crls,
         revocation: RevocationPolicy::IfAvailable,
         crl_max_age: None,
     };
@@ -786,6 +795,104 @@ fn verify_inner(
     checks.extend(chain.checks.iter().cloned());
     report.tsa_chain = Some(chain);
     Ok(())
+}
+
+/// Whether the TSA certificate was still valid at the control time. A token proves its genTime
+/// only while the TSA's key is trusted: once the certificate has expired, nothing stops whoever
+/// holds the old key from making tokens with any genTime, so a token is believed only if
+/// something (the present moment, or a later time stamp that covers it) shows it existed before
+/// the expiry. This is what archive time stamps renew (RFC 4998 §5.2, PAdES-LTA).
+fn tsa_current(tsa: &Cert, control: Option<OffsetDateTime>, now: OffsetDateTime) -> Check {
+    const ID: &str = "tst.tsa_validity";
+    let (at, by_zh, by_en) = match control {
+        Some(t) => (t, "后续时间证明所示时间", "the time a later proof shows"),
+        None => (now, "当前时间", "the current time"),
+    };
+    let (t, na) = (format_instant(at), format_instant(tsa.not_after));
+    if tsa.not_after < at {
+        Check::indeterminate(
+            ID,
+            SubIndication::OutOfBoundsNoPoe,
+            format!("TSA证书已于{na}到期，早于{by_zh}{t}，且无证据证明该时间戳早于到期（应在到期前续签时间戳）"),
+            format!(
+                "the TSA certificate expired on {na}, before {by_en} ({t}), and nothing proves the token existed earlier (it had to be renewed before the expiry)"
+            ),
+        )
+    } else {
+        Check::pass(
+            ID,
+            format!("TSA证书在{by_zh}{t}仍在有效期内（{na}到期）"),
+            format!("the TSA certificate was still valid at {by_en} ({t}; it expires {na})"),
+        )
+    }
+}
+
+/// The token with `certs` and `crls` added to its SignedData `certificates` and `crls` fields
+/// (RFC 5652 §5.1), keeping what is there. Neither field is under the TSA's signature, so the
+/// token stays valid; RFC 4998 §5.2 keeps an archive time stamp's validation data this way before
+/// the stamp is renewed, and the renewal's hash then covers it. Sets are written in DER order.
+pub fn with_validation_data(token: &[u8], certs: &[Cert], crls: &[Crl]) -> Result<Vec<u8>> {
+    let bad = |m: &str| Error::TimestampFormat(format!("cannot add validation data: {m}"));
+    let (ci, _) = tlv::read(token).ok_or_else(|| bad("not DER"))?;
+    let ci_parts = tlv::children(ci.value).ok_or_else(|| bad("ContentInfo"))?;
+    let (content_type, explicit) = match ci_parts.as_slice() {
+        [a, b] if b.tag == 0xa0 => (a, b),
+        _ => return Err(bad("ContentInfo is not { contentType, [0] content }")),
+    };
+    let (sd, _) = tlv::read(explicit.value).ok_or_else(|| bad("SignedData"))?;
+    let parts = tlv::children(sd.value).ok_or_else(|| bad("SignedData"))?;
+    if parts.len() < 4 {
+        return Err(bad("SignedData has too few fields"));
+    }
+    let (head, rest) = parts.split_at(3);
+    let (signer_infos, optional) = rest.split_last().ok_or_else(|| bad("no signerInfos"))?;
+    let mut cert_set: Vec<Vec<u8>> = Vec::new();
+    let mut crl_set: Vec<Vec<u8>> = Vec::new();
+    for o in optional {
+        let items = tlv::children(o.value).ok_or_else(|| bad("certificates or crls"))?;
+        let target = match o.tag {
+            0xa0 => &mut cert_set,
+            0xa1 => &mut crl_set,
+            t => return Err(bad(&format!("unexpected field tag {t:#x}"))),
+        };
+        target.extend(items.iter().map(|t| t.raw.to_vec()));
+    }
+    for c in certs {
+        if !cert_set.iter().any(|x| x == c.der()) {
+            cert_set.push(c.der().to_vec());
+        }
+    }
+    for c in crls {
+        if !crl_set.iter().any(|x| x == c.der()) {
+            crl_set.push(c.der().to_vec());
+        }
+    }
+    cert_set.sort();
+    crl_set.sort();
+    let mut body: Vec<u8> = head.iter().flat_map(|t| t.raw.iter().copied()).collect();
+    if !cert_set.is_empty() {
+        body.extend(crate::issue::tlv(0xa0, &cert_set.concat()));
+    }
+    if !crl_set.is_empty() {
+        body.extend(crate::issue::tlv(0xa1, &crl_set.concat()));
+    }
+    body.extend_from_slice(signer_infos.raw);
+    let sd = crate::issue::tlv(0x30, &body);
+    let ci_body = [content_type.raw.to_vec(), crate::issue::tlv(0xa0, &sd)].concat();
+    Ok(crate::issue::tlv(0x30, &ci_body))
+}
+
+/// The CRLs in a token's SignedData `crls` field (those that parse as X.509 CRLs).
+pub fn embedded_crls(token: &[u8]) -> Vec<Crl> {
+    let crls = || -> Option<Vec<Crl>> {
+        let (ci, _) = tlv::read(token)?;
+        let ci_parts = tlv::children(ci.value)?;
+        let (sd, _) = tlv::read(ci_parts.get(1)?.value)?;
+        let parts = tlv::children(sd.value)?;
+        let field = parts.iter().find(|t| t.tag == 0xa1)?;
+        Some(tlv::children(field.value)?.iter().filter_map(|t| Crl::from_der(t.raw).ok()).collect())
+    };
+    crls().unwrap_or_default()
 }
 
 /// (hash algorithm, certHash) of the first ESSCertIDv2.

@@ -330,6 +330,14 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
     // A time stamp over the signature value proves when it existed.
     let mut proven = None;
     match &sd.time_stamp {
+        None if opts.poe.is_some() => {
+            // A later stamp over the document proves it existed: its best signature time.
+            if let Some(p) = &opts.poe {
+                proven = Some(p.time);
+                r.poe = Some(p.clone());
+                checks.push(crate::verify::poe_in_place_of_time_stamp(p));
+            }
+        }
         None => checks.push(Check::not_applicable(
             "sig.time_stamp",
             "无时间戳：签名时间仅为签名者声称",
@@ -341,9 +349,11 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
                 nonce: None,
                 extra_certs: opts.intermediates,
                 crls: opts.crls,
+                control: opts.poe.as_ref().map(|p| p.time),
             };
             let tr = yinxin_pki::tsp::verify_token(token, &expect, opts.trust, opts.now);
             r.time_stamp = tr.info.clone();
+            r.poe = opts.poe.clone();
             if tr.indication == yinxin_pki::Indication::Passed {
                 proven = tr.gen_time;
                 checks.push(Check::pass("sig.time_stamp", "时间戳有效", "time stamp valid"));

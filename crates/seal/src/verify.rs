@@ -56,6 +56,11 @@ pub struct VerifyOptions<'a> {
     /// The SM3 digest of a detached signature's data, when only the digest is at hand (the
     /// service's `POST /v1/verify?data_sm3=`); data given to a verifier takes precedence.
     pub data_sm3: Option<[u8; 32]>,
+    /// A proof of existence from outside the object (a later time stamp or evidence record that
+    /// covers it): the object's time stamps are judged at its time instead of now, so a TSA
+    /// certificate that has expired since still counts (EN 319 102-1 §5.6), and the report names
+    /// the proof.
+    pub poe: Option<yinxin_pki::report::Poe>,
 }
 
 impl<'a> VerifyOptions<'a> {
@@ -71,6 +76,7 @@ impl<'a> VerifyOptions<'a> {
             now: OffsetDateTime::now_utc(),
             policy: yinxin_pki::policy::default_policy(),
             data_sm3: None,
+            poe: None,
         }
     }
 }
@@ -276,6 +282,7 @@ fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source
             nonce: None,
             extra_certs: opts.intermediates,
             crls: opts.crls,
+            control: opts.poe.as_ref().map(|p| p.time),
         };
         let tr = verify_token(token, &expect, opts.trust, opts.now);
         let c = match tr.indication {
@@ -436,9 +443,11 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
             nonce: None,
             extra_certs: opts.intermediates,
             crls: opts.crls,
+            control: opts.poe.as_ref().map(|p| p.time),
         };
         let tr = verify_token(token, &expect, opts.trust, opts.now);
         r.time_stamp = tr.info.clone();
+        r.poe = opts.poe.clone();
         match tr.indication {
             yinxin_pki::Indication::Passed => {
                 let gt = tr.gen_time.unwrap_or(opts.now);
@@ -451,6 +460,12 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
             }
             _ => checks.push(time_stamp_unproven(&tr)),
         }
+    } else if let Some(p) = &opts.poe {
+        // No time stamp of its own, but a later stamp over the document proves it existed then:
+        // that is its best signature time (EN 319 102-1 §5.6.2.1).
+        proven = Some(p.time);
+        r.poe = Some(p.clone());
+        checks.push(poe_in_place_of_time_stamp(p));
     } else {
         checks.push(Check::not_applicable(
             "sig.time_stamp",
@@ -641,6 +656,17 @@ fn signer_in_cert_list(sig: &SesSignature) -> Check {
 /// The check for a time-stamp token that did not pass: FAILED when the token was read and is
 /// wrong, INDETERMINATE when it could not be read or its validity cannot be decided yet. Shared
 /// by SES signatures and GM/T 0010 signed data.
+/// The `sig.time_stamp` check of a signature with no time stamp of its own whose existence a
+/// later proof (a document or package time stamp, an evidence record) establishes.
+pub(crate) fn poe_in_place_of_time_stamp(p: &yinxin_pki::report::Poe) -> Check {
+    let t = format_instant(p.time);
+    Check::pass(
+        "sig.time_stamp",
+        format!("签名本身无时间戳；{}证明其在{t}前已存在", p.by),
+        format!("no time stamp of its own; {} proves it existed by {t}", p.by),
+    )
+}
+
 pub(crate) fn time_stamp_unproven(tr: &yinxin_pki::tsp::TokenReport) -> Check {
     let parsed = !tr.checks.iter().any(|c| c.id == "tst.format" && c.outcome == yinxin_pki::Outcome::Failed);
     let sub = if parsed { tr.sub_indication.unwrap_or(SubIndication::TryLater) } else { SubIndication::FormatFailure };

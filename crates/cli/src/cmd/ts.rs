@@ -140,7 +140,13 @@ fn verify(a: VerifyArgs) -> CliResult {
     let data = a.data.as_deref().map(read).transpose()?;
     let nonce =
         a.nonce.as_deref().map(hex::decode).transpose().map_err(|e| CliError::usage(format!("--nonce: {e}")))?;
-    let expect = TokenExpectations { data: data.as_deref(), nonce: nonce.as_deref(), extra_certs: &extra, crls: &crls };
+    let expect = TokenExpectations {
+        data: data.as_deref(),
+        nonce: nonce.as_deref(),
+        extra_certs: &extra,
+        crls: &crls,
+        control: None,
+    };
     let r = verify_token(&token, &expect, &trust, OffsetDateTime::now_utc());
     if a.json {
         print_json(&r);

@@ -64,6 +64,7 @@ pub fn run(a: VerifyArgs) -> CliResult {
         now: OffsetDateTime::now_utc(),
         policy: &policy,
         data_sm3: None,
+        poe: None,
     };
     if trust.is_empty() {
         eprintln!(

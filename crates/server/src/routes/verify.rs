@@ -113,6 +113,7 @@ pub async fn start_verify(
             now: time::OffsetDateTime::now_utc(),
             policy: &app2.policy,
             data_sm3,
+            poe: None,
         };
         yinxin_doc::stamp::verify_any(&bytes, None, &opts)
     }))
