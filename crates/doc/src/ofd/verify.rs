@@ -3,10 +3,23 @@
 //! stored part, the seal file against the seal in the signature, and the signature itself over the
 //! stored bytes of Signature.xml — an SES_Signature for `Type="Seal"`, GM/T 0010 signed data for
 //! `Type="Sign"`.
+//!
+//! A package with an `LTV/` folder ([`super::ltv`]) is also judged by its package time stamps:
+//! every part a manifest lists must be there with the SM3 it lists (`ofd.ltv_manifest`), each
+//! stamp must list the previous stamp's two files and everything that stamp listed
+//! (`ofd.ltv_chain`), the stamps are judged as a chain ([`yinxin_pki::ltv::verify_chain`]: one
+//! `ofd-package-time-stamp` part each, `ltv.stamp` and `ltv.order` checks), and each signature is
+//! verified with the package's certificates and CRLs added to the caller's and with the proof of
+//! existence of the oldest stamp that lists its SignedValue file (`ofd.poe`). The `LTV/` files the
+//! stamps cover are not named by `ofd.unreferenced_parts`. Without `LTV/`, none of this applies.
 
+use super::ltv::{self, Ltv};
 use super::package::Package;
 use super::signatures::{SignatureFile, parse_signature, parse_signatures};
-use yinxin_pki::report::{Check, Report, SubIndication};
+use std::collections::{BTreeSet, HashMap};
+use yinxin_pki::ltv::{ChainVerdict, ChainedStamp, Material, verify_chain};
+use yinxin_pki::report::{Check, Poe, Report, SubIndication, TimeSource};
+use yinxin_pki::{Cert, Crl};
 use yinxin_seal::verify::{VerifyOptions, format_failure, verify_signature};
 use yinxin_seal::{SesSignature, gmt0010};
 
@@ -44,6 +57,7 @@ pub fn verify_ofd(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
             }
         }
     }
+    let ltv = ltv::present(&pkg).then(|| LtvState::judge(&pkg, opts));
     if sig_lists.is_empty() {
         report.checks.push(Check::indeterminate(
             "ofd.signatures",
@@ -71,17 +85,288 @@ pub fn verify_ofd(bytes: &[u8], opts: &VerifyOptions<'_>) -> Report {
             )),
             Ok(entries) => {
                 for entry in entries {
-                    report.parts.push(verify_entry(&pkg, &entry.path, &entry.kind, opts, &mut coverage));
+                    report.parts.push(verify_entry(&pkg, &entry.path, &entry.kind, opts, &mut coverage, ltv.as_ref()));
                 }
             }
         }
         coverage.own.insert(list);
     }
     if !report.parts.is_empty() {
+        if let Some(l) = &ltv {
+            coverage.own.extend(l.covered.iter().cloned());
+        }
         report.checks.push(coverage.check(&pkg));
+    }
+    if let Some(l) = ltv {
+        report.checks.extend(l.checks);
+        report.parts.extend(l.stamps);
     }
     report.conclude();
     report
+}
+
+/// The clause behind the `ofd.ltv*` and `ofd.poe` checks (yinxin's own layout: no national
+/// standard defines one).
+const LTV_CLAUSE: &str = "yinxin OFD long-term validation layout (urn:yinxin:ofd-ltv:1); EN 319 102-1 §5.6 (proof of existence, past signature validation)";
+
+/// What the `LTV/` folder establishes, judged once for the whole package.
+struct LtvState {
+    /// The caller's intermediates, the package's certificates and those inside the stamps.
+    certs: Vec<Cert>,
+    /// The caller's CRLs and the package's.
+    crls: Vec<Crl>,
+    /// The parts each stamp lists, oldest stamp first.
+    listed: Vec<BTreeSet<String>>,
+    /// The chain's verdict (`None` when the folder could not be read).
+    verdict: Option<ChainVerdict>,
+    /// Labels of the stamps, oldest first.
+    labels: Vec<String>,
+    /// `LTV/` parts the stamps cover, left out of the unreferenced-parts rule.
+    covered: BTreeSet<String>,
+    /// Checks on the folder and on the chain as a whole.
+    checks: Vec<Check>,
+    /// One report per stamp.
+    stamps: Vec<Report>,
+    /// Why nothing could be read, when so.
+    unreadable: Option<String>,
+}
+
+impl LtvState {
+    fn judge(pkg: &Package, opts: &VerifyOptions<'_>) -> Self {
+        let mut st = LtvState {
+            certs: opts.intermediates.to_vec(),
+            crls: opts.crls.to_vec(),
+            listed: Vec::new(),
+            verdict: None,
+            labels: Vec::new(),
+            covered: BTreeSet::new(),
+            checks: Vec::new(),
+            stamps: Vec::new(),
+            unreadable: None,
+        };
+        let l = match ltv::read(pkg) {
+            Ok(l) => l,
+            Err(e) => {
+                st.checks.push(
+                    Check::fail(
+                        "ofd.ltv",
+                        SubIndication::FormatFailure,
+                        format!("LTV目录无法读取：{e}"),
+                        format!("the LTV folder cannot be read: {e}"),
+                    )
+                    .clause(LTV_CLAUSE),
+                );
+                st.unreadable = Some(e.to_string());
+                return st;
+            }
+        };
+        st.checks.push(material_check(&l));
+        let n = l.stamps.len();
+        let mut digests: HashMap<String, [u8; 32]> = HashMap::new();
+        let mut material = Material::default();
+        material.extend(l.material.certs.iter().cloned(), l.material.crls.iter().cloned());
+        for s in &l.stamps {
+            material.extend(ltv::token_certs(&s.token), []);
+        }
+        st.certs.extend(material.certs.iter().filter(|c| !opts.intermediates.contains(c)).cloned());
+        st.crls.extend(material.crls.iter().filter(|c| !opts.crls.iter().any(|x| x.der() == c.der())).cloned());
+        // The stamps' TSA chains are judged with the caller's material too (a CRL the caller
+        // holds may revoke a TSA).
+        let mut chain_material = Material::default();
+        chain_material.extend(st.certs.iter().cloned(), st.crls.iter().cloned());
+        st.labels = (1..=n).map(|k| format!("package time stamp {k} of {n}")).collect();
+        let chained: Vec<ChainedStamp<'_>> = l
+            .stamps
+            .iter()
+            .zip(&st.labels)
+            .map(|(s, label)| ChainedStamp { token: &s.token, data: Some(&s.manifest), label: label.clone() })
+            .collect();
+        let verdict = verify_chain(&chained, &chain_material, opts.trust, opts.now);
+        st.checks.extend(verdict.checks.iter().cloned());
+        for (k, s) in l.stamps.iter().enumerate() {
+            let manifest = manifest_check(pkg, s, &mut digests);
+            if manifest.outcome == yinxin_pki::Outcome::Passed {
+                st.covered.extend(s.entries.iter().filter(|e| e.path.starts_with("LTV/")).map(|e| e.path.clone()));
+            }
+            let mut r = Report::new("ofd-package-time-stamp");
+            r.location = Some(s.token_path.clone());
+            r.checks.push(manifest);
+            if k > 0 {
+                r.checks.push(chain_check(&l, k));
+            }
+            if let Some(v) = verdict.stamps.get(k) {
+                r.checks.extend(v.report.checks.iter().cloned());
+                r.time_stamp = v.report.info.clone();
+                r.poe = v.poe.clone();
+                r.validation_time =
+                    Some(v.control.clone().unwrap_or_else(|| yinxin_pki::time::format_instant(opts.now)));
+                r.time_source = Some(if v.control.is_some() { TimeSource::TimeStamp } else { TimeSource::Now });
+            }
+            r.conclude();
+            st.stamps.push(r);
+        }
+        if let Some(newest) = l.stamps.last() {
+            st.covered.insert(newest.manifest_path.clone());
+            st.covered.insert(newest.token_path.clone());
+        }
+        st.listed = l.stamps.iter().map(|s| s.entries.iter().map(|e| e.path.clone()).collect()).collect();
+        st.verdict = Some(verdict);
+        st
+    }
+
+    /// The proof of existence for a signature whose SignedValue file is `signed_value`: that of
+    /// the oldest stamp listing it; and the `ofd.poe` check saying so.
+    fn poe_for(&self, signed_value: &str) -> (Option<Poe>, Check) {
+        const ID: &str = "ofd.poe";
+        if let Some(why) = &self.unreadable {
+            let c = Check::not_applicable(
+                ID,
+                format!("LTV目录无法读取，无包时间戳证明：{why}"),
+                format!("the LTV folder cannot be read, so no package time stamp proves anything: {why}"),
+            );
+            return (None, c.clause(LTV_CLAUSE));
+        }
+        let Some(k) = self.listed.iter().position(|l| l.contains(signed_value)) else {
+            let c = Check::not_applicable(
+                ID,
+                format!("没有包时间戳覆盖{signed_value}"),
+                format!("no package time stamp lists {signed_value}"),
+            );
+            return (None, c.clause(LTV_CLAUSE));
+        };
+        let label = self.labels.get(k).cloned().unwrap_or_default();
+        match self.verdict.as_ref().and_then(|v| v.poe_of(k)) {
+            Some(p) => {
+                let t = yinxin_pki::time::format_instant(p.time);
+                let c = Check::pass(
+                    ID,
+                    format!("{label}列出{signed_value}：签名于{t}前已存在（{}）", p.by),
+                    format!("{label} lists {signed_value}: the signature existed by {t} ({})", p.by),
+                );
+                (Some(p.clone()), c.clause(LTV_CLAUSE))
+            }
+            None => {
+                let c = Check::not_applicable(
+                    ID,
+                    format!("{label}列出{signed_value}，但此后没有有效的包时间戳，无法证明存在时间"),
+                    format!(
+                        "{label} lists {signed_value}, but no valid package time stamp from there on proves when it existed"
+                    ),
+                );
+                (None, c.clause(LTV_CLAUSE))
+            }
+        }
+    }
+}
+
+/// `ofd.ltv`: the material under `LTV/Certs` and `LTV/CRLs` parses and is named by its SM3.
+fn material_check(l: &Ltv) -> Check {
+    const ID: &str = "ofd.ltv";
+    if l.problems.is_empty() {
+        Check::pass(
+            ID,
+            format!(
+                "LTV目录：{}个包时间戳，{}张证书，{}个CRL",
+                l.stamps.len(),
+                l.material.certs.len(),
+                l.material.crls.len()
+            ),
+            format!(
+                "LTV folder: {} package time stamp(s), {} certificate(s), {} CRL(s)",
+                l.stamps.len(),
+                l.material.certs.len(),
+                l.material.crls.len()
+            ),
+        )
+        .clause(LTV_CLAUSE)
+    } else {
+        let list: Vec<String> = l.problems.iter().map(|p| format!("{}: {}", p.path, p.detail)).collect();
+        Check::fail(
+            ID,
+            SubIndication::FormatFailure,
+            format!("LTV验证材料有误：{}", list.join("; ")),
+            format!("LTV validation material is malformed: {}", list.join("; ")),
+        )
+        .clause(LTV_CLAUSE)
+    }
+}
+
+/// `ofd.ltv_manifest`: every part stamp `s` lists is there with the SM3 it lists.
+fn manifest_check(pkg: &Package, s: &ltv::PackageStamp, digests: &mut HashMap<String, [u8; 32]>) -> Check {
+    const ID: &str = "ofd.ltv_manifest";
+    let n = s.number;
+    let mut changed = Vec::new();
+    let mut missing = Vec::new();
+    for e in &s.entries {
+        // Each part is hashed once, however many manifests list it.
+        let d = match digests.get(&e.path) {
+            Some(d) => *d,
+            None => {
+                let Some(bytes) = pkg.get(&e.path) else {
+                    missing.push(format!("/{}", e.path));
+                    continue;
+                };
+                let d = yinxin_gm::sm3::sm3(bytes).0;
+                digests.insert(e.path.clone(), d);
+                d
+            }
+        };
+        if d != e.sm3 {
+            changed.push(format!("/{}", e.path));
+        }
+    }
+    if changed.is_empty() && missing.is_empty() {
+        return Check::pass(
+            ID,
+            format!("包时间戳{n}列出的{}个文件均未改变", s.entries.len()),
+            format!("all {} parts package time stamp {n} lists are unchanged", s.entries.len()),
+        )
+        .clause(LTV_CLAUSE);
+    }
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for p in &changed {
+        zh.push(format!("{p}在包时间戳{n}之后被修改"));
+        en.push(format!("part {p} changed after package time stamp {n}"));
+    }
+    for p in &missing {
+        zh.push(format!("{p}在包时间戳{n}之后被删除"));
+        en.push(format!("part {p} was removed after package time stamp {n}"));
+    }
+    Check::fail(ID, SubIndication::HashFailure, zh.join("; "), en.join("; ")).clause(LTV_CLAUSE)
+}
+
+/// `ofd.ltv_chain`: stamp `k` (0-based, k ≥ 1) lists stamp k−1's manifest and token and every
+/// part stamp k−1 listed.
+fn chain_check(l: &Ltv, k: usize) -> Check {
+    const ID: &str = "ofd.ltv_chain";
+    let (prev, cur) = (&l.stamps[k - 1], &l.stamps[k]);
+    let listed: BTreeSet<&str> = cur.entries.iter().map(|e| e.path.as_str()).collect();
+    let mut absent: Vec<String> = [&prev.manifest_path, &prev.token_path]
+        .into_iter()
+        .chain(prev.entries.iter().map(|e| &e.path))
+        .filter(|p| !listed.contains(p.as_str()))
+        .map(|p| format!("/{p}"))
+        .collect();
+    let (a, b) = (prev.number, cur.number);
+    if absent.is_empty() {
+        return Check::pass(
+            ID,
+            format!("包时间戳{b}覆盖包时间戳{a}及其覆盖的全部文件"),
+            format!("package time stamp {b} covers package time stamp {a} and everything it covers"),
+        )
+        .clause(LTV_CLAUSE);
+    }
+    let more = absent.len().saturating_sub(20);
+    absent.truncate(20);
+    let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+    Check::fail(
+        ID,
+        SubIndication::FormatFailure,
+        format!("时间戳链断裂：包时间戳{b}未列出{}{tail}", absent.join(", ")),
+        format!("the chain is broken: package time stamp {b} does not list {}{tail}", absent.join(", ")),
+    )
+    .clause(LTV_CLAUSE)
 }
 
 /// Which parts of the package the signatures protect, and which are their own files.
@@ -131,7 +416,14 @@ fn reference_path(pkg: &Package, file: &SignatureFile, file_ref: &str) -> Option
     Package::resolve(&file.path, file_ref).filter(|p| pkg.get(p).is_some()).or_else(|| Package::resolve("", file_ref))
 }
 
-fn verify_entry(pkg: &Package, path: &str, kind: &str, opts: &VerifyOptions<'_>, coverage: &mut Coverage) -> Report {
+fn verify_entry(
+    pkg: &Package,
+    path: &str,
+    kind: &str,
+    caller_opts: &VerifyOptions<'_>,
+    coverage: &mut Coverage,
+    ltv: Option<&LtvState>,
+) -> Report {
     coverage.own.insert(path.to_string());
     let Some(sig_xml) = pkg.get(path) else {
         let mut r = format_failure("ofd-signature", &format!("{path} is missing"));
@@ -150,6 +442,24 @@ fn verify_entry(pkg: &Package, path: &str, kind: &str, opts: &VerifyOptions<'_>,
         }
     };
     let mut ofd_checks = vec![references(pkg, &file)];
+    // With LTV: the package's material beside the caller's, and the proof of existence the
+    // package time stamps give this signature.
+    let opts_ltv;
+    let opts = match ltv {
+        None => caller_opts,
+        Some(l) => {
+            let (poe, check) = l.poe_for(&file.signed_value_path);
+            ofd_checks.push(check);
+            // A proof the caller holds (an evidence record over the whole file) still counts: the
+            // older of the two is the stronger.
+            let poe = match (poe, caller_opts.poe.clone()) {
+                (Some(a), Some(b)) => Some(if b.time < a.time { b } else { a }),
+                (a, b) => a.or(b),
+            };
+            opts_ltv = VerifyOptions { intermediates: &l.certs, crls: &l.crls, poe, ..caller_opts.clone() };
+            &opts_ltv
+        }
+    };
     let signed_value = pkg.get(&file.signed_value_path);
     let mut inner = match (kind, signed_value) {
         (_, None) => format_failure("ofd-signature", &format!("{} is missing", file.signed_value_path)),

@@ -1,6 +1,8 @@
 //! PDF: rendering licences and materials, signing them with SM2 (GB/T 35275 signed data in an
-//! incremental update), and verifying signed PDFs.
+//! incremental update), long-term validation (PAdES B-LT/B-LTA: DSS and document time stamps),
+//! and verifying signed PDFs.
 
+pub mod ltv;
 pub mod render;
 pub mod sign;
 pub mod updates;

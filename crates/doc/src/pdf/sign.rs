@@ -105,7 +105,7 @@ pub fn write_object(o: &Object, out: &mut Vec<u8>) {
     }
 }
 
-fn write_dict(d: &Dictionary, out: &mut Vec<u8>) {
+pub(crate) fn write_dict(d: &Dictionary, out: &mut Vec<u8>) {
     out.extend_from_slice(b"<<");
     for (k, v) in d.iter() {
         write_object(&Object::Name(k.clone()), out);
@@ -116,7 +116,7 @@ fn write_dict(d: &Dictionary, out: &mut Vec<u8>) {
     out.extend_from_slice(b">>");
 }
 
-fn hex_upper(b: &[u8]) -> String {
+pub(crate) fn hex_upper(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
@@ -133,6 +133,127 @@ pub fn last_startxref(pdf: &[u8]) -> Result<usize> {
     num.parse().map_err(|_| err("startxref is not a number"))
 }
 
+/// An incremental update being written (ISO 32000-1 §7.5.6): the original bytes, then new
+/// objects and new versions of changed ones, then a classic cross-reference section for them and
+/// a trailer whose `/Prev` names the previous section. Shared by signing, validation data and
+/// document time stamps.
+pub(crate) struct Appender {
+    /// The file so far.
+    pub out: Vec<u8>,
+    offsets: Vec<(ObjectId, usize)>,
+    next: u32,
+    prev: usize,
+    /// The catalog.
+    pub root: ObjectId,
+    info: Option<ObjectId>,
+}
+
+impl Appender {
+    /// Start an update of `pdf`, whose parsed form is `doc`.
+    pub fn start(pdf: &[u8], doc: &lopdf::Document) -> Result<Self> {
+        let prev = last_startxref(pdf)?;
+        let root: ObjectId =
+            doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| err("trailer has no /Root"))?;
+        let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let mut out = pdf.to_vec();
+        if !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        Ok(Self { out, offsets: Vec::new(), next: doc.max_id + 1, prev, root, info })
+    }
+
+    /// A fresh object number.
+    pub fn alloc(&mut self) -> ObjectId {
+        let id = (self.next, 0u16);
+        self.next += 1;
+        id
+    }
+
+    /// Write object `id` with `body` (a dictionary, an array, or a stream's dictionary and data).
+    pub fn put(&mut self, id: ObjectId, body: &[u8]) {
+        self.offsets.push((id, self.out.len()));
+        let _ = writeln!(self.out, "{} {} obj", id.0, id.1);
+        self.out.extend_from_slice(body);
+        self.out.extend_from_slice(b"\nendobj\n");
+    }
+
+    /// Write object `id` as a PDF object.
+    pub fn put_object(&mut self, id: ObjectId, o: &Object) {
+        let mut body = Vec::new();
+        write_object(o, &mut body);
+        self.put(id, &body);
+    }
+
+    /// Write a stream object holding `data` as is (no filter).
+    pub fn put_stream(&mut self, id: ObjectId, data: &[u8]) {
+        let mut body = format!("<</Length {}>>\nstream\n", data.len()).into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\nendstream");
+        self.put(id, &body);
+    }
+
+    /// Where object `id` was written.
+    pub fn offset_of(&self, id: ObjectId) -> Option<usize> {
+        self.offsets.iter().find(|(i, _)| *i == id).map(|(_, o)| *o)
+    }
+
+    /// Write the cross-reference section and the trailer; the finished file.
+    pub fn finish(mut self) -> Vec<u8> {
+        let xref_at = self.out.len();
+        self.offsets.sort();
+        self.out.extend_from_slice(b"xref\n");
+        for (id, off) in &self.offsets {
+            let _ = write!(self.out, "{} 1\n{off:010} {:05} n \n", id.0, id.1);
+        }
+        let mut trailer = format!("trailer\n<</Size {} /Root {} 0 R /Prev {}", self.next, self.root.0, self.prev);
+        if let Some(info) = self.info {
+            trailer.push_str(&format!(" /Info {} 0 R", info.0));
+        }
+        trailer.push_str(&format!(">>\nstartxref\n{xref_at}\n%%EOF\n"));
+        self.out.extend_from_slice(trailer.as_bytes());
+        self.out
+    }
+}
+
+/// The signature dictionary a new signature field gets.
+pub(crate) struct SigDict<'a> {
+    /// Its entries before `/ByteRange` (`/Type /Sig /Filter … /SubFilter …`).
+    pub head: &'a [u8],
+    /// Its entries after `/Contents` (`/M …`), each preceded by a space.
+    pub tail: Vec<u8>,
+    /// Bytes reserved for `/Contents` (hex doubles it).
+    pub reserved: usize,
+    /// What `/Contents` holds, for error messages ("signed data", "time-stamp token").
+    pub what: &'a str,
+    /// The field name's prefix (`Signature` gives `Signature1`, `Signature2`, …).
+    pub field_prefix: &'a str,
+}
+
+/// Where a new signature field's widget goes.
+pub(crate) enum Widget<'a> {
+    /// On a page, showing a picture.
+    Visible(&'a Appearance),
+    /// Invisible (`/Rect [0 0 0 0]`, no appearance), on the given page (0-based).
+    Invisible {
+        /// The page.
+        page: usize,
+    },
+}
+
+/// Date string `D:YYYYMMDDHHmmSSZ` (ISO 32000-1 §7.9.4), in UTC.
+pub(crate) fn pdf_date(now: time::OffsetDateTime) -> String {
+    let t = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Append a signature. `make_cms` receives the bytes the /ByteRange covers and returns the DER
 /// signed data for /Contents.
 pub fn sign(
@@ -142,88 +263,54 @@ pub fn sign(
     now: time::OffsetDateTime,
     make_cms: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
-    let doc = lopdf::Document::load_mem(pdf).map_err(|e| err(format!("PDF does not parse: {e}")))?;
-    let prev = last_startxref(pdf)?;
-    let root: ObjectId =
-        doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| err("trailer has no /Root"))?;
-    let pages = doc.get_pages();
-    let page_id =
-        *pages.get(&(appearance.page as u32 + 1)).ok_or_else(|| err(format!("no page {}", appearance.page + 1)))?;
-    let page_dict = doc.get_dictionary(page_id).map_err(|e| err(e.to_string()))?.clone();
-    let media =
-        page_dict.get(b"MediaBox").and_then(Object::as_array).map_err(|_| err("page without a direct /MediaBox"))?;
-    let page_h = media.get(3).and_then(|o| o.as_float().ok()).unwrap_or(842.0);
+    let mut tail = Vec::new();
+    tail.extend_from_slice(b" /M ");
+    write_object(&Object::String(pdf_date(now).into_bytes(), lopdf::StringFormat::Literal), &mut tail);
+    tail.extend_from_slice(b" /Name ");
+    write_object(&Object::String(name.as_bytes().to_vec(), lopdf::StringFormat::Literal), &mut tail);
+    let dict = SigDict {
+        head: b"/Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached",
+        tail,
+        reserved: CONTENTS_RESERVED,
+        what: "signed data",
+        field_prefix: "Signature",
+    };
+    append_signature(pdf, &dict, Widget::Visible(appearance), make_cms)
+}
 
-    let mut next = doc.max_id + 1;
-    let mut alloc = || {
-        let id = (next, 0u16);
-        next += 1;
-        id
+/// Append a signature field: the signature dictionary `dict` with fixed-width placeholders, its
+/// field and widget (in the AcroForm's /Fields and the page's /Annots), new versions of the page,
+/// the catalog or AcroForm; then patch /ByteRange and fill /Contents with what `make_contents`
+/// returns for the bytes the /ByteRange covers.
+pub(crate) fn append_signature(
+    pdf: &[u8],
+    dict: &SigDict<'_>,
+    widget: Widget<'_>,
+    make_contents: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(|e| err(format!("PDF does not parse: {e}")))?;
+    let mut w = Appender::start(pdf, &doc)?;
+    let root = w.root;
+    let page_no = match &widget {
+        Widget::Visible(a) => a.page,
+        Widget::Invisible { page } => *page,
     };
-    let (sig_id, widget_id, ap_id) = (alloc(), alloc(), alloc());
-    let mut out = pdf.to_vec();
-    if !out.ends_with(b"\n") {
-        out.push(b'\n');
-    }
-    let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
-    let mut put = |out: &mut Vec<u8>, id: ObjectId, body: &[u8]| {
-        offsets.push((id, out.len()));
-        let _ = writeln!(out, "{} {} obj", id.0, id.1);
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
+    let pages = doc.get_pages();
+    let page_id = *pages.get(&(page_no as u32 + 1)).ok_or_else(|| err(format!("no page {}", page_no + 1)))?;
+    let page_dict = doc.get_dictionary(page_id).map_err(|e| err(e.to_string()))?.clone();
+
+    let (sig_id, widget_id) = (w.alloc(), w.alloc());
 
     // The signature dictionary, with fixed-width placeholders patched below.
-    let t = now.to_offset(time::UtcOffset::UTC);
-    let m = format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
     let mut sig = Vec::new();
-    sig.extend_from_slice(b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 ");
-    sig.extend_from_slice(b"0000000000 0000000000 0000000000] /Contents <");
-    sig.extend(std::iter::repeat_n(b'0', CONTENTS_RESERVED * 2));
-    sig.extend_from_slice(b"> /M ");
-    write_object(&Object::String(m.into_bytes(), lopdf::StringFormat::Literal), &mut sig);
-    sig.extend_from_slice(b" /Name ");
-    write_object(&Object::String(name.as_bytes().to_vec(), lopdf::StringFormat::Literal), &mut sig);
+    sig.extend_from_slice(b"<<");
+    sig.extend_from_slice(dict.head);
+    sig.extend_from_slice(b" /ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
+    sig.extend(std::iter::repeat_n(b'0', dict.reserved * 2));
+    sig.extend_from_slice(b">");
+    sig.extend_from_slice(&dict.tail);
     sig.extend_from_slice(b">>");
-    put(&mut out, sig_id, &sig);
-
-    // The appearance: the seal picture as an image with a soft mask.
-    let (x, y, w, h) = appearance.rect_mm;
-    let (wpt, hpt) = (pt(w), pt(h));
-    let mut ap_res = String::new();
-    let mut ap_content = String::new();
-    if let Some(png_bytes) = &appearance.png {
-        let (img_id, mask_id) = (alloc(), alloc());
-        let pic = seal_image(png_bytes)?;
-        let info = (pic.width, pic.height);
-        let img = |cs: &str, z: &[u8], smask: Option<ObjectId>| {
-            let mut o = format!("<</Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{cs} /BitsPerComponent 8 /Filter /FlateDecode /Length {}", info.0, info.1, z.len()).into_bytes();
-            if let Some(s) = smask {
-                o.extend_from_slice(format!(" /SMask {} 0 R", s.0).as_bytes());
-            }
-            o.extend_from_slice(b">>\nstream\n");
-            o.extend_from_slice(z);
-            o.extend_from_slice(b"\nendstream");
-            o
-        };
-        put(&mut out, mask_id, &img("DeviceGray", &pic.alpha_z, None));
-        put(&mut out, img_id, &img("DeviceRGB", &pic.rgb_z, Some(mask_id)));
-        ap_res = format!("/Resources <</XObject <</Im1 {} 0 R>>>>", img_id.0);
-        ap_content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im1 Do Q");
-    }
-    let ap = format!(
-        "<</Type /XObject /Subtype /Form /BBox [0 0 {wpt} {hpt}] {ap_res} /Length {}>>\nstream\n{ap_content}\nendstream",
-        ap_content.len()
-    );
-    put(&mut out, ap_id, ap.as_bytes());
+    w.put(sig_id, &sig);
 
     // The field and its widget.
     let n_fields = doc
@@ -231,17 +318,60 @@ pub fn sign(
         .values()
         .filter(|o| o.as_dict().ok().and_then(|d| d.get(b"FT").ok()).and_then(|f| f.as_name().ok()) == Some(b"Sig"))
         .count();
-    let (x1, y1) = (pt(x), page_h - pt(y + h));
-    let widget = format!(
-        "<</Type /Annot /Subtype /Widget /FT /Sig /T (Signature{}) /V {} 0 R /Rect [{x1} {y1} {} {}] /P {} 0 R /F 132 /AP <</N {} 0 R>>>>",
-        n_fields + 1,
-        sig_id.0,
-        x1 + wpt,
-        y1 + hpt,
-        page_id.0,
-        ap_id.0
-    );
-    put(&mut out, widget_id, widget.as_bytes());
+    let field_name = format!("{}{}", dict.field_prefix, n_fields + 1);
+    let widget_body = match widget {
+        Widget::Visible(appearance) => {
+            let ap_id = w.alloc();
+            let media = page_dict
+                .get(b"MediaBox")
+                .and_then(Object::as_array)
+                .map_err(|_| err("page without a direct /MediaBox"))?;
+            let page_h = media.get(3).and_then(|o| o.as_float().ok()).unwrap_or(842.0);
+            // The appearance: the seal picture as an image with a soft mask.
+            let (x, y, wmm, hmm) = appearance.rect_mm;
+            let (wpt, hpt) = (pt(wmm), pt(hmm));
+            let mut ap_res = String::new();
+            let mut ap_content = String::new();
+            if let Some(png_bytes) = &appearance.png {
+                let (img_id, mask_id) = (w.alloc(), w.alloc());
+                let pic = seal_image(png_bytes)?;
+                let info = (pic.width, pic.height);
+                let img = |cs: &str, z: &[u8], smask: Option<ObjectId>| {
+                    let mut o = format!("<</Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /{cs} /BitsPerComponent 8 /Filter /FlateDecode /Length {}", info.0, info.1, z.len()).into_bytes();
+                    if let Some(s) = smask {
+                        o.extend_from_slice(format!(" /SMask {} 0 R", s.0).as_bytes());
+                    }
+                    o.extend_from_slice(b">>\nstream\n");
+                    o.extend_from_slice(z);
+                    o.extend_from_slice(b"\nendstream");
+                    o
+                };
+                w.put(mask_id, &img("DeviceGray", &pic.alpha_z, None));
+                w.put(img_id, &img("DeviceRGB", &pic.rgb_z, Some(mask_id)));
+                ap_res = format!("/Resources <</XObject <</Im1 {} 0 R>>>>", img_id.0);
+                ap_content = format!("q {wpt} 0 0 {hpt} 0 0 cm /Im1 Do Q");
+            }
+            let ap = format!(
+                "<</Type /XObject /Subtype /Form /BBox [0 0 {wpt} {hpt}] {ap_res} /Length {}>>\nstream\n{ap_content}\nendstream",
+                ap_content.len()
+            );
+            w.put(ap_id, ap.as_bytes());
+            let (x1, y1) = (pt(x), page_h - pt(y + hmm));
+            format!(
+                "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [{x1} {y1} {} {}] /P {} 0 R /F 132 /AP <</N {} 0 R>>>>",
+                sig_id.0,
+                x1 + wpt,
+                y1 + hpt,
+                page_id.0,
+                ap_id.0
+            )
+        }
+        Widget::Invisible { .. } => format!(
+            "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [0 0 0 0] /P {} 0 R /F 132>>",
+            sig_id.0, page_id.0
+        ),
+    };
+    w.put(widget_id, widget_body.as_bytes());
 
     // New versions of the page and the catalog (and of an indirect /AcroForm or /Annots).
     let mut page = page_dict;
@@ -254,15 +384,13 @@ pub fn sign(
         Ok(Object::Reference(r)) => {
             let mut a = doc.get_object(*r).and_then(Object::as_array).map_err(|e| err(e.to_string()))?.clone();
             a.push(Object::Reference(widget_id));
-            let mut body = Vec::new();
-            write_object(&Object::Array(a), &mut body);
-            put(&mut out, *r, &body);
+            w.put_object(*r, &Object::Array(a));
         }
         _ => page.set("Annots", Object::Array(vec![Object::Reference(widget_id)])),
     }
     let mut body = Vec::new();
     write_dict(&page, &mut body);
-    put(&mut out, page_id, &body);
+    w.put(page_id, &body);
 
     let mut catalog = doc.get_dictionary(root).map_err(|e| err(e.to_string()))?.clone();
     let acro_ref = catalog.get(b"AcroForm").ok().and_then(|o| o.as_reference().ok());
@@ -279,46 +407,39 @@ pub fn sign(
         Some(r) => {
             let mut body = Vec::new();
             write_dict(&acro, &mut body);
-            put(&mut out, r, &body);
+            w.put(r, &body);
         }
         None => {
             catalog.set("AcroForm", Object::Dictionary(acro));
             let mut body = Vec::new();
             write_dict(&catalog, &mut body);
-            put(&mut out, root, &body);
+            w.put(root, &body);
         }
     }
 
     // Cross-reference section and trailer.
-    let xref_at = out.len();
-    offsets.sort();
-    out.extend_from_slice(b"xref\n");
-    for (id, off) in &offsets {
-        let _ = write!(out, "{} 1\n{off:010} {:05} n \n", id.0, id.1);
-    }
-    let size = next.max(doc.max_id + 1);
-    let mut trailer = format!("trailer\n<</Size {size} /Root {} 0 R /Prev {prev}", root.0);
-    if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference) {
-        trailer.push_str(&format!(" /Info {} 0 R", info.0));
-    }
-    trailer.push_str(&format!(">>\nstartxref\n{xref_at}\n%%EOF\n"));
-    out.extend_from_slice(trailer.as_bytes());
+    let sig_off = w.offset_of(sig_id).ok_or_else(|| err("internal: the signature dictionary was not written"))?;
+    let mut out = w.finish();
 
     // ByteRange: everything but the /Contents hex string, delimiters included in the hole.
-    let sig_off = offsets.iter().find(|(id, _)| *id == sig_id).map(|(_, o)| *o).ok_or_else(|| err("internal"))?;
-    let rel = out[sig_off..].windows(11).position(|w| w == b"/Contents <").ok_or_else(|| err("internal"))?;
+    let internal = || err("internal: the signature dictionary's placeholders are missing");
+    let rel = out[sig_off..].windows(11).position(|w| w == b"/Contents <").ok_or_else(internal)?;
     let hole_start = sig_off + rel + 10;
-    let hole_end = hole_start + 2 + CONTENTS_RESERVED * 2;
+    let hole_end = hole_start + 2 + dict.reserved * 2;
     let br = format!("{:<10} {:<10} {:<10}", hole_start, hole_end, out.len() - hole_end);
-    let br_at =
-        sig_off + out[sig_off..].windows(13).position(|w| w == b"/ByteRange [0").ok_or_else(|| err("internal"))? + 14;
+    let br_at = sig_off + out[sig_off..].windows(13).position(|w| w == b"/ByteRange [0").ok_or_else(internal)? + 14;
     out[br_at..br_at + 32].copy_from_slice(br.as_bytes());
     let covered = [&out[..hole_start], &out[hole_end..]].concat();
-    let cms = make_cms(&covered)?;
-    if cms.len() > CONTENTS_RESERVED {
-        return Err(err(format!("signed data of {} bytes exceeds the {CONTENTS_RESERVED} reserved", cms.len())));
+    let contents = make_contents(&covered)?;
+    if contents.len() > dict.reserved {
+        return Err(err(format!(
+            "{} of {} bytes exceeds the {} reserved in /Contents",
+            dict.what,
+            contents.len(),
+            dict.reserved
+        )));
     }
-    let hex = hex_upper(&cms);
+    let hex = hex_upper(&contents);
     out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(out)
 }

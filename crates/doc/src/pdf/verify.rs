@@ -5,16 +5,33 @@
 //! incremental updates, which are compared with the signed revision — new signatures and
 //! annotations are allowed, changed page content or a changed page count is not.
 //!
+//! Long-term validation (PAdES B-LT / B-LTA, see [`super::ltv`]): the certificates and CRLs of
+//! the document security store are added to the caller's intermediates and CRLs. Document time
+//! stamps are not signatures: they are judged together, oldest first, as a chain
+//! ([`yinxin_pki::ltv::verify_chain`]: the newest now, each older one at the time the next valid
+//! one proves), each a part of kind `pdf-document-time-stamp`; a signature that a document time
+//! stamp covers has its own time stamp judged at the proof of existence the chain gives it
+//! (`pdf.poe`), so a TSA certificate that expired since still counts. Updates after a signature
+//! that only add validation data and document time stamps, pages unchanged, pass
+//! `pdf.modifications`; other updates stay a warning (the policy's `coverage.later_updates`).
+//!
 //! Every cost an outside file controls is bounded: how far a stream inflates while the file loads
 //! ([`MAX_STREAM_INFLATED`]), how far the page contents inflate when revisions are compared
-//! ([`MAX_CONTENT_INFLATED`]), how many signatures are verified ([`MAX_SIGNATURES`]), and how
-//! many incremental updates are read ([`super::updates::MAX_UPDATES`]).
+//! ([`MAX_CONTENT_INFLATED`]), how many signatures are verified ([`MAX_SIGNATURES`]), how many
+//! incremental updates are read ([`super::updates::MAX_UPDATES`]) and examined for what they add
+//! ([`MAX_CLASSIFIED_UPDATES`]), what the DSS holds ([`super::ltv::MAX_DSS_CERTS`], …), and how
+//! many bytes the document time stamps cover together ([`MAX_TIME_STAMPED_BYTES`]).
 
+use super::ltv::{Dss, LtvUpdate, classify_update, dss_of, is_document_time_stamp};
+use super::updates::Update;
 use crate::{Error, Result};
 use lopdf::Object;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use yinxin_gm::sm3::{Sm3Digest, sm3};
-use yinxin_pki::report::{Check, Report, SubIndication};
+use yinxin_pki::ltv::{ChainVerdict, ChainedStamp, Material, verify_chain};
+use yinxin_pki::report::{Check, Poe, Report, SubIndication, TimeSource};
+use yinxin_pki::time::format_instant;
+use yinxin_pki::{Cert, Crl};
 use yinxin_seal::verify::{VerifyOptions, format_failure};
 
 /// Most bytes one stream may inflate to while a PDF loads (lopdf decodes object and
@@ -35,18 +52,38 @@ pub const MAX_CONTENT_INFLATED: usize = 64 << 20;
 /// receive, while thousands of dictionaries would make verification quadratic in the file.
 pub const MAX_SIGNATURES: usize = 64;
 
+/// Most incremental updates examined for whether they only add long-term validation data (each
+/// costs a load of the revisions before and after it). A licence renewed every nine years for a
+/// century carries two dozen; updates past the limit are named, not examined, and stay a
+/// warning.
+pub const MAX_CLASSIFIED_UPDATES: usize = 48;
+
+/// Most bytes the document time stamps cover, all together. Their chain is judged at once, each
+/// with a copy of what it covers (its /ByteRange without the hole): a licence renewed for a
+/// century holds a dozen copies of a file of a few hundred kilobytes, while 64 time stamps over a
+/// file of hundreds of megabytes would hold gigabytes.
+pub const MAX_TIME_STAMPED_BYTES: usize = 256 << 20;
+
+/// The clause behind the long-term validation checks.
+const LTV_CLAUSE: &str = "ISO 32000-2 §12.8.4.3 (DSS) and §12.8.5 (document time stamps); ETSI EN 319 142-1 §5.4–5.5 \
+     (PAdES B-LT, B-LTA); EN 319 102-1 §5.6 (past signature validation)";
+
 /// Load a PDF with yinxin's bound on stream inflation.
-fn load(pdf: &[u8]) -> core::result::Result<lopdf::Document, lopdf::Error> {
+pub(crate) fn load(pdf: &[u8]) -> core::result::Result<lopdf::Document, lopdf::Error> {
     let opts = lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_INFLATED), ..Default::default() };
     lopdf::Document::load_mem_with_options(pdf, opts)
 }
 
-struct Found {
-    byte_range: Vec<i64>,
-    contents: Vec<u8>,
+/// A signature dictionary (or a document time stamp's).
+pub(crate) struct Found {
+    pub byte_range: Vec<i64>,
+    pub contents: Vec<u8>,
+    /// Whether it is a document time stamp ([`is_document_time_stamp`]).
+    pub doc_ts: bool,
 }
 
-fn signatures(doc: &lopdf::Document) -> Vec<Found> {
+/// The signature dictionaries of a document, in file order (by the end of their /ByteRange).
+pub(crate) fn signatures(doc: &lopdf::Document) -> Vec<Found> {
     let mut out: Vec<Found> = doc
         .objects
         .values()
@@ -58,7 +95,7 @@ fn signatures(doc: &lopdf::Document) -> Vec<Found> {
             let br =
                 d.get(b"ByteRange").and_then(Object::as_array).ok()?.iter().filter_map(|o| o.as_i64().ok()).collect();
             let contents = d.get(b"Contents").and_then(Object::as_str).ok()?.to_vec();
-            Some(Found { byte_range: br, contents })
+            Some(Found { byte_range: br, contents, doc_ts: is_document_time_stamp(d) })
         })
         .collect();
     out.sort_by_key(|f| f.byte_range.get(2).copied().unwrap_or(0));
@@ -95,7 +132,14 @@ impl Pages<'_> {
     }
 }
 
-/// Verify every signature of a PDF.
+/// What every part's verification shares: the file, its final pages, and what its updates add.
+struct Ctx<'a> {
+    pdf: &'a [u8],
+    final_pages: Pages<'a>,
+    updates: Classifier<'a>,
+}
+
+/// Verify every signature and document time stamp of a PDF.
 pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
     let mut report = Report::new("pdf");
     let doc = match load(pdf) {
@@ -117,22 +161,184 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
             "the document has no signatures",
         ));
     }
-    let final_pages = Pages { doc: &doc, digests: OnceCell::new() };
+
+    // The document security store's certificates and CRLs, added to the caller's.
+    let dss = match dss_of(&doc) {
+        Ok(d) => {
+            if d.present {
+                report.checks.push(dss_check(&d));
+            }
+            d
+        }
+        Err(why) => {
+            report.checks.push(
+                Check::fail(
+                    "pdf.dss",
+                    SubIndication::FormatFailure,
+                    format!("文档安全存储（DSS）无法读取：{why}"),
+                    format!("the document security store (DSS) cannot be read: {why}"),
+                )
+                .clause(LTV_CLAUSE),
+            );
+            Default::default()
+        }
+    };
+    let mut intermediates: Vec<Cert> = opts.intermediates.to_vec();
+    let mut crls: Vec<Crl> = opts.crls.to_vec();
+    for c in &dss.material.certs {
+        if !intermediates.contains(c) {
+            intermediates.push(c.clone());
+        }
+    }
+    for c in &dss.material.crls {
+        if !crls.iter().any(|x| x.der() == c.der()) {
+            crls.push(c.clone());
+        }
+    }
+    let base = VerifyOptions { intermediates: &intermediates, crls: &crls, ..opts.clone() };
+    let has_ltv = dss.present || found.iter().any(|f| f.doc_ts);
+    let ctx = Ctx {
+        pdf,
+        final_pages: Pages { doc: &doc, digests: OnceCell::new() },
+        updates: Classifier { pdf, enabled: has_ltv, cache: RefCell::new(Vec::new()) },
+    };
+    let ranged: Vec<core::result::Result<Ranged<'_>, String>> = found.iter().map(|f| byte_range(pdf, f)).collect();
+
+    // The document time stamps, oldest first, judged as a chain.
+    let ts_found: Vec<usize> = (0..found.len()).filter(|i| found[*i].doc_ts).collect();
+    let n_ts = ts_found.len();
+    let stamped: usize = ts_found.iter().filter_map(|i| ranged[*i].as_ref().ok()).map(|r| r.b + (r.end - r.c)).sum();
+    if stamped > MAX_TIME_STAMPED_BYTES {
+        return format_failure(
+            "pdf",
+            &format!(
+                "the {n_ts} document time stamps cover {stamped} bytes together, more than the limit of \
+                 {MAX_TIME_STAMPED_BYTES}"
+            ),
+        );
+    }
+    let inputs: Vec<(usize, usize, &Ranged<'_>, Vec<u8>)> = ts_found
+        .iter()
+        .enumerate()
+        .filter_map(|(k, i)| ranged[*i].as_ref().ok().map(|r| (*i, k + 1, r, r.covered(pdf))))
+        .collect();
+    let chained: Vec<ChainedStamp<'_>> = inputs
+        .iter()
+        .map(|(_, k, r, covered)| ChainedStamp {
+            token: r.der,
+            data: Some(covered),
+            label: format!("document time stamp {k} of {n_ts}"),
+        })
+        .collect();
+    let verdict = (!chained.is_empty()).then(|| {
+        let mut material = Material::default();
+        material.extend(intermediates.iter().cloned(), crls.iter().cloned());
+        for (_, _, r, _) in &inputs {
+            material.extend(token_certs(r.der), []);
+        }
+        verify_chain(&chained, &material, opts.trust, opts.now)
+    });
+
+    let mut n_sig = 0;
     for (i, f) in found.iter().enumerate() {
-        let mut part = verify_one(pdf, f, opts, &final_pages);
-        part.location = Some(format!("signature {}", i + 1));
+        let part = if f.doc_ts {
+            let k = ts_found.iter().position(|x| *x == i).map_or(0, |p| p + 1);
+            let j = inputs.iter().position(|x| x.0 == i);
+            time_stamp_part(&ctx, &ranged[i], k, verdict.as_ref().zip(j), opts)
+        } else {
+            n_sig += 1;
+            // The proof of existence: the chain's, from the first document time stamp whose signed
+            // range takes in this signature's whole range.
+            let covering = ranged[i].as_ref().ok().and_then(|r| inputs.iter().position(|x| x.2.b >= r.end));
+            let poe = covering.and_then(|j| verdict.as_ref().and_then(|v| v.poe_of(j)).cloned());
+            let o = VerifyOptions { poe: poe.clone(), ..base.clone() };
+            let label = covering.map(|j| chained[j].label.as_str());
+            let poe_check = (n_ts > 0).then(|| poe_check(poe.as_ref(), label));
+            let mut part = signature_part(&ctx, &ranged[i], &o, poe_check);
+            part.location = Some(format!("signature {n_sig}"));
+            part
+        };
         report.parts.push(part);
     }
     report.conclude();
     report
 }
 
-fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &Pages<'_>) -> Report {
+/// What the DSS holds, as a check: passed, or a warning naming what did not parse.
+fn dss_check(d: &Dss) -> Check {
+    const ID: &str = "pdf.dss";
+    let (n, m) = (d.material.certs.len(), d.material.crls.len());
+    let ocsp = if d.ocsps > 0 { format!("; {} OCSP response(s), not used", d.ocsps) } else { String::new() };
+    let ocsp_zh = if d.ocsps > 0 { format!("；{}个OCSP响应（未使用）", d.ocsps) } else { String::new() };
+    let c = if d.unparsable.is_empty() {
+        Check::pass(
+            ID,
+            format!("文档安全存储（DSS）含{n}张证书、{m}个CRL{ocsp_zh}"),
+            format!("the document security store (DSS) holds {n} certificate(s) and {m} CRL(s){ocsp}"),
+        )
+    } else {
+        let list = d.unparsable.join("; ");
+        Check::warning(
+            ID,
+            format!("文档安全存储（DSS）含{n}张证书、{m}个CRL{ocsp_zh}；以下条目无法解析，未使用：{list}"),
+            format!(
+                "the document security store (DSS) holds {n} certificate(s) and {m} CRL(s){ocsp}; these entries \
+                 do not parse and are not used: {list}"
+            ),
+        )
+    };
+    c.clause(LTV_CLAUSE)
+}
+
+/// `pdf.poe`: what proves the signature existed, from outside it.
+fn poe_check(poe: Option<&Poe>, covering: Option<&str>) -> Check {
+    const ID: &str = "pdf.poe";
+    let c = match (poe, covering) {
+        (Some(p), _) => {
+            let t = format_instant(p.time);
+            Check::pass(
+                ID,
+                format!("签名于{t}前已存在，由{}证明", p.by),
+                format!("existence proven at {t} by {}", p.by),
+            )
+        }
+        (None, Some(label)) => Check::not_applicable(
+            ID,
+            format!("覆盖本签名的{label}不能证明时间（见其验证结果）"),
+            format!("{label} covers this signature but proves no time (see its part)"),
+        ),
+        (None, None) => {
+            Check::not_applicable(ID, "没有文档时间戳覆盖本签名", "no document time stamp covers this signature")
+        }
+    };
+    c.clause(LTV_CLAUSE)
+}
+
+/// A signature dictionary whose /ByteRange is well formed and whose hole is exactly its
+/// /Contents: the offsets, and the DER inside /Contents without its zero padding.
+struct Ranged<'a> {
+    /// End of the first covered range (the hole's start).
+    b: usize,
+    /// Start of the second covered range (after the hole).
+    c: usize,
+    /// End of the second covered range.
+    end: usize,
+    der: &'a [u8],
+}
+
+impl Ranged<'_> {
+    /// The bytes the /ByteRange covers.
+    fn covered(&self, pdf: &[u8]) -> Vec<u8> {
+        [&pdf[..self.b], &pdf[self.c..self.end]].concat()
+    }
+}
+
+fn byte_range<'a>(pdf: &[u8], f: &'a Found) -> core::result::Result<Ranged<'a>, String> {
     let len = pdf.len() as i64;
     let br = &f.byte_range;
     let well_formed = br.len() == 4 && br[0] == 0 && br[1] > 0 && br[2] > br[1] && br[3] >= 0 && br[2] + br[3] <= len;
     if !well_formed {
-        return format_failure("pdf-signature", &format!("malformed /ByteRange {br:?}"));
+        return Err(format!("malformed /ByteRange {br:?}"));
     }
     let (b, c, end) = (br[1] as usize, br[2] as usize, (br[2] + br[3]) as usize);
     // The hole must be exactly the /Contents hex string: '<' hex '>' and nothing else.
@@ -141,23 +347,39 @@ fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &Pag
         && hole.last() == Some(&b'>')
         && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
     let decoded = hex_ok.then(|| hex_decode(&hole[1..hole.len() - 1])).flatten();
-    let mut checks = Vec::new();
-    match decoded {
-        Some(d) if d == f.contents => checks.push(Check::pass(
-            "pdf.byte_range",
-            "ByteRange格式正确，空洞恰为/Contents",
-            "ByteRange well formed; its hole is exactly /Contents",
-        )),
-        _ => return format_failure("pdf-signature", "the /ByteRange hole is not the signature's /Contents"),
+    if decoded.as_ref() != Some(&f.contents) {
+        return Err("the /ByteRange hole is not the signature's /Contents".into());
     }
     // The DER inside /Contents, without the zero padding.
-    let cms = match der_len(&f.contents) {
-        Some(n) => &f.contents[..n],
-        None => return format_failure("pdf-signature", "/Contents does not hold DER signed data"),
+    let what = if f.doc_ts { "an RFC 3161 time-stamp token" } else { "DER signed data" };
+    match der_len(&f.contents) {
+        Some(n) => Ok(Ranged { b, c, end, der: &f.contents[..n] }),
+        None => Err(format!("/Contents does not hold {what}")),
+    }
+}
+
+fn byte_range_check() -> Check {
+    Check::pass(
+        "pdf.byte_range",
+        "ByteRange格式正确，空洞恰为/Contents",
+        "ByteRange well formed; its hole is exactly /Contents",
+    )
+}
+
+fn signature_part(
+    ctx: &Ctx<'_>,
+    ranged: &core::result::Result<Ranged<'_>, String>,
+    opts: &VerifyOptions<'_>,
+    poe_check: Option<Check>,
+) -> Report {
+    let r = match ranged {
+        Ok(r) => r,
+        Err(why) => return format_failure("pdf-signature", why),
     };
-    let covered = [&pdf[..b], &pdf[c..end]].concat();
-    let mut inner = yinxin_seal::gmt0010::verify(cms, Some(&covered), opts);
-    checks.extend(coverage(pdf, end, final_pages));
+    let mut checks = vec![byte_range_check()];
+    let mut inner = yinxin_seal::gmt0010::verify(r.der, Some(&r.covered(ctx.pdf)), opts);
+    checks.extend(coverage(ctx, r.end));
+    checks.extend(poe_check);
     checks.append(&mut inner.checks);
     inner.checks = checks;
     inner.kind = "pdf-signature";
@@ -165,11 +387,105 @@ fn verify_one(pdf: &[u8], f: &Found, opts: &VerifyOptions<'_>, final_pages: &Pag
     inner
 }
 
+fn time_stamp_part(
+    ctx: &Ctx<'_>,
+    ranged: &core::result::Result<Ranged<'_>, String>,
+    k: usize,
+    judged: Option<(&ChainVerdict, usize)>,
+    opts: &VerifyOptions<'_>,
+) -> Report {
+    const KIND: &str = "pdf-document-time-stamp";
+    let r = match ranged {
+        Ok(r) => r,
+        Err(why) => {
+            let mut f = format_failure(KIND, why);
+            f.location = Some(format!("document time stamp {k}"));
+            return f;
+        }
+    };
+    let mut part = Report::new(KIND);
+    part.location = Some(format!("document time stamp {k}"));
+    let mut checks = vec![byte_range_check()];
+    checks.extend(coverage(ctx, r.end));
+    if let Some((v, j)) = judged
+        && let Some(s) = v.stamps.get(j)
+    {
+        checks.extend(s.report.checks.iter().cloned());
+        checks.extend(v.checks.iter().filter(|c| c.id == "ltv.stamp").nth(j).cloned());
+        let newer = format!("{} (", s.label);
+        checks.extend(v.checks.iter().filter(|c| c.id == "ltv.order" && c.reason_en.starts_with(&newer)).cloned());
+        part.time_stamp = s.report.info.clone();
+        part.poe = v.poe_of(j + 1).cloned();
+        if let Some(g) = s.report.gen_time {
+            part.validation_time = Some(format_instant(g));
+            part.time_source = Some(TimeSource::TimeStamp);
+        }
+    }
+    for c in &mut checks {
+        if c.clause.is_none() && c.id.starts_with("ltv.") {
+            c.clause = Some(LTV_CLAUSE);
+        }
+    }
+    part.checks = checks;
+    opts.policy.apply(&mut part);
+    part
+}
+
+/// The certificates a time-stamp token carries (none when it does not parse that far).
+fn token_certs(token: &[u8]) -> Vec<Cert> {
+    use yinxin_pki::tlv::{children, read};
+    let certs = || -> Option<Vec<Cert>> {
+        let (ci, _) = read(token)?;
+        let parts = children(ci.value)?;
+        let (sd, _) = read(parts.get(1)?.value)?; // [0] EXPLICIT SignedData
+        let set = children(sd.value)?.into_iter().find(|t| t.tag == 0xa0)?; // certificates [0]
+        Some(children(set.value)?.iter().take(64).filter_map(|c| Cert::from_der(c.raw).ok()).collect())
+    };
+    certs().unwrap_or_default()
+}
+
+/// What an update adds: only long-term validation data, or why not.
+type Classified = core::result::Result<LtvUpdate, String>;
+
+/// Whether each incremental update only adds long-term validation data, worked out once per
+/// update (and for at most [`MAX_CLASSIFIED_UPDATES`]), only in files that carry a DSS or a
+/// document time stamp.
+struct Classifier<'a> {
+    pdf: &'a [u8],
+    enabled: bool,
+    cache: RefCell<Vec<((usize, usize), Classified)>>,
+}
+
+impl Classifier<'_> {
+    fn classify(&self, u: &Update) -> Option<Classified> {
+        if !self.enabled {
+            return None;
+        }
+        let key = (u.start, u.end);
+        if let Some((_, r)) = self.cache.borrow().iter().find(|(k, _)| *k == key) {
+            return Some(r.clone());
+        }
+        if self.cache.borrow().len() >= MAX_CLASSIFIED_UPDATES {
+            return Some(Err(format!("not examined: more than {MAX_CLASSIFIED_UPDATES} updates")));
+        }
+        let r = (|| {
+            let rev = |end: usize| {
+                load(&self.pdf[..end]).map_err(|e| format!("the revision ending at byte {end} cannot be read: {e}"))
+            };
+            let (before, after) = (rev(u.start)?, rev(u.end)?);
+            classify_update(&before, &after, &u.objects)
+        })();
+        self.cache.borrow_mut().push((key, r.clone()));
+        Some(r)
+    }
+}
+
 /// What the signature leaves uncovered: nothing; end-of-line bytes; well-formed incremental updates
 /// (each named, then compared page by page with the signed revision); or bytes that are not an
 /// update (named by offset and length: FAILED / FORMAT_FAILURE under the default policy).
-fn coverage(pdf: &[u8], end: usize, final_pages: &Pages<'_>) -> Vec<Check> {
+fn coverage(ctx: &Ctx<'_>, end: usize) -> Vec<Check> {
     const ID: &str = "pdf.coverage";
+    let pdf = ctx.pdf;
     if end == pdf.len() {
         return vec![Check::pass(ID, "签名覆盖整个文档", "the signature covers the whole document")];
     }
@@ -204,14 +520,14 @@ fn coverage(pdf: &[u8], end: usize, final_pages: &Pages<'_>) -> Vec<Check> {
         )),
     }
     if !tail.updates.is_empty() {
-        checks.push(modifications(&pdf[..end], final_pages, &tail.updates));
+        checks.push(modifications(ctx, end, &tail.updates));
     }
     checks
 }
 
-fn modifications(signed_revision: &[u8], final_pages: &Pages<'_>, updates: &[super::updates::Update]) -> Check {
+fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update]) -> Check {
     const ID: &str = "pdf.modifications";
-    let Ok(old) = load(signed_revision) else {
+    let Ok(old) = load(&ctx.pdf[..end]) else {
         return Check::indeterminate(
             ID,
             SubIndication::FormatFailure,
@@ -231,7 +547,7 @@ fn modifications(signed_revision: &[u8], final_pages: &Pages<'_>, updates: &[sup
         Ok(b) => b,
         Err(why) => return unreadable(&format!("signed revision: {why}")),
     };
-    let final_pages = match final_pages.get() {
+    let final_pages = match ctx.final_pages.get() {
         Ok(f) => f,
         Err(why) => return unreadable(&format!("final revision: {why}")),
     };
@@ -251,33 +567,63 @@ fn modifications(signed_revision: &[u8], final_pages: &Pages<'_>, updates: &[sup
             format!("the content of page {} changed after signing", i + 1),
         );
     }
-    let named: Vec<String> = updates
-        .iter()
-        .map(|u| {
-            let objs: Vec<String> = u
-                .objects
-                .iter()
-                .map(|(n, g)| {
-                    let state = if old.objects.contains_key(&(*n, *g)) { "changed" } else { "new" };
-                    format!("{n} {g} R ({state})")
-                })
-                .collect();
-            let sig = if u.has_signature { ", a further signature" } else { "" };
+    // What each update adds: long-term validation data only, or something else (examined in
+    // order up to the first that is something else).
+    let mut all_ltv = true;
+    let mut named_en = Vec::new();
+    let mut named_zh = Vec::new();
+    for u in updates {
+        let kind = if all_ltv { ctx.updates.classify(u) } else { None };
+        match kind {
+            Some(Ok(l)) => {
+                let (en, zh) = l.describe();
+                named_en.push(format!("bytes {}–{}: {en}", u.start, u.end));
+                named_zh.push(format!("第{}至{}字节：{zh}", u.start, u.end));
+            }
+            other => {
+                all_ltv = false;
+                let objs: Vec<String> = u
+                    .objects
+                    .iter()
+                    .map(|(n, g)| {
+                        let state = if old.objects.contains_key(&(*n, *g)) { "changed" } else { "new" };
+                        format!("{n} {g} R ({state})")
+                    })
+                    .collect();
+                let sig = if u.has_signature { ", a further signature" } else { "" };
+                let why = match other {
+                    Some(Err(why)) => format!(" — not only validation data: {why}"),
+                    _ => String::new(),
+                };
+                let text = format!(
+                    "bytes {}–{}: {}{sig}{why}",
+                    u.start,
+                    u.end,
+                    if objs.is_empty() { "no objects".into() } else { objs.join(", ") }
+                );
+                named_zh.push(text.clone());
+                named_en.push(text);
+            }
+        }
+    }
+    if all_ltv {
+        return Check::pass(
+            ID,
+            format!("签名后仅添加了验证数据和文档时间戳（PAdES-LTA），页面内容未变：{}", named_zh.join("；")),
             format!(
-                "bytes {}–{}: {}{sig}",
-                u.start,
-                u.end,
-                if objs.is_empty() { "no objects".into() } else { objs.join(", ") }
-            )
-        })
-        .collect();
+                "validation data and document time stamps added after signing (PAdES-LTA); pages unchanged: {}",
+                named_en.join("; ")
+            ),
+        )
+        .clause(LTV_CLAUSE);
+    }
     Check::warning(
         ID,
-        format!("签名后有{}个增量更新，页面内容未变：{}", updates.len(), named.join("; ")),
+        format!("签名后有{}个增量更新，页面内容未变：{}", updates.len(), named_zh.join("; ")),
         format!(
             "{} incremental update(s) after signing leave every page unchanged: {}",
             updates.len(),
-            named.join("; ")
+            named_en.join("; ")
         ),
     )
 }
@@ -291,7 +637,7 @@ fn hex_decode(h: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The length of the DER TLV at the start of `b`.
-fn der_len(b: &[u8]) -> Option<usize> {
+pub(crate) fn der_len(b: &[u8]) -> Option<usize> {
     let (t, _) = yinxin_pki::tlv::read(b)?;
     Some(t.raw.len())
 }
