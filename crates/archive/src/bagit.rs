@@ -87,6 +87,67 @@ pub fn write(dir: &Path, files: &[PayloadFile], info: &[(&str, String)]) -> std:
     Ok(())
 }
 
+/// Add or replace one payload file of an existing bag (an evidence record, renewed), and bring the
+/// payload manifests, `Payload-Oxum` and the tag manifests up to date. Every other payload file
+/// keeps its manifest line as it was: a file changed behind the bag's back stays detectable.
+pub fn put_payload(dir: &Path, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let bad = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    if let Some(p) = path_problem(path) {
+        return Err(bad(p));
+    }
+    let target = dir.join("data").join(path);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = target.with_extension("tmp-put");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &target)?;
+    let line_path = format!("data/{path}");
+    for alg in ALGORITHMS {
+        let name = format!("manifest-{alg}.txt");
+        let text = std::fs::read_to_string(dir.join(&name))?;
+        let mut lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.split_once(char::is_whitespace).map(|(_, p)| p.trim_start()) != Some(line_path.as_str()))
+            .map(String::from)
+            .collect();
+        lines.push(format!("{}  {line_path}", digest(alg, bytes)));
+        lines.sort_by(|a, b| {
+            let key = |l: &str| l.split_once(char::is_whitespace).map(|(_, p)| p.trim_start().to_string());
+            key(a).cmp(&key(b))
+        });
+        std::fs::write(dir.join(&name), lines.iter().map(|l| format!("{l}\n")).collect::<String>())?;
+    }
+    let mut all = Vec::new();
+    walk(dir, "data", &mut all)?;
+    let mut octets = 0u64;
+    for p in &all {
+        octets += std::fs::metadata(dir.join(p))?.len();
+    }
+    let info = std::fs::read_to_string(dir.join("bag-info.txt"))?;
+    let info: String = info
+        .lines()
+        .map(|l| {
+            if l.starts_with("Payload-Oxum:") {
+                format!("Payload-Oxum: {octets}.{}\n", all.len())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("bag-info.txt"), info)?;
+    let mut tags = vec!["bagit.txt".to_string(), "bag-info.txt".to_string()];
+    tags.extend(ALGORITHMS.iter().map(|a| format!("manifest-{a}.txt")));
+    for alg in ALGORITHMS {
+        let mut m = String::new();
+        for n in &tags {
+            m.push_str(&format!("{}  {n}\n", digest(alg, &std::fs::read(dir.join(n))?)));
+        }
+        std::fs::write(dir.join(format!("tagmanifest-{alg}.txt")), m)?;
+    }
+    Ok(())
+}
+
 /// Every file under `root/rel`, as paths relative to `root`; an entry that is neither a file nor a
 /// directory (a link, a device) is an error.
 pub(crate) fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {

@@ -523,8 +523,9 @@ fn metadata_materials(xml: &str) -> core::result::Result<Vec<BTreeMap<String, St
 
 /// Verify an exported package end to end: the bag (AUT-09), the metadata XML (USE-01), every
 /// material listed and present and nothing else in the material folders (AUT-08), each material's
-/// SM3 as recorded (AUT-01), the sealed list over every payload file (AUT-01), and the seal with
-/// its time stamp (AUT-02, through `auth`).
+/// SM3 as recorded (AUT-01), the evidence record when there is one (AUT-03, RFC 4998: its hashes
+/// and archive time stamps), the sealed list over every payload file (AUT-01), and the seal with
+/// its time stamp (AUT-02, through `auth`), judged at the time the evidence record proves.
 pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckResult>) {
     let mut out = vec![bagit::check(dir)];
     let read = |p: &str| std::fs::read(dir.join("data").join(p));
@@ -591,6 +592,25 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
             c("AUT-01", Family::Authenticity, Outcome::Fail, problems.join("; "))
         });
     }
+    // The evidence record (RFC 4998), when the package has one: its hashes, its archive time
+    // stamps, and the proof of existence it gives the seal below.
+    let record = std::fs::read(dir.join("data").join(crate::evidence::RECORD)).is_ok();
+    let evidence = match auth.evidence_trust() {
+        Some((trust, now)) => crate::evidence::check(dir, trust, now),
+        None if record => {
+            out.push(CheckResult::ours(
+                "AUT-03",
+                Family::Authenticity,
+                Outcome::NotRun("this verifier has no trust anchors for time stamps".into()),
+                format!("{} is not checked", crate::evidence::RECORD),
+            ));
+            None
+        }
+        None => None,
+    };
+    if let Some(e) = &evidence {
+        out.push(e.result.clone());
+    }
     match (read("证据/清单.txt"), read("证据/清单.ses")) {
         (Ok(list), Ok(seal)) => {
             let mut problems = Vec::new();
@@ -611,7 +631,9 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
             let mut all = Vec::new();
             let _ = bagit::walk(dir, "data", &mut all);
             for p in all {
-                if p != "data/证据/清单.txt" && p != "data/证据/清单.ses" && !listed.contains(&p) {
+                let record = format!("data/{}", crate::evidence::RECORD);
+                if p != "data/证据/清单.txt" && p != "data/证据/清单.ses" && p != record && !listed.contains(&p)
+                {
                     problems.push(format!("{p} is not in the sealed list"));
                 }
             }
@@ -620,7 +642,10 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
             } else {
                 c("AUT-01", Family::Authenticity, Outcome::Fail, problems.join("; "))
             });
-            let r = auth.verify_seal(&seal, &list);
+            let r = match &evidence {
+                Some(e) => auth.verify_seal_proven(&seal, &list, &e.material, e.poe.as_ref()),
+                None => auth.verify_seal(&seal, &list),
+            };
             let outcome = Outcome::from(r.indication);
             let tst = serde_json::to_value(&r)
                 .ok()
@@ -631,10 +656,18 @@ pub fn verify_package(dir: &Path, auth: &dyn Authority) -> (Verdict, Vec<CheckRe
                 family: Family::Authenticity,
                 outcome,
                 detail: format!(
-                    "the department's seal over 清单.txt: {}{}{}",
+                    "the department's seal over 清单.txt: {}{}{}{}",
                     r.indication,
                     r.sub_indication.map(|s| format!("/{s}")).unwrap_or_default(),
-                    tst.unwrap_or_default()
+                    tst.unwrap_or_default(),
+                    r.poe
+                        .as_ref()
+                        .map(|p| format!(
+                            "; judged at {}, proven by {}",
+                            yinxin_pki::time::format_instant(p.time),
+                            p.by
+                        ))
+                        .unwrap_or_default()
                 ),
                 tool: auth.tool(),
             });

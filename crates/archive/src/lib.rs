@@ -20,11 +20,14 @@
 //!   every check recorded as an event in the hash-chained log, reuse by reference with the
 //!   holder's consent, retention with legal hold and disposal, the fixity patrol.
 //! - [`export`]: one sealed BagIt package per transaction, and its verification end to end.
+//! - [`evidence`]: RFC 4998 evidence records over exported packages, batched, renewed (time stamp
+//!   and hash tree), and checked with past-time validation of the package seal.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bagit;
 pub mod check;
+pub mod evidence;
 pub mod export;
 pub mod format;
 pub mod inspect;

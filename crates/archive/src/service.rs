@@ -78,6 +78,24 @@ pub trait Authority: Send + Sync {
     fn verify_seal(&self, signature: &[u8], data: &[u8]) -> Report;
     /// The verifier's name and version, recorded as the tool of AUT-02.
     fn tool(&self) -> String;
+    /// Verify a detached SES signature over `data` with more validation material (carried in an
+    /// evidence record) and the proof of existence the record gives it, so that its time stamp
+    /// is judged at that time rather than now (EN 319 102-1 §5.6). The default ignores both.
+    fn verify_seal_proven(
+        &self,
+        signature: &[u8],
+        data: &[u8],
+        material: &yinxin_pki::ltv::Material,
+        poe: Option<&yinxin_pki::report::Poe>,
+    ) -> Report {
+        let _ = (material, poe);
+        self.verify_seal(signature, data)
+    }
+    /// The trust anchors and the current time evidence records are judged with; `None` when this
+    /// authority does not check them (AUT-03 is then not run).
+    fn evidence_trust(&self) -> Option<(&yinxin_pki::TrustStore, time::OffsetDateTime)> {
+        None
+    }
 }
 
 /// Who acts.

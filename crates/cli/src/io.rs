@@ -174,3 +174,36 @@ pub fn load_tsa(
         yinxin_pki::oid::YINXIN_TSA_POLICY,
     )?)
 }
+
+/// What long-term validation adds, from a keys-dev-like directory: its time-stamp authority
+/// (`tsa.cert.pem`, `tsa.key.pem`, chained to `issuing-ca.cert.pem`) and the validation material
+/// — the CA certificates and the TSA's, and every CRL under `crl/` — plus `certs` and `crls` given
+/// on the command line.
+pub fn long_term_kit(
+    key_dir: &Path,
+    certs: &[std::path::PathBuf],
+    crls: &[std::path::PathBuf],
+) -> CliResult<(yinxin_pki::tsp::TimeStampAuthority, yinxin_pki::ltv::Material)> {
+    let ca = key_dir.join("issuing-ca.cert.pem");
+    let tsa = load_tsa(&key_dir.join("tsa.cert.pem"), &key_dir.join("tsa.key.pem"), std::slice::from_ref(&ca))?;
+    let mut m = yinxin_pki::ltv::Material::default();
+    let mut cert_files: Vec<std::path::PathBuf> =
+        ["root-ca.cert.pem", "issuing-ca.cert.pem"].iter().map(|f| key_dir.join(f)).filter(|p| p.is_file()).collect();
+    cert_files.extend(certs.iter().cloned());
+    for f in &cert_files {
+        m.extend(yinxin_pki::load_certs(f)?, []);
+    }
+    m.extend([tsa.cert().clone()], []);
+    let mut crl_files: Vec<std::path::PathBuf> = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(key_dir.join("crl")) {
+        for e in rd.flatten() {
+            crl_files.push(e.path());
+        }
+    }
+    crl_files.sort();
+    crl_files.extend(crls.iter().cloned());
+    for f in &crl_files {
+        m.extend([], [yinxin_pki::Crl::from_pem_or_der(&read(f)?)?]);
+    }
+    Ok((tsa, m))
+}

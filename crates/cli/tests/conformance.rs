@@ -376,8 +376,18 @@ fn archive_verify_package_without_trust_checks_the_bag_and_leaves_the_seal_indet
             .output()
             .unwrap()
     };
-    let o = run(&["archive".as_ref(), "export".as_ref(), "--demo".as_ref(), "--out".as_ref(), pkg.as_os_str()]);
+    // The demonstration's service writes its own anchors into its trust directory: give it
+    // another one, so that the verifier below trusts nothing. (The package carries its whole
+    // chain in its evidence record; a root in the trust store would make it PASS.)
+    let service_trust = d.path().join("service-trust");
+    let o = Command::new(env!("CARGO_BIN_EXE_yinxin"))
+        .args(["archive".as_ref(), "export".as_ref(), "--demo".as_ref(), "--out".as_ref(), pkg.as_os_str()])
+        .current_dir(workspace())
+        .env("YINXIN_TRUST_DIR", &service_trust)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "the verifier's trust directory stays empty");
     let o = run(&["archive".as_ref(), "verify-package".as_ref(), pkg.as_os_str(), "--json".as_ref()]);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(3), "accepted with warnings at best: {text}");

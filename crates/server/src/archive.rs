@@ -43,6 +43,7 @@ impl ServiceAuthority {
             now: time::OffsetDateTime::now_utc(),
             policy: &self.app.policy,
             data_sm3: None,
+            poe: None,
         }
     }
 }
@@ -78,6 +79,24 @@ impl Authority for ServiceAuthority {
 
     fn verify_seal(&self, signature: &[u8], data: &[u8]) -> Report {
         yinxin_seal::verify::verify_signature_bytes(signature, Some(data), &self.opts())
+    }
+    fn verify_seal_proven(
+        &self,
+        signature: &[u8],
+        data: &[u8],
+        material: &yinxin_pki::ltv::Material,
+        poe: Option<&yinxin_pki::report::Poe>,
+    ) -> Report {
+        let mut chain = self.app.keys.chain.clone();
+        chain.extend(material.certs.iter().cloned());
+        let mut crls: Vec<Crl> = self.crls.as_ref().clone();
+        crls.extend(material.crls.iter().cloned());
+        let opts = VerifyOptions { intermediates: &chain, crls: &crls, poe: poe.cloned(), ..self.opts() };
+        yinxin_seal::verify::verify_signature_bytes(signature, Some(data), &opts)
+    }
+
+    fn evidence_trust(&self) -> Option<(&yinxin_pki::TrustStore, time::OffsetDateTime)> {
+        Some((&self.app.verify_trust, time::OffsetDateTime::now_utc()))
     }
 
     fn tool(&self) -> String {

@@ -71,6 +71,14 @@ pub struct Config {
     /// after every batch, laid out as C2SP `tlog-tiles` (`checkpoint`, `tile/…`): point any
     /// static web server (or an object store's sync) at it to serve the log without yinxin.
     pub tlog_mirror_dir: Option<PathBuf>,
+    /// Run the long-term task this often (seconds; 0: only on request, `POST
+    /// /v1/archive/evidence/run`): long-term copies of licences (PDF document time stamps, OFD
+    /// package time stamps) and evidence records over archived materials, made when missing and
+    /// renewed when the newest stamp's TSA certificate nears its end or the hash changes.
+    pub evidence_seconds: u64,
+    /// The hash algorithm of new evidence-record hash trees: `sm3` (default) or `sha256`. A
+    /// change makes every record due for a hash-tree renewal (RFC 4998 §5.2).
+    pub evidence_hash: String,
 }
 
 /// A witness of the transparency log.
@@ -185,6 +193,8 @@ impl Default for Config {
             witness_quorum: 0,
             transparency_log: true,
             tlog_mirror_dir: None,
+            evidence_seconds: 3600,
+            evidence_hash: "sm3".into(),
         }
     }
 }

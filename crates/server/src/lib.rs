@@ -8,6 +8,7 @@
 pub mod app;
 pub mod archive;
 pub mod config;
+pub mod evidence;
 pub mod keys;
 pub mod metrics;
 pub mod pages;
@@ -119,6 +120,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/archive/reusable"),
     ("GET", "/v1/archive/disposal"),
     ("POST", "/v1/archive/patrol"),
+    ("GET", "/v1/archive/transactions/{id}/evidence"),
+    ("GET", "/v1/archive/evidence/due"),
+    ("POST", "/v1/archive/evidence/run"),
 ];
 
 /// The router.
@@ -193,6 +197,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/archive/reusable", get(archiving::reusable))
         .route("/v1/archive/disposal", get(archiving::disposal))
         .route("/v1/archive/patrol", post(archiving::patrol))
+        .route("/v1/archive/evidence/due", get(evidence::due))
+        .route("/v1/archive/evidence/run", post(evidence::run))
+        .route("/v1/archive/transactions/{id}/evidence", get(evidence::record))
         .route("/wallet", get(pages::wallet))
         .route("/verifier", get(pages::verifier))
         .route("/verifier-sw.js", get(pages::verifier_sw))
@@ -462,6 +469,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             }
         });
     }
+    tokio::spawn(evidence::task(app.clone()));
     let handle = axum_server::Handle::new();
     {
         let (h, a) = (handle.clone(), app.clone());

@@ -418,10 +418,11 @@ pub async fn set_superseded(tx: &mut Tx, id: &str, by: &str, at: i64) -> Result<
     Ok(())
 }
 
-/// The licence whose OFD or PDF has this digest.
+/// The licence whose OFD or PDF, as issued or in its long-term copy, has this digest.
 pub async fn licence_by_digest(db: &Db, sm3: &str) -> Result<Option<Licence>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {LICENCE_COLS} FROM licences WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 LIMIT 1"
+        "SELECT {LICENCE_COLS} FROM licences WHERE ofd_sm3 = $1 OR pdf_sm3 = $1 \
+         OR identifier IN (SELECT subject FROM long_term WHERE blob_sm3 = $1) LIMIT 1"
     )))
     .bind(sm3)
     .fetch_optional(db.pool())

@@ -43,6 +43,88 @@ pub enum ArchiveCmd {
     Reuse(ReuseArgs),
     /// The fixity patrol (巡检): re-hash every stored material, check references and the chain.
     Patrol(PatrolArgs),
+    /// Evidence records (RFC 4998) in exported packages (`data/证据/evidence.ers`): make them for
+    /// a batch (one hash tree, one time stamp), renew them, or list what is due.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+}
+
+#[derive(Subcommand)]
+pub enum EvidenceCmd {
+    /// Make the records of packages that have none: one hash tree and one time stamp for all.
+    Make(EvidenceArgs),
+    /// Renew the records of packages, all together: a new archive time stamp, or a new hash
+    /// tree when --hash differs from the newest chain's.
+    Renew(EvidenceArgs),
+    /// What renewing each package's record needs (nothing, a time stamp, a hash tree).
+    Due(EvidenceArgs),
+}
+
+#[derive(Args)]
+pub struct EvidenceArgs {
+    /// Package directories.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The hash algorithm: sm3 (default) or sha256.
+    #[arg(long, default_value = "sm3")]
+    hash: String,
+    /// A directory laid out like keys-dev/ (the TSA and the validation material).
+    #[arg(long, default_value = "keys-dev")]
+    key_dir: PathBuf,
+    /// More certificates to carry (PEM or DER; repeatable).
+    #[arg(long)]
+    cert: Vec<PathBuf>,
+    /// More CRLs to carry (PEM or DER; repeatable).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+}
+
+fn evidence(cmd: EvidenceCmd) -> CliResult {
+    use yinxin_pki::tsp::HashAlg;
+    let (kind, a) = match cmd {
+        EvidenceCmd::Make(a) => ("make", a),
+        EvidenceCmd::Renew(a) => ("renew", a),
+        EvidenceCmd::Due(a) => ("due", a),
+    };
+    let alg = match a.hash.to_ascii_lowercase().as_str() {
+        "sm3" => HashAlg::Sm3,
+        "sha256" | "sha-256" => HashAlg::Sha256,
+        other => return Err(CliError::input(format!("--hash {other}: sm3 or sha256"))),
+    };
+    let dirs: Vec<&Path> = a.dirs.iter().map(PathBuf::as_path).collect();
+    let now = time::OffsetDateTime::now_utc();
+    let fail = |e: yinxin_archive::evidence::Error| CliError::input(e.to_string());
+    match kind {
+        "due" => {
+            let mut items = Vec::new();
+            for d in &dirs {
+                let due = match yinxin_archive::evidence::read(d).map_err(fail)? {
+                    None => json!("no record"),
+                    Some(r) => json!(yinxin_archive::evidence::due(&r, alg, now).map_err(fail)?),
+                };
+                println!("{}: {}", d.display(), due);
+                items.push(json!({"package": d.display().to_string(), "due": due}));
+            }
+            let gaps = yinxin_archive::evidence::gaps(&dirs).map_err(fail)?;
+            for g in &gaps {
+                println!(
+                    "{}: LEFT OUT of the latest renewal (its newest archive time stamp is older than the others')",
+                    g.display()
+                );
+            }
+            Ok(if gaps.is_empty() { EXIT_OK } else { EXIT_FAILED })
+        }
+        _ => {
+            let (tsa, material) = crate::io::long_term_kit(&a.key_dir, &a.cert, &a.crl)?;
+            if kind == "make" {
+                yinxin_archive::evidence::make(&dirs, alg, &tsa, &material, now).map_err(fail)?;
+            } else {
+                yinxin_archive::evidence::renew(&dirs, alg, &tsa, &material, now).map_err(fail)?;
+            }
+            println!("{} package(s): evidence record {}", dirs.len(), if kind == "make" { "made" } else { "renewed" });
+            Ok(EXIT_OK)
+        }
+    }
 }
 
 /// Where the service's data is (as for `yinxin serve`).
@@ -169,6 +251,7 @@ pub fn run(c: ArchiveCmd) -> CliResult {
         ArchiveCmd::Export(a) => export(a),
         ArchiveCmd::Reuse(a) => reuse(a),
         ArchiveCmd::Patrol(a) => patrol(a),
+        ArchiveCmd::Evidence(c) => evidence(c),
     }
 }
 
@@ -265,6 +348,7 @@ impl TrustAuthority {
             now: time::OffsetDateTime::now_utc(),
             policy: &self.policy,
             data_sm3: None,
+            poe: None,
         }
     }
 }
@@ -278,6 +362,21 @@ impl Authority for TrustAuthority {
     }
     fn verify_seal(&self, signature: &[u8], data: &[u8]) -> Report {
         yinxin_seal::verify::verify_signature_bytes(signature, Some(data), &self.opts())
+    }
+    fn verify_seal_proven(
+        &self,
+        signature: &[u8],
+        data: &[u8],
+        material: &yinxin_pki::ltv::Material,
+        poe: Option<&yinxin_pki::report::Poe>,
+    ) -> Report {
+        let mut chain = self.chain.clone();
+        chain.extend(material.certs.iter().cloned());
+        let opts = VerifyOptions { intermediates: &chain, crls: &material.crls, poe: poe.cloned(), ..self.opts() };
+        yinxin_seal::verify::verify_signature_bytes(signature, Some(data), &opts)
+    }
+    fn evidence_trust(&self) -> Option<(&TrustStore, time::OffsetDateTime)> {
+        Some((&self.trust, time::OffsetDateTime::now_utc()))
     }
     fn tool(&self) -> String {
         format!("yinxin {}", env!("CARGO_PKG_VERSION"))
@@ -408,6 +507,9 @@ fn export(a: ExportArgs) -> CliResult {
             .map_err(CliError::input)?;
         let actor = Actor { id: "cli".into(), role: "admin".into(), department: t.department_code.clone() };
         let e = archive.export(&actor, &id, &a.out, &auth, yinxin_store::now_ts()).await.map_err(failed)?;
+        yinxin_server::evidence::add_to_package(&app, &a.out)
+            .await
+            .map_err(|p| CliError::input(p.detail.unwrap_or_default()))?;
         println!("{}: {} files, {} bytes, {:?}; package SM3 {}", e.dir, e.files, e.bytes, e.verdict, e.package_sm3);
         Ok(exit_of(e.verdict))
     })
@@ -613,6 +715,9 @@ async fn demo(a: &ExportArgs) -> CliResult {
         let auth = yinxin_server::archive::ServiceAuthority::new(&app, Some(&dept)).await.map_err(CliError::input)?;
         let actor = Actor { id: "cli-demo".into(), role: "admin".into(), department: dept.clone() };
         let e = archive.export(&actor, &id, &a.out, &auth, yinxin_store::now_ts()).await.map_err(failed)?;
+        yinxin_server::evidence::add_to_package(&app, &a.out)
+            .await
+            .map_err(|p| CliError::input(p.detail.unwrap_or_default()))?;
         let (v, checks) = yinxin_archive::export::verify_package(&a.out, &auth);
         server.abort();
         app.db.close().await;

@@ -1,4 +1,5 @@
-//! `yinxin licence issue|reissue|annotate|import|types`: licences as sealed OFD and signed PDF.
+//! `yinxin licence issue|reissue|annotate|import|types|extend`: licences as sealed OFD and signed PDF,
+//! and their long-term form.
 
 use crate::io::{
     CliError, CliResult, EXIT_FAILED, EXIT_OK, PassphraseArgs, load_private_key, load_tsa, print_json, read, write,
@@ -28,6 +29,53 @@ pub enum LicenceCmd {
     /// catalogue type by a mapping file. Resumable: run the same command again after an
     /// interruption. Every row's outcome goes to OUT/import-journal.jsonl.
     Import(Box<ImportArgs>),
+    /// Long-term validation: add the validation material (certificates, CRLs) and a new document
+    /// time stamp (PDF: PAdES B-LTA, ISO 32000-2 §12.8.4.3 DSS) or package time stamp (OFD:
+    /// `LTV/`). Run it again before the last stamp's TSA certificate ends to renew the proof.
+    Extend(ExtendArgs),
+}
+
+#[derive(Args)]
+pub struct ExtendArgs {
+    /// The licence: a signed PDF or a sealed OFD.
+    file: PathBuf,
+    /// Where to write the extended file (default: FILE, replaced).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A directory laid out like keys-dev/: tsa.cert.pem, tsa.key.pem, issuing-ca.cert.pem,
+    /// root-ca.cert.pem, crl/*.pem.
+    #[arg(long, default_value = "keys-dev")]
+    key_dir: PathBuf,
+    /// More certificates to embed (PEM or DER; repeatable).
+    #[arg(long)]
+    cert: Vec<PathBuf>,
+    /// More CRLs to embed (PEM or DER; repeatable).
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+}
+
+fn extend_cmd(a: ExtendArgs) -> CliResult {
+    let bytes = read(&a.file)?;
+    let (tsa, material) = crate::io::long_term_kit(&a.key_dir, &a.cert, &a.crl)?;
+    let now = OffsetDateTime::now_utc();
+    let out = match yinxin_doc::stamp::format_of(&bytes) {
+        Some(yinxin_doc::stamp::Format::Pdf) => yinxin_doc::pdf::ltv::extend(&bytes, &material, &tsa, now)
+            .map_err(|e| crate::io::CliError::input(e.to_string()))?,
+        Some(yinxin_doc::stamp::Format::Ofd) => yinxin_doc::ofd::ltv::extend(&bytes, &material, &tsa, now)
+            .map_err(|e| crate::io::CliError::input(e.to_string()))?,
+        None => return Err(crate::io::CliError::input(format!("{}: neither a PDF nor an OFD", a.file.display()))),
+    };
+    let target = a.out.unwrap_or(a.file);
+    write(&target, &out, false)?;
+    println!(
+        "{}: extended ({} certificates, {} CRLs, a time stamp by {} valid until {})",
+        target.display(),
+        material.certs.len(),
+        material.crls.len(),
+        tsa.cert().subject(),
+        yinxin_pki::time::format_instant(tsa.cert().not_after)
+    );
+    Ok(EXIT_OK)
 }
 
 #[derive(Args)]
@@ -159,6 +207,7 @@ pub fn run(cmd: LicenceCmd) -> CliResult {
         LicenceCmd::Import(a) => import_cmd(*a),
         LicenceCmd::Reissue(a) => reissue_cmd(*a),
         LicenceCmd::Annotate(a) => annotate_cmd(*a),
+        LicenceCmd::Extend(a) => extend_cmd(a),
     }
 }
 

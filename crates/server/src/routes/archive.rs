@@ -105,7 +105,7 @@ pub async fn ingest(
     Ok((status, axum::Json(out)).into_response())
 }
 
-async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<TransactionRow> {
+pub(crate) async fn visible(app: &App, caller: &Caller, id: &str) -> ApiResult<TransactionRow> {
     if id.is_empty() || id.len() > 120 {
         return Err(Problem::not_found(format!("transaction {id} not found")));
     }
@@ -143,7 +143,8 @@ pub async fn events(State(app): State<App>, caller: Caller, Path(id): Path<Strin
     Ok(axum::Json(json!({"items": items})).into_response())
 }
 
-/// GET /v1/archive/transactions/{id}/package: the sealed BagIt package as a zip.
+/// GET /v1/archive/transactions/{id}/package: the sealed BagIt package as a zip, with its evidence
+/// record (`data/证据/evidence.ers`).
 pub async fn package(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     caller.require(&[role::ADMIN, role::DEPARTMENT])?;
     let t = visible(&app, &caller, &id).await?;
@@ -153,6 +154,9 @@ pub async fn package(State(app): State<App>, caller: Caller, Path(id): Path<Stri
     let bag = work.join(&t.id);
     let result = async {
         archive(&app).export(&actor(&caller), &id, &bag, &auth, now_ts()).await?;
+        // The package's evidence record (RFC 4998), carrying the validation material, so that it
+        // verifies from its own bytes after every certificate in it has expired.
+        crate::evidence::add_to_package(&app, &bag).await?;
         let b = bag.clone();
         tokio::task::spawn_blocking(move || yinxin_archive::export::zip_dir(&b))
             .await

@@ -248,21 +248,55 @@ pub fn file_response(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response
         .into_response()
 }
 
+/// Which copy of a licence document.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FormQuery {
+    /// `issued` (default): the bytes as issued; `long-term`: with validation material and a
+    /// document (PDF) or package (OFD) time stamp, renewed by the long-term task.
+    form: Option<String>,
+}
+
 /// GET /v1/licences/{id}/ofd
-pub async fn download_ofd(state: State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    download(state, caller, id, "ofd").await
+pub async fn download_ofd(
+    state: State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<FormQuery>,
+) -> ApiResult<Response> {
+    download(state, caller, id, "ofd", q).await
 }
 
 /// GET /v1/licences/{id}/pdf
-pub async fn download_pdf(state: State<App>, caller: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    download(state, caller, id, "pdf").await
+pub async fn download_pdf(
+    state: State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<FormQuery>,
+) -> ApiResult<Response> {
+    download(state, caller, id, "pdf", q).await
 }
 
-async fn download(State(app): State<App>, caller: Caller, id: String, format: &str) -> ApiResult<Response> {
+async fn download(
+    State(app): State<App>,
+    caller: Caller,
+    id: String,
+    format: &str,
+    q: FormQuery,
+) -> ApiResult<Response> {
     let l = readable(&app, &caller, &id).await?;
-    let (digest, mime) =
-        if format == "ofd" { (&l.ofd_sm3, "application/ofd") } else { (&l.pdf_sm3, "application/pdf") };
-    let bytes = app.blobs.get(digest).await?;
+    let (digest, mime, kind) = if format == "ofd" {
+        (&l.ofd_sm3, "application/ofd", crate::evidence::LICENCE_OFD)
+    } else {
+        (&l.pdf_sm3, "application/pdf", crate::evidence::LICENCE_PDF)
+    };
+    let bytes = match q.form.as_deref() {
+        None | Some("issued") => app.blobs.get(digest).await?,
+        Some("long-term") => crate::evidence::long_term_copy(&app, &id, kind, digest).await?,
+        Some(other) => {
+            return Err(Problem::invalid("bad_form", format!("form {other:?}: issued or long-term"), vec![]));
+        }
+    };
     Ok(file_response(bytes, mime, &format!("{id}.{format}")))
 }
 
