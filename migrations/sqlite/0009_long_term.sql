@@ -18,3 +18,11 @@ CREATE TABLE long_term (
 );
 CREATE INDEX long_term_due ON long_term (tsa_not_after);
 CREATE INDEX long_term_blob ON long_term (blob_sm3);
+-- The time-stamp tokens of evidence records, kept once per batch (a token, with the validation
+-- material it carries, is several kilobytes; a batch covers up to a thousand transactions). A
+-- record in long_term holds a 49-byte reference (ContentInfo id-data naming the token's SM3) in
+-- place of each token, and is whole again when read.
+CREATE TABLE evidence_tokens (
+    sm3 TEXT PRIMARY KEY,
+    token BLOB NOT NULL
+);

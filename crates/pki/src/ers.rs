@@ -606,7 +606,66 @@ impl EvidenceRecord {
     pub fn stamp_count(&self) -> usize {
         self.chains.iter().map(Vec::len).sum()
     }
+
+    /// Every distinct time-stamp token of the record, oldest first.
+    pub fn tokens(&self) -> Vec<&[u8]> {
+        let mut out: Vec<&[u8]> = Vec::new();
+        for ats in self.chains.iter().flatten() {
+            if !out.contains(&&ats.time_stamp[..]) {
+                out.push(&ats.time_stamp);
+            }
+        }
+        out
+    }
+
+    /// The record for storage where each batch's token is kept once (an archive of many
+    /// packages): every token replaced by [`token_reference`], a 49-byte `ContentInfo` naming its
+    /// SM3. Not a record to hand out: [`EvidenceRecord::attached`] puts the tokens back.
+    pub fn detached(&self) -> Self {
+        let mut r = self.clone();
+        for ats in r.chains.iter_mut().flatten() {
+            if referenced_token(&ats.time_stamp).is_none() {
+                ats.time_stamp = Arc::from(token_reference(&ats.time_stamp));
+            }
+        }
+        r
+    }
+
+    /// The whole record again: every reference replaced by the token `lookup` finds for its SM3
+    /// (checked to have that SM3).
+    pub fn attached(&self, mut lookup: impl FnMut(&[u8; 32]) -> Option<Vec<u8>>) -> Result<Self, ErsError> {
+        let mut r = self.clone();
+        for ats in r.chains.iter_mut().flatten() {
+            if let Some(d) = referenced_token(&ats.time_stamp) {
+                let token = lookup(&d).ok_or_else(|| ErsError::Input(format!("no token {}", hex::encode(d))))?;
+                if yinxin_gm::sm3::sm3(&token).0 != d {
+                    return Err(ErsError::Input(format!("the token found for {} has another SM3", hex::encode(d))));
+                }
+                ats.time_stamp = Arc::from(token);
+            }
+        }
+        Ok(r)
+    }
 }
+
+/// `ContentInfo { id-data, [0] OCTET STRING (SM3 of the token) }`: what a detached record holds in
+/// place of a token.
+pub fn token_reference(token: &[u8]) -> Vec<u8> {
+    let d = yinxin_gm::sm3::sm3(token).0;
+    let mut out = REFERENCE_PREFIX.to_vec();
+    out.extend_from_slice(&d);
+    out
+}
+
+/// The SM3 a [`token_reference`] names, when `b` is one.
+pub fn referenced_token(b: &[u8]) -> Option<[u8; 32]> {
+    b.strip_prefix(REFERENCE_PREFIX).and_then(|d| d.try_into().ok())
+}
+
+/// DER of `SEQUENCE { OID 1.2.840.113549.1.7.1 (id-data), [0] { OCTET STRING (32 bytes) } }` up
+/// to the digest.
+const REFERENCE_PREFIX: &[u8] =
+    &[0x30, 0x2f, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01, 0xa0, 0x22, 0x04, 0x20];
 
 // ---------------------------------------------------------------------------------------------
 // Time-stamp tokens.

@@ -696,3 +696,30 @@ fn an_independent_python_checker_agrees() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// Stored detached (each token a 47-byte reference, the batch's token kept once), a record is
+/// small, and attached again it is the same record; a wrong or missing token is refused.
+#[test]
+fn detached_records_attach_again() {
+    let t = setup();
+    let groups = packages(7, 0);
+    let mut records = build_batch(&groups, HashAlg::Sm3, t.at(now() - Duration::days(2))).unwrap();
+    renew_time_stamps(&mut records, t.at(now() - Duration::days(1))).unwrap();
+    let tokens: Vec<Vec<u8>> = records[0].tokens().into_iter().map(<[u8]>::to_vec).collect();
+    assert_eq!(tokens.len(), 2);
+    for (r, g) in records.iter().zip(&groups) {
+        let stored = EvidenceRecord::from_der(&r.detached().to_der().unwrap()).unwrap();
+        let whole = r.to_der().unwrap().len();
+        let detached = stored.to_der().unwrap().len();
+        // Each token replaced by 49 bytes (lengths in the headers above may shrink a little too).
+        let tokens_len: usize = tokens.iter().map(Vec::len).sum();
+        assert!(detached <= whole - tokens_len + 2 * 49, "{detached} {whole}");
+        assert!(detached + 8 >= whole - tokens_len + 2 * 49, "{detached} {whole}");
+        assert!(verify(&stored, &refs(g)).is_err(), "a detached record is not a record to check");
+        let back = stored.attached(|d| tokens.iter().find(|t| &yinxin_gm::sm3::sm3(t).0 == d).cloned()).unwrap();
+        assert_eq!(&back, r);
+        verify(&back, &refs(g)).unwrap();
+        assert!(stored.attached(|_| None).is_err());
+        assert!(stored.attached(|_| Some(tokens[0].clone())).is_err(), "a token of another SM3");
+    }
+}

@@ -9,7 +9,9 @@
 //!   recognised as the licence it extends.
 //! - **Archived materials.** For every transaction an RFC 4998 evidence record over its stored
 //!   materials (one data-object group per transaction, in material order), built in batches: one
-//!   hash tree and one time stamp for every transaction the run reaches.
+//!   hash tree and one time stamp for every transaction the run reaches. The batch's token (with
+//!   the validation material it carries) is stored once (`evidence_tokens`); each record is
+//!   stored detached, a 49-byte reference in place of each token, and made whole when read.
 //! - **Renewal.** A copy or record is due when its newest stamp's TSA certificate ends within
 //!   [`yinxin_archive::evidence::RENEW_BEFORE`] (so a new TSA generation — new keys in the key
 //!   directory — takes over before the old one ends), and a record when `evidence_hash` names
@@ -219,7 +221,15 @@ async fn save_record(
     newest: OffsetDateTime,
     tsa_not_after: OffsetDateTime,
 ) -> ApiResult<()> {
-    let der = record.to_der().map_err(Problem::internal)?;
+    for token in record.tokens() {
+        sqlx::query("INSERT INTO evidence_tokens (sm3, token) VALUES ($1, $2) ON CONFLICT (sm3) DO NOTHING")
+            .bind(yinxin_gm::sm3::sm3(token).to_hex())
+            .bind(token)
+            .execute(app.db.pool())
+            .await
+            .map_err(Problem::internal)?;
+    }
+    let der = record.detached().to_der().map_err(Problem::internal)?;
     upsert(app, txn, ARCHIVE, None, Some(&der), alg, newest, tsa_not_after).await
 }
 
@@ -305,7 +315,20 @@ async fn record_of(app: &App, txn: &str) -> ApiResult<Option<EvidenceRecord>> {
         None => Ok(None),
         Some(r) => {
             let b: Option<Vec<u8>> = r.try_get("record").map_err(Problem::internal)?;
-            b.map(|b| EvidenceRecord::from_der(&b).map_err(Problem::internal)).transpose()
+            let Some(b) = b else { return Ok(None) };
+            let stored = EvidenceRecord::from_der(&b).map_err(Problem::internal)?;
+            let mut tokens = std::collections::HashMap::new();
+            for d in stored.tokens().into_iter().filter_map(ers::referenced_token) {
+                let row = sqlx::query("SELECT token FROM evidence_tokens WHERE sm3 = $1")
+                    .bind(hex::encode(d))
+                    .fetch_optional(app.db.pool())
+                    .await
+                    .map_err(Problem::internal)?;
+                if let Some(row) = row {
+                    tokens.insert(d, row.try_get::<Vec<u8>, _>("token").map_err(Problem::internal)?);
+                }
+            }
+            stored.attached(|d| tokens.get(d).cloned()).map(Some).map_err(Problem::internal)
         }
     }
 }

@@ -88,6 +88,16 @@ async fn scenario(s: &Server) {
     let record = yinxin_pki::ers::EvidenceRecord::from_der(&der.bytes).unwrap();
     let group: Vec<&[u8]> = files.iter().map(|(_, b)| b.as_slice()).collect();
     yinxin_pki::ers::verify(&record, &group).expect("the record covers the stored materials");
+    // Stored detached: the batch's token (with its validation material) once, the record small.
+    let stored: i64 = sqlx::query_scalar("SELECT CAST(LENGTH(record) AS BIGINT) FROM long_term WHERE subject = $1")
+        .bind(&txn)
+        .fetch_one(s.app.db.pool())
+        .await
+        .unwrap();
+    let tokens: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM evidence_tokens").fetch_one(s.app.db.pool()).await.unwrap();
+    assert_eq!(tokens, 1);
+    assert!((stored as usize) < der.bytes.len() / 2, "{stored} stored, {} whole", der.bytes.len());
 
     // The TSA certificate nearing its end (the rows say so): a time-stamp renewal of everything.
     sqlx::query("UPDATE long_term SET tsa_not_after = $1")
