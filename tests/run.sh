@@ -60,7 +60,12 @@ cargo run --quiet --locked -p yinxin-present --example differential_corpus -- "$
 node tests/e2e/differential.mjs "$corpus"
 # An independent OFD reader (npm's ofd.js in the system Chromium) renders the example licences the
 # layout test wrote: every field in its text, and ofd.js verifies the SM2 seal itself.
-bash tests/ofd-readers/run.sh
+# The same reader on a long-term OFD (validation material and a package time stamp under LTV/,
+# `yinxin licence extend`): a reader that knows nothing of LTV/ still renders it and checks its seal.
+lt="$(mktemp -d)"
+"${CARGO_TARGET_DIR:-target}/debug/yinxin" licence extend test-artifacts/licences/营业执照-example.ofd \
+  --out "$lt/营业执照-example.ofd" --key-dir keys-dev
+bash tests/ofd-readers/run.sh test-artifacts/licences/*-example.ofd "$lt/营业执照-example.ofd"
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
 YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.

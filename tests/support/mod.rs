@@ -2,6 +2,7 @@
 //! scratch directories, and the repository's paths.
 
 pub mod corpus;
+pub mod pki;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

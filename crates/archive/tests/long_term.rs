@@ -19,16 +19,16 @@ use yinxin_archive::check::Outcome;
 use yinxin_archive::inspect::Verdict;
 use yinxin_archive::model::{MaterialIn, TransactionMeta};
 use yinxin_archive::service::{Actor, Archive, Authority};
-use yinxin_gm::{Sm2PrivateKey, Sm2Signer, UserId, default_provider};
 use yinxin_pki::chain::RevocationPolicy;
-use yinxin_pki::crl::{CrlRequest, Revoked, issue_crl};
+use yinxin_pki::crl::Revoked;
 use yinxin_pki::ltv::Material;
 use yinxin_pki::report::{Indication, Report};
 use yinxin_pki::tsp::{HashAlg, TimeStampAuthority};
-use yinxin_pki::{Cert, CertRequest, Crl, DnBuilder, Profile, TrustStore, issue_cert};
+use yinxin_pki::{Crl, Profile, TrustStore};
 use yinxin_seal::Seal;
 use yinxin_seal::make::{CertListForm, SealKind, SealRequest, make_seal};
 use yinxin_seal::verify::{At, VerifyOptions};
+use yinxin_tests::pki::{Party, crl, issue, signer, years};
 
 fn t0() -> OffsetDateTime {
     static T0: std::sync::OnceLock<OffsetDateTime> = std::sync::OnceLock::new();
@@ -37,35 +37,7 @@ fn t0() -> OffsetDateTime {
 
 /// t0 plus `y` years of 365.25 days.
 fn year(y: f64) -> OffsetDateTime {
-    t0() + Duration::seconds((y * 365.25 * 86_400.0) as i64)
-}
-
-fn signer(k: &Sm2PrivateKey) -> Box<dyn Sm2Signer> {
-    default_provider().sm2_signer(k, UserId::DEFAULT).unwrap()
-}
-
-struct Party {
-    key: Sm2PrivateKey,
-    cert: Cert,
-}
-
-fn issue(profile: Profile, dn: &str, from: OffsetDateTime, to: OffsetDateTime, issuer: Option<&Party>) -> Party {
-    let key = default_provider().generate_sm2().unwrap();
-    let req = CertRequest {
-        profile,
-        subject_der: DnBuilder::parse(dn).unwrap().to_der().unwrap(),
-        public_key: key.public_key().clone(),
-        not_before: from,
-        not_after: to,
-        serial: None,
-        path_len: None,
-        crl_url: None,
-    };
-    let cert = match issuer {
-        Some(i) => issue_cert(&req, Some(&i.cert), signer(&i.key).as_ref()).unwrap(),
-        None => issue_cert(&req, None, signer(&key).as_ref()).unwrap(),
-    };
-    Party { key, cert }
+    years(t0(), y)
 }
 
 /// A round red stamp, as the PDF widget wants it (8-bit RGBA PNG).
@@ -143,13 +115,7 @@ fn pki() -> Pki {
 
 impl Pki {
     fn crl(&self, issuer: &Party, at: OffsetDateTime, revoked: Vec<Revoked>) -> Crl {
-        let req = CrlRequest {
-            this_update: at,
-            next_update: at + Duration::days(7),
-            number: at.unix_timestamp() as u64,
-            revoked,
-        };
-        issue_crl(&req, &issuer.cert, signer(&issuer.key).as_ref()).unwrap()
+        crl(issuer, at, 7, revoked)
     }
 
     /// What a renewal at `at` carries: the CA chain, every TSA generation's certificate so far,

@@ -10,16 +10,17 @@ use yinxin_doc::ofd::ltv::{self, ManifestEntry};
 use yinxin_doc::ofd::sign::{StampPlace, seal};
 use yinxin_doc::ofd::verify_ofd;
 use yinxin_doc::ofd::write::{DocumentSpec, Item, PackageBuilder, build};
-use yinxin_gm::{Sm2PrivateKey, Sm2Signer, UserId, default_provider};
+
 use yinxin_pki::chain::RevocationPolicy;
-use yinxin_pki::crl::{CrlRequest, Revoked, issue_crl};
+use yinxin_pki::crl::Revoked;
 use yinxin_pki::ltv::Material;
 use yinxin_pki::report::{Indication, Outcome, Report, SubIndication};
 use yinxin_pki::tsp::TimeStampAuthority;
-use yinxin_pki::{Cert, CertRequest, Crl, DnBuilder, Profile, TrustStore, issue_cert};
+use yinxin_pki::{Crl, Profile, TrustStore};
 use yinxin_seal::Seal;
 use yinxin_seal::make::{CertListForm, SealKind, SealRequest, SignRequest, make_seal};
 use yinxin_seal::verify::VerifyOptions;
+use yinxin_tests::pki::{Party, signer};
 
 /// 2026-01-01T00:00:00Z.
 fn t0() -> OffsetDateTime {
@@ -31,37 +32,9 @@ fn year(y: f64) -> OffsetDateTime {
     t0() + Duration::seconds((y * 365.25 * 86_400.0) as i64)
 }
 
-fn signer(k: &Sm2PrivateKey) -> Box<dyn Sm2Signer> {
-    default_provider().sm2_signer(k, UserId::DEFAULT).unwrap()
-}
-
-fn dn(cn: &str) -> Vec<u8> {
-    DnBuilder::parse(&format!("C=CN,O=yinxin LTV test,CN={cn}")).unwrap().to_der().unwrap()
-}
-
-/// A key and its certificate.
-struct Party {
-    key: Sm2PrivateKey,
-    cert: Cert,
-}
-
+/// A certificate for `cn` in the test organisation.
 fn issue(profile: Profile, cn: &str, from: OffsetDateTime, to: OffsetDateTime, issuer: Option<&Party>) -> Party {
-    let key = default_provider().generate_sm2().unwrap();
-    let req = CertRequest {
-        profile,
-        subject_der: dn(cn),
-        public_key: key.public_key().clone(),
-        not_before: from,
-        not_after: to,
-        serial: None,
-        path_len: None,
-        crl_url: None,
-    };
-    let cert = match issuer {
-        Some(i) => issue_cert(&req, Some(&i.cert), signer(&i.key).as_ref()).unwrap(),
-        None => issue_cert(&req, None, signer(&key).as_ref()).unwrap(),
-    };
-    Party { key, cert }
+    yinxin_tests::pki::issue(profile, &format!("C=CN,O=yinxin LTV test,CN={cn}"), from, to, issuer)
 }
 
 /// The test PKI:
@@ -127,13 +100,7 @@ impl Pki {
 
     /// A CRL of `issuer` made at `at`, valid 30 days, revoking `revoked`.
     fn crl(&self, issuer: &Party, at: OffsetDateTime, revoked: Vec<Revoked>) -> Crl {
-        let req = CrlRequest {
-            this_update: at,
-            next_update: at + Duration::days(30),
-            number: (at.unix_timestamp() / 60) as u64,
-            revoked,
-        };
-        issue_crl(&req, &issuer.cert, signer(&issuer.key).as_ref()).unwrap()
+        yinxin_tests::pki::crl(issuer, at, 30, revoked)
     }
 
     /// Fresh CRLs at `at` for the issuing CA's subjects and for the root's.

@@ -8,14 +8,14 @@ use yinxin_doc::pdf::ltv::{Dss, MAX_DSS_CERTS, add_validation_data, extend, read
 use yinxin_doc::pdf::render::{PdfSpec, render};
 use yinxin_doc::pdf::sign::{Appearance, sign, write_object};
 use yinxin_doc::pdf::verify_pdf;
-use yinxin_gm::{Sm2Signer, UserId, default_provider};
-use yinxin_pki::crl::{CrlRequest, Revoked, issue_crl};
+use yinxin_pki::crl::Revoked;
 use yinxin_pki::ltv::Material;
 use yinxin_pki::report::{Indication, Outcome, Report, SubIndication};
 use yinxin_pki::tsp::TimeStampAuthority;
-use yinxin_pki::{Cert, CertRequest, Crl, DnBuilder, Profile, TrustStore, issue_cert};
+use yinxin_pki::{Crl, Profile, TrustStore};
 use yinxin_seal::gmt0010::sign_detached;
 use yinxin_seal::verify::VerifyOptions;
+use yinxin_tests::pki::{Party, issue};
 
 const POLICY: &str = "1.2.156.112233.1.1";
 
@@ -29,44 +29,13 @@ fn year(y: f64) -> OffsetDateTime {
     base() + Duration::seconds((y * 365.0 * 86_400.0) as i64)
 }
 
-struct Ca {
-    cert: Cert,
-    signer: Box<dyn Sm2Signer>,
-}
-
 /// A test PKI: a root valid 60 years, the signer's issuing CA (valid 25 years; revoked in year
 /// 20), a CA for time-stamp authorities (50 years), and a licence issuer (3 years).
 struct Pki {
-    root: Ca,
-    ca: Ca,
-    tsa_ca: Ca,
-    signer: Ca,
-}
-
-fn key_and_signer() -> (yinxin_gm::Sm2PrivateKey, Box<dyn Sm2Signer>) {
-    let p = default_provider();
-    let k = p.generate_sm2().unwrap();
-    let s = p.sm2_signer(&k, UserId::DEFAULT).unwrap();
-    (k, s)
-}
-
-fn issue(profile: Profile, dn: &str, from: OffsetDateTime, to: OffsetDateTime, issuer: Option<&Ca>) -> Ca {
-    let (k, s) = key_and_signer();
-    let req = CertRequest {
-        profile,
-        subject_der: DnBuilder::parse(dn).unwrap().to_der().unwrap(),
-        public_key: k.public_key().clone(),
-        not_before: from,
-        not_after: to,
-        serial: None,
-        path_len: None,
-        crl_url: None,
-    };
-    let cert = match issuer {
-        Some(i) => issue_cert(&req, Some(&i.cert), i.signer.as_ref()).unwrap(),
-        None => issue_cert(&req, None, s.as_ref()).unwrap(),
-    };
-    Ca { cert, signer: s }
+    root: Party,
+    ca: Party,
+    tsa_ca: Party,
+    signer: Party,
 }
 
 fn pki() -> Pki {
@@ -87,17 +56,11 @@ fn tsa(pki: &Pki, y: f64) -> TimeStampAuthority {
         year(y + 10.0),
         Some(&pki.tsa_ca),
     );
-    TimeStampAuthority::new(t.cert, vec![pki.tsa_ca.cert.clone()], t.signer, POLICY).unwrap()
+    TimeStampAuthority::new(t.cert.clone(), vec![pki.tsa_ca.cert.clone()], t.signer(), POLICY).unwrap()
 }
 
-fn crl(issuer: &Ca, at: OffsetDateTime, revoked: Vec<Revoked>) -> Crl {
-    let req = CrlRequest {
-        this_update: at,
-        next_update: at + Duration::days(30),
-        number: at.unix_timestamp() as u64,
-        revoked,
-    };
-    issue_crl(&req, &issuer.cert, issuer.signer.as_ref()).unwrap()
+fn crl(issuer: &Party, at: OffsetDateTime, revoked: Vec<Revoked>) -> Crl {
+    yinxin_tests::pki::crl(issuer, at, 30, revoked)
 }
 
 /// The root's CRL at `at`: the signer's issuing CA is revoked from year 20.
@@ -142,7 +105,7 @@ fn signed(pki: &Pki, tsa: &TimeStampAuthority) -> Vec<u8> {
             data,
             &pki.signer.cert,
             std::slice::from_ref(&pki.ca.cert),
-            pki.signer.signer.as_ref(),
+            pki.signer.signer().as_ref(),
             now,
             Some(tsa),
         )
