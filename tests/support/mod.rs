@@ -47,6 +47,36 @@ pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
 }
 
+/// Run a tool installed by tests/run.sh: (whether it succeeded, stdout then stderr).
+pub fn tool(name: &str, args: &[&str]) -> (bool, String) {
+    let o = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name}: {e} (tests/run.sh installs it)"));
+    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("a directory") {
+        let p = e.expect("an entry").path();
+        if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+/// Copy the directory `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a directory");
+    for e in std::fs::read_dir(from).expect("a directory") {
+        let p = e.expect("an entry").path();
+        let t = to.join(p.file_name().expect("a name"));
+        if p.is_dir() {
+            copy_dir(&p, &t)
+        } else {
+            std::fs::copy(&p, &t).expect("a copy");
+        }
+    }
+}
+
 /// Write a file in `dir` and return its name.
 pub fn put(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     std::fs::write(dir.join(name), bytes).expect("write test file");

@@ -284,7 +284,7 @@ async fn thirty_one_years_on_the_licence_and_the_package_still_verify() {
     let work = tempfile::tempdir().unwrap();
     let pkg = package(&pki, &lic.pdf, work.path()).await;
     let bare = work.path().join("bare");
-    copy_dir(&pkg, &bare);
+    yinxin_tests::copy_dir(&pkg, &bare);
 
     // Today: long-term form, by generation 1.
     let now = OffsetDateTime::now_utc();
@@ -370,12 +370,11 @@ async fn thirty_one_years_on_the_licence_and_the_package_still_verify() {
     assert!(aut02.detail.contains("INDETERMINATE"), "{aut02:?}");
 
     // One flipped byte anywhere in the package breaks its record (and the bag).
-    let mut files = Vec::new();
-    walk(&pkg.join("data"), &mut files);
+    let files = yinxin_tests::files_under(&pkg.join("data"));
     for f in files.iter().filter(|f| !f.ends_with("evidence.ers")) {
         let flipped = work.path().join("flipped");
         let _ = std::fs::remove_dir_all(&flipped);
-        copy_dir(&pkg, &flipped);
+        yinxin_tests::copy_dir(&pkg, &flipped);
         let target = flipped.join(f.strip_prefix(&pkg).unwrap());
         let mut b = std::fs::read(&target).unwrap();
         let i = b.len() / 2;
@@ -384,21 +383,5 @@ async fn thirty_one_years_on_the_licence_and_the_package_still_verify() {
         let (v, checks) = yinxin_archive::export::verify_package(&flipped, &later);
         assert_eq!(v, Verdict::Rejected, "{}", f.display());
         assert_eq!(check(&checks, "AUT-03").outcome, Outcome::Fail, "{}: {checks:#?}", f.display());
-    }
-}
-
-fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { walk(&p, out) } else { out.push(p) }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let t = to.join(p.file_name().unwrap());
-        if p.is_dir() { copy_dir(&p, &t) } else { std::fs::copy(&p, &t).map(|_| ()).unwrap() }
     }
 }

@@ -76,7 +76,7 @@ fn package_evidence_from_the_command_line() {
     let record = pkg.join("data/证据/evidence.ers");
     assert!(record.is_file(), "an exported package carries its evidence record");
     let second = d.path().join("demo-2");
-    copy_dir(&pkg, &second);
+    yinxin_tests::copy_dir(&pkg, &second);
 
     let due =
         ok(&yinxin(&[os("archive"), os("evidence"), os("due"), pkg.as_os_str(), second.as_os_str()], &service_trust));
@@ -115,8 +115,7 @@ fn package_evidence_from_the_command_line() {
     let aut03 = v["checks"].as_array().unwrap().iter().find(|c| c["id"] == "AUT-03").unwrap();
     assert!(aut03["detail"].as_str().unwrap().contains("2 chain(s)"), "{aut03}");
     // The independent checker agrees.
-    let mut files = Vec::new();
-    walk(&pkg.join("data"), &mut files);
+    let mut files = yinxin_tests::files_under(&pkg.join("data"));
     files.retain(|f| !f.ends_with("evidence.ers"));
     let o = Command::new("python3")
         .arg(workspace().join("tests/ers/check_ers.py"))
@@ -128,20 +127,4 @@ fn package_evidence_from_the_command_line() {
     // Making a record again is refused: a package's record is renewed, never replaced.
     let o = yinxin(&[os("archive"), os("evidence"), os("make"), pkg.as_os_str()], &service_trust);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("renew it"));
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { walk(&p, out) } else { out.push(p) }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let t = to.join(p.file_name().unwrap());
-        if p.is_dir() { copy_dir(&p, &t) } else { std::fs::copy(&p, &t).map(|_| ()).unwrap() }
-    }
 }

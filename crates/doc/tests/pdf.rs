@@ -12,6 +12,7 @@ use yinxin_pki::tsp::TimeStampAuthority;
 use yinxin_pki::{Cert, TrustStore};
 use yinxin_seal::gmt0010::sign_detached;
 use yinxin_seal::verify::VerifyOptions;
+use yinxin_tests::tool;
 
 fn kd(f: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../keys-dev").join(f)
@@ -62,14 +63,6 @@ fn signed_by(pdf: &[u8], stem: &str, seal_png: Option<&str>, x: f64) -> Vec<u8> 
 fn verify(pdf: &[u8]) -> Report {
     let trust = TrustStore::new(vec![cert("root-ca")]);
     verify_pdf(pdf, &VerifyOptions::new(&trust))
-}
-
-fn tool(name: &str, args: &[&str]) -> (bool, String) {
-    let o = std::process::Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name}: {e} (tests/run.sh installs it)"));
-    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> String {

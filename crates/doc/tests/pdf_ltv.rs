@@ -16,6 +16,7 @@ use yinxin_pki::{Crl, Profile, TrustStore};
 use yinxin_seal::gmt0010::sign_detached;
 use yinxin_seal::verify::VerifyOptions;
 use yinxin_tests::pki::{Party, issue};
+use yinxin_tests::tool;
 
 const POLICY: &str = "1.2.156.112233.1.1";
 
@@ -147,14 +148,6 @@ fn dump(r: &Report) -> String {
 
 fn check<'a>(r: &'a Report, id: &str) -> &'a yinxin_pki::Check {
     r.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id} in {}", dump(r)))
-}
-
-fn tool(name: &str, args: &[&str]) -> (bool, String) {
-    let o = std::process::Command::new(name)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{name}: {e} (tests/run.sh installs it)"));
-    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> String {
