@@ -280,12 +280,13 @@ fn material_check(l: &Ltv) -> Check {
         )
         .clause(LTV_CLAUSE)
     } else {
+        // As a PDF's DSS entry that does not parse: named, not used. A part a stamp lists and that
+        // changed since is FAILED by ofd.ltv_manifest.
         let list: Vec<String> = l.problems.iter().map(|p| format!("{}: {}", p.path, p.detail)).collect();
-        Check::fail(
+        Check::warning(
             ID,
-            SubIndication::FormatFailure,
-            format!("LTV验证材料有误：{}", list.join("; ")),
-            format!("LTV validation material is malformed: {}", list.join("; ")),
+            format!("LTV验证材料有误，未使用：{}", list.join("; ")),
+            format!("LTV validation material that cannot be used (ignored): {}", list.join("; ")),
         )
         .clause(LTV_CLAUSE)
     }
