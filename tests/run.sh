@@ -65,7 +65,7 @@ node tests/e2e/differential.mjs "$corpus"
 lt="$(mktemp -d)"
 "${CARGO_TARGET_DIR:-target}/debug/yinxin" licence extend test-artifacts/licences/营业执照-example.ofd \
   --out "$lt/营业执照-example.ofd" --key-dir keys-dev
-bash tests/ofd-readers/run.sh test-artifacts/licences/*-example.ofd "$lt/营业执照-example.ofd"
+bash tests/ofd-readers/run.sh "$PWD"/test-artifacts/licences/*-example.ofd "$lt/营业执照-example.ofd"
 # The whole suite again on the reference backend (RustCrypto sm2): every result must hold on both.
 YINXIN_SM2_BACKEND=software cargo test --workspace --locked
 # GB/T 32907's one-million-round SM4 vector: seconds in release mode, minutes in debug.
