@@ -53,6 +53,40 @@ pub fn tool(name: &str, args: &[&str]) -> (bool, String) {
     (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
 }
 
+/// `pdf` with one more incremental update that replaces the first page's content stream with
+/// "FORGED": what a verifier must report as a change after signing.
+pub fn forged_page_update(pdf: &[u8]) -> Vec<u8> {
+    let doc = lopdf::Document::load_mem(pdf).expect("a PDF");
+    let page = *doc.get_pages().get(&1).expect("a first page");
+    let contents = doc.get_page_contents(page)[0];
+    let root = doc.trailer.get(b"Root").and_then(lopdf::Object::as_reference).expect("a /Root");
+    let tail = &pdf[pdf.len().saturating_sub(2048)..];
+    let at = tail.windows(9).rposition(|w| w == b"startxref").expect("startxref");
+    let prev: String = tail[at + 9..]
+        .iter()
+        .map(|b| *b as char)
+        .skip_while(|c| c.is_whitespace())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let mut evil = pdf.to_vec();
+    let body = b"BT /F1 40 Tf 100 400 Td (FORGED) Tj ET";
+    let off = evil.len();
+    evil.extend_from_slice(format!("{} 0 obj\n<</Length {}>>\nstream\n", contents.0, body.len()).as_bytes());
+    evil.extend_from_slice(body);
+    evil.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = evil.len();
+    evil.extend_from_slice(
+        format!(
+            "xref\n{} 1\n{off:010} 00000 n \ntrailer\n<</Size {} /Root {} 0 R /Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n",
+            contents.0,
+            doc.max_id + 1,
+            root.0
+        )
+        .as_bytes(),
+    );
+    evil
+}
+
 /// Every file under `dir`, recursively.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -34,7 +34,7 @@ use yinxin_pki::ers::{self, EvidenceRecord};
 use yinxin_pki::ltv::{ChainedStamp, Material, verify_chain};
 use yinxin_pki::report::{Indication, Poe};
 use yinxin_pki::tsp::{HashAlg, TimeStampAuthority, with_validation_data};
-use yinxin_pki::{Cert, Crl, TrustStore};
+use yinxin_pki::{Crl, TrustStore};
 
 /// Where a package's evidence record is, under `data/`.
 pub const RECORD: &str = "证据/evidence.ers";
@@ -83,7 +83,9 @@ pub fn read(dir: &Path) -> Result<Option<EvidenceRecord>, Error> {
     }
 }
 
-fn stamper<'a>(
+/// What asks `tsa` for the tokens of a batch at `now`, each carrying `material`
+/// ([`with_validation_data`]): the `stamp` argument of [`ers::build_batch`] and the renewals.
+pub fn stamper<'a>(
     tsa: &'a TimeStampAuthority,
     material: &'a Material,
     now: OffsetDateTime,
@@ -140,32 +142,6 @@ pub enum Due {
     },
 }
 
-/// The TSA certificate of a token (by the signer's issuer and serial among the token's
-/// certificates), parsed with the pki crate's reader.
-fn tsa_cert_of(token: &[u8]) -> Option<Cert> {
-    let r = yinxin_pki::tsp::verify_token(
-        token,
-        &yinxin_pki::tsp::TokenExpectations::default(),
-        &TrustStore::default(),
-        OffsetDateTime::now_utc(),
-    );
-    let subject = r.info.and_then(|i| i.tsa)?;
-    token_certs(token).into_iter().find(|c| c.subject() == subject)
-}
-
-/// The certificates in a token's SignedData.
-fn token_certs(token: &[u8]) -> Vec<Cert> {
-    let certs = || -> Option<Vec<Cert>> {
-        let (ci, _) = yinxin_pki::tlv::read(token)?;
-        let parts = yinxin_pki::tlv::children(ci.value)?;
-        let (sd, _) = yinxin_pki::tlv::read(parts.get(1)?.value)?;
-        let fields = yinxin_pki::tlv::children(sd.value)?;
-        let set = fields.iter().find(|t| t.tag == 0xa0)?;
-        Some(yinxin_pki::tlv::children(set.value)?.iter().filter_map(|t| Cert::from_der(t.raw).ok()).collect())
-    };
-    certs().unwrap_or_default()
-}
-
 /// Whether `record` needs renewing at `now` when `alg` is the configured algorithm: a hash-tree
 /// renewal when the newest chain is under another algorithm, else a time-stamp renewal when the
 /// newest token's TSA certificate ends within [`RENEW_BEFORE`] (or cannot be found in the token).
@@ -175,7 +151,7 @@ pub fn due(record: &EvidenceRecord, alg: HashAlg, now: OffsetDateTime) -> Result
     if from != alg {
         return Ok(Some(Due::HashTree { from, to: alg }));
     }
-    match tsa_cert_of(newest.time_stamp()) {
+    match yinxin_pki::tsp::signer_certificate(newest.time_stamp()) {
         Some(c) if c.not_after - RENEW_BEFORE > now => Ok(None),
         Some(c) => Ok(Some(Due::TimeStamp { tsa_not_after: yinxin_pki::time::format_instant(c.not_after) })),
         None => Ok(Some(Due::TimeStamp { tsa_not_after: "unknown".into() })),
@@ -276,7 +252,7 @@ pub fn check(dir: &Path, trust: &TrustStore, now: OffsetDateTime) -> Option<Chec
     }
     let mut material = Material::default();
     for s in &verified.stamps {
-        material.extend(token_certs(&s.token), yinxin_pki::tsp::embedded_crls(&s.token));
+        material.extend(yinxin_pki::tsp::embedded_certs(&s.token), yinxin_pki::tsp::embedded_crls(&s.token));
     }
     let n = verified.stamps.len();
     let labels: Vec<String> = verified

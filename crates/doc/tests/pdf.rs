@@ -124,19 +124,7 @@ fn tampering_is_detected() {
     let r = verify(&t);
     assert_eq!(r.indication, Indication::Failed);
     // An incremental update that replaces the page's content after signing.
-    let doc = lopdf::Document::load_mem(&pdf).unwrap();
-    let page = *doc.get_pages().get(&1).unwrap();
-    let contents = doc.get_page_contents(page)[0];
-    let prev = yinxin_doc::pdf::sign::last_startxref(&pdf).unwrap();
-    let mut evil = pdf.clone();
-    let body = b"BT /F1 40 Tf 100 400 Td (FORGED) Tj ET";
-    let off = evil.len();
-    evil.extend_from_slice(format!("{} 0 obj\n<</Length {}>>\nstream\n", contents.0, body.len()).as_bytes());
-    evil.extend_from_slice(body);
-    evil.extend_from_slice(b"\nendstream\nendobj\n");
-    let xref = evil.len();
-    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
-    evil.extend_from_slice(format!("xref\n{} 1\n{off:010} 00000 n \ntrailer\n<</Size {} /Root {} 0 R /Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n", contents.0, doc.max_id + 1, root.0).as_bytes());
+    let evil = yinxin_tests::forged_page_update(&pdf);
     let r = verify(&evil);
     assert_eq!(
         (r.indication, r.sub_indication),

@@ -440,19 +440,7 @@ fn tampering_with_any_revision_fails() {
     assert_eq!(r.parts[2].indication, Indication::Failed, "{}", dump(&r));
 
     // An update after the last stamp that replaces the page's content: FAILED, as before.
-    let doc = lopdf::Document::load_mem(&e9).unwrap();
-    let page = *doc.get_pages().get(&1).unwrap();
-    let contents = doc.get_page_contents(page)[0];
-    let prev = yinxin_doc::pdf::sign::last_startxref(&e9).unwrap();
-    let mut evil = e9.clone();
-    let body = b"BT /F1 40 Tf 100 400 Td (FORGED) Tj ET";
-    let off = evil.len();
-    evil.extend_from_slice(format!("{} 0 obj\n<</Length {}>>\nstream\n", contents.0, body.len()).as_bytes());
-    evil.extend_from_slice(body);
-    evil.extend_from_slice(b"\nendstream\nendobj\n");
-    let xref = evil.len();
-    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
-    evil.extend_from_slice(format!("xref\n{} 1\n{off:010} 00000 n \ntrailer\n<</Size {} /Root {} 0 R /Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n", contents.0, doc.max_id + 1, root.0).as_bytes());
+    let evil = yinxin_tests::forged_page_update(&e9);
     let r = verify_at(&pki, &evil, now, &[]);
     assert_eq!(
         (r.indication, r.sub_indication),
@@ -466,6 +454,9 @@ fn tampering_with_any_revision_fails() {
 
     // An update after the last stamp that adds something else: pages unchanged, so a warning
     // naming it (not taken for validation data).
+    let doc = lopdf::Document::load_mem(&e9).unwrap();
+    let prev = yinxin_doc::pdf::sign::last_startxref(&e9).unwrap();
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
     let mut other = e9.clone();
     let id = doc.max_id + 1;
     let off = other.len();

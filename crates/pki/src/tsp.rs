@@ -593,16 +593,7 @@ fn verify_inner(
         }
     }
     pool.extend(expect.extra_certs.iter().cloned());
-    let tsa_cert = match &si.sid {
-        SignerIdentifier::IssuerAndSerialNumber(ias) => {
-            let issuer = ias.issuer.to_der().map_err(|e| e.to_string())?;
-            let serial = crate::cert::strip_zeros(ias.serial_number.as_bytes()).to_vec();
-            pool.iter().find(|c| c.issuer_der == issuer && c.serial == serial).cloned()
-        }
-        SignerIdentifier::SubjectKeyIdentifier(ski) => {
-            pool.iter().find(|c| c.subject_key_id.as_deref() == Some(ski.0.as_bytes())).cloned()
-        }
-    };
+    let tsa_cert = signer_in(&si.sid, &pool)?;
 
     report.info = Some(TstSummary {
         policy: policy_string(&tst.policy).map_err(|e| e.to_string())?,
@@ -880,6 +871,54 @@ pub fn with_validation_data(token: &[u8], certs: &[Cert], crls: &[Crl]) -> Resul
     let sd = crate::issue::tlv(0x30, &body);
     let ci_body = [content_type.raw.to_vec(), crate::issue::tlv(0xa0, &sd)].concat();
     Ok(crate::issue::tlv(0x30, &ci_body))
+}
+
+/// The certificate among `pool` that `sid` names (issuer and serial, or subject key identifier).
+fn signer_in(sid: &SignerIdentifier, pool: &[Cert]) -> core::result::Result<Option<Cert>, String> {
+    Ok(match sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            let issuer = ias.issuer.to_der().map_err(|e| e.to_string())?;
+            let serial = crate::cert::strip_zeros(ias.serial_number.as_bytes()).to_vec();
+            pool.iter().find(|c| c.issuer_der == issuer && c.serial == serial).cloned()
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            pool.iter().find(|c| c.subject_key_id.as_deref() == Some(ski.0.as_bytes())).cloned()
+        }
+    })
+}
+
+/// The TSA's certificate, when the token carries it: what renewal planning needs (when does the
+/// newest stamp's TSA certificate end?). Nothing is verified here; see [`verify_token`].
+pub fn signer_certificate(token: &[u8]) -> Option<Cert> {
+    if token.len() > MAX_TOKEN_LEN {
+        return None;
+    }
+    let ci = ContentInfo::from_der(token).ok()?;
+    let sd: SignedData = ci.content.decode_as().ok()?;
+    let si = sd.signer_infos.0.iter().next()?;
+    signer_in(&si.sid, &embedded_certs(token)).ok().flatten()
+}
+
+/// The certificates in a token's SignedData `certificates` field (those that parse).
+pub fn embedded_certs(token: &[u8]) -> Vec<Cert> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Vec::new();
+    }
+    let certs = || -> Option<Vec<Cert>> {
+        let (ci, _) = tlv::read(token)?;
+        let ci_parts = tlv::children(ci.value)?;
+        let (sd, _) = tlv::read(ci_parts.get(1)?.value)?;
+        let parts = tlv::children(sd.value)?;
+        let field = parts.iter().find(|t| t.tag == 0xa0)?;
+        Some(
+            tlv::children(field.value)?
+                .iter()
+                .filter(|t| t.tag == 0x30)
+                .filter_map(|t| Cert::from_der(t.raw).ok())
+                .collect(),
+        )
+    };
+    certs().unwrap_or_default()
 }
 
 /// The CRLs in a token's SignedData `crls` field (those that parse as X.509 CRLs).

@@ -30,10 +30,10 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 use time::OffsetDateTime;
-use yinxin_archive::evidence::RENEW_BEFORE;
+use yinxin_archive::evidence::{RENEW_BEFORE, stamper};
 use yinxin_pki::ers::{self, EvidenceRecord};
 use yinxin_pki::ltv::Material;
-use yinxin_pki::tsp::{HashAlg, with_validation_data};
+use yinxin_pki::tsp::HashAlg;
 
 /// A licence's long-term PDF.
 pub const LICENCE_PDF: &str = "licence-pdf";
@@ -106,6 +106,9 @@ pub struct Kept {
     pub tsa_not_after: i64,
     /// Renewals so far.
     pub renewals: i64,
+    /// The long-term copy in the document store (licences).
+    #[serde(skip)]
+    pub blob_sm3: Option<String>,
     /// What is due, if anything: `time_stamp` or `hash_tree`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<&'static str>,
@@ -123,7 +126,7 @@ fn due_of(kind: &str, alg: &str, tsa_not_after: i64, configured: HashAlg, now: O
 
 async fn kept_due(app: &App, configured: HashAlg, now: OffsetDateTime, limit: i64) -> ApiResult<Vec<Kept>> {
     let rows = sqlx::query(
-        "SELECT subject, kind, alg, newest_at, tsa_not_after, renewals FROM long_term \
+        "SELECT subject, kind, alg, newest_at, tsa_not_after, renewals, blob_sm3 FROM long_term \
          WHERE tsa_not_after <= $1 OR (kind = $2 AND alg <> $3) ORDER BY tsa_not_after, subject, kind LIMIT $4",
     )
     .bind(ts(now) + RENEW_BEFORE.whole_seconds())
@@ -145,6 +148,7 @@ async fn kept_due(app: &App, configured: HashAlg, now: OffsetDateTime, limit: i6
                 newest_at: r.try_get("newest_at")?,
                 tsa_not_after,
                 renewals: r.try_get("renewals")?,
+                blob_sm3: r.try_get("blob_sm3")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -293,17 +297,6 @@ async fn group_of(app: &App, txn: &str) -> ApiResult<Vec<Vec<u8>>> {
     Ok(out)
 }
 
-fn stamper<'a>(
-    app: &'a App,
-    material: &'a Material,
-    now: OffsetDateTime,
-) -> impl FnMut(&yinxin_pki::tsp::Imprint) -> yinxin_pki::Result<Vec<u8>> + 'a {
-    move |imprint| {
-        let token = app.keys.tsa.stamp(imprint, None, true, now)?;
-        with_validation_data(&token, &material.certs, &material.crls)
-    }
-}
-
 async fn record_of(app: &App, txn: &str) -> ApiResult<Option<EvidenceRecord>> {
     let row = sqlx::query("SELECT record FROM long_term WHERE subject = $1 AND kind = $2")
         .bind(txn)
@@ -363,7 +356,8 @@ pub async fn run_with(app: &App, configured: HashAlg) -> ApiResult<RunSummary> {
         for t in &txns {
             groups.push(group_of(app, t).await?);
         }
-        let records = ers::build_batch(&groups, configured, stamper(app, &m, now)).map_err(Problem::internal)?;
+        let records =
+            ers::build_batch(&groups, configured, stamper(&app.keys.tsa, &m, now)).map_err(Problem::internal)?;
         for (t, r) in txns.iter().zip(&records) {
             save_record(app, t, r, configured, now, tsa_not_after).await?;
             s.made.push(format!("{ARCHIVE} {t}"));
@@ -376,14 +370,7 @@ pub async fn run_with(app: &App, configured: HashAlg) -> ApiResult<RunSummary> {
     for k in due {
         match k.kind.as_str() {
             LICENCE_PDF | LICENCE_OFD => {
-                let current = sqlx::query("SELECT blob_sm3 FROM long_term WHERE subject = $1 AND kind = $2")
-                    .bind(&k.subject)
-                    .bind(&k.kind)
-                    .fetch_one(app.db.pool())
-                    .await
-                    .map_err(Problem::internal)?;
-                let d: Option<String> = current.try_get("blob_sm3").map_err(Problem::internal)?;
-                let Some(d) = d else { continue };
+                let Some(d) = k.blob_sm3.clone() else { continue };
                 let result = async {
                     let bytes = app.blobs.get(&d).await?;
                     let ext = extend_document(app, &k.kind, bytes, &m).await?;
@@ -409,7 +396,7 @@ pub async fn run_with(app: &App, configured: HashAlg) -> ApiResult<RunSummary> {
     }
     if !ts_batch.is_empty() {
         let mut records: Vec<EvidenceRecord> = ts_batch.iter().map(|(_, r)| r.clone()).collect();
-        ers::renew_time_stamps(&mut records, stamper(app, &m, now)).map_err(Problem::internal)?;
+        ers::renew_time_stamps(&mut records, stamper(&app.keys.tsa, &m, now)).map_err(Problem::internal)?;
         for ((t, _), r) in ts_batch.iter().zip(&records) {
             let alg = r.newest().and_then(|a| a.hash_alg().ok()).unwrap_or(configured);
             save_record(app, t, r, alg, now, tsa_not_after).await?;
@@ -422,7 +409,8 @@ pub async fn run_with(app: &App, configured: HashAlg) -> ApiResult<RunSummary> {
         for (t, _) in &ht_batch {
             groups.push(group_of(app, t).await?);
         }
-        ers::renew_hash_trees(&mut records, &groups, configured, stamper(app, &m, now)).map_err(Problem::internal)?;
+        ers::renew_hash_trees(&mut records, &groups, configured, stamper(&app.keys.tsa, &m, now))
+            .map_err(Problem::internal)?;
         for ((t, _), r) in ht_batch.iter().zip(&records) {
             save_record(app, t, r, configured, now, tsa_not_after).await?;
             s.renewed.push(format!("{ARCHIVE} {t} (hash tree)"));

@@ -96,14 +96,12 @@ fn evidence(cmd: EvidenceCmd) -> CliResult {
     let fail = |e: yinxin_archive::evidence::Error| CliError::input(e.to_string());
     match kind {
         "due" => {
-            let mut items = Vec::new();
             for d in &dirs {
                 let due = match yinxin_archive::evidence::read(d).map_err(fail)? {
                     None => json!("no record"),
                     Some(r) => json!(yinxin_archive::evidence::due(&r, alg, now).map_err(fail)?),
                 };
                 println!("{}: {}", d.display(), due);
-                items.push(json!({"package": d.display().to_string(), "due": due}));
             }
             let gaps = yinxin_archive::evidence::gaps(&dirs).map_err(fail)?;
             for g in &gaps {

@@ -50,7 +50,7 @@ use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 use yinxin_pki::ltv::Material;
-use yinxin_pki::tsp::{Imprint, MAX_TOKEN_LEN, TimeStampAuthority};
+use yinxin_pki::tsp::{Imprint, TimeStampAuthority};
 use yinxin_pki::{Cert, Crl};
 
 /// The namespace of `Manifest.xml`.
@@ -225,29 +225,6 @@ pub fn parse_manifest(path: &str, bytes: &[u8]) -> Result<(String, Vec<ManifestE
         entries.push(ManifestEntry { path: norm, sm3 });
     }
     Ok((created, entries))
-}
-
-/// The certificates in a token's SignedData `certificates` field (those that parse).
-pub fn token_certs(token: &[u8]) -> Vec<Cert> {
-    use yinxin_pki::tlv;
-    if token.len() > MAX_TOKEN_LEN {
-        return Vec::new();
-    }
-    let certs = || -> Option<Vec<Cert>> {
-        let (ci, _) = tlv::read(token)?;
-        let ci_parts = tlv::children(ci.value)?;
-        let (sd, _) = tlv::read(ci_parts.get(1)?.value)?;
-        let parts = tlv::children(sd.value)?;
-        let field = parts.iter().find(|t| t.tag == 0xa0)?;
-        Some(
-            tlv::children(field.value)?
-                .iter()
-                .filter(|t| t.tag == 0x30)
-                .filter_map(|t| Cert::from_der(t.raw).ok())
-                .collect(),
-        )
-    };
-    certs().unwrap_or_default()
 }
 
 /// Read the long-term validation data of a package. Parts under `LTV/Certs` and `LTV/CRLs` that

@@ -166,7 +166,7 @@ impl LtvState {
         let mut material = Material::default();
         material.extend(l.material.certs.iter().cloned(), l.material.crls.iter().cloned());
         for s in &l.stamps {
-            material.extend(ltv::token_certs(&s.token), []);
+            material.extend(yinxin_pki::tsp::embedded_certs(&s.token), []);
         }
         st.certs.extend(material.certs.iter().filter(|c| !opts.intermediates.contains(c)).cloned());
         st.crls.extend(material.crls.iter().filter(|c| !opts.crls.iter().any(|x| x.der() == c.der())).cloned());

@@ -234,7 +234,7 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
         let mut material = Material::default();
         material.extend(intermediates.iter().cloned(), crls.iter().cloned());
         for (_, _, r, _) in &inputs {
-            material.extend(token_certs(r.der), []);
+            material.extend(yinxin_pki::tsp::embedded_certs(r.der), []);
         }
         verify_chain(&chained, &material, opts.trust, opts.now)
     });
@@ -429,19 +429,6 @@ fn time_stamp_part(
     part.checks = checks;
     opts.policy.apply(&mut part);
     part
-}
-
-/// The certificates a time-stamp token carries (none when it does not parse that far).
-fn token_certs(token: &[u8]) -> Vec<Cert> {
-    use yinxin_pki::tlv::{children, read};
-    let certs = || -> Option<Vec<Cert>> {
-        let (ci, _) = read(token)?;
-        let parts = children(ci.value)?;
-        let (sd, _) = read(parts.get(1)?.value)?; // [0] EXPLICIT SignedData
-        let set = children(sd.value)?.into_iter().find(|t| t.tag == 0xa0)?; // certificates [0]
-        Some(children(set.value)?.iter().take(64).filter_map(|c| Cert::from_der(c.raw).ok()).collect())
-    };
-    certs().unwrap_or_default()
 }
 
 /// What an update adds: only long-term validation data, or why not.
