@@ -15,6 +15,7 @@
 //! sparse versus random nonces, a small versus random keys, and k·G alone.
 
 pub mod field;
+pub mod group;
 pub mod point;
 pub mod scalar;
 

@@ -316,6 +316,62 @@ pub fn mul_base_vartime(s: &[u64; 4]) -> Jacobian {
     acc
 }
 
+/// Entries of [`mul_ct`]'s per-point table: P, 2P, …, 16P.
+const CT_ENTRIES: usize = 16;
+
+/// k·P for secret k and public P, constant time in k: fixed 4-bit windows from the top, four
+/// doublings and one masked mixed addition per window (64 windows for every k), the table entry
+/// gathered by scanning all 16 under equality masks.
+///
+/// Unlike the base-point comb, the accumulator here can meet the entry being added (A = ±E): for
+/// the last windows of some k, and always for small P-relative multiples. So every addition
+/// computes both the mixed sum and the entry's double and selects, by masks, among: the sum, the
+/// double (A = E), infinity (A = −E), the entry (A at infinity) and A (zero digit). The cost is
+/// one extra doubling a window; the gain is a function correct for every k and P with no
+/// secret-dependent branch. The table of P's multiples is built in variable time: P is public.
+pub fn mul_ct(k: &[u64; 4], p: &Affine) -> Jacobian {
+    let pj = Jacobian::from_affine(p);
+    let mut jac = [pj; CT_ENTRIES];
+    for i in 1..CT_ENTRIES {
+        jac[i] = jac[i - 1].add_affine_vartime(p);
+    }
+    // j·P for 1 ≤ j ≤ 16 is never infinity on a curve of prime order n > 16.
+    let aff = batch_to_affine(&jac);
+    let mut acc = Jacobian::INFINITY;
+    for i in (0..64).rev() {
+        for _ in 0..4 {
+            acc = acc.double();
+        }
+        let digit = (k[i / 16] >> ((i % 16) * 4)) & 0xf;
+        let mut e = Affine::default();
+        for (j, entry) in aff.iter().enumerate() {
+            let m = core::hint::black_box(eq_mask(digit, j as u64 + 1));
+            for l in 0..4 {
+                e.x[l] |= entry.x[l] & m;
+                e.y[l] |= entry.y[l] & m;
+            }
+        }
+        let acc_inf = is_zero_mask(&acc.z);
+        let (sum, h, r) = acc.madd_raw(&e);
+        let fresh = Jacobian::from_affine(&e);
+        let doubled = fresh.double();
+        let h0 = is_zero_mask(&h) & !acc_inf;
+        let r0 = is_zero_mask(&r);
+        let mut next = sum;
+        next = select_point(&next, &doubled, h0 & r0);
+        next = select_point(&next, &Jacobian::INFINITY, h0 & !r0);
+        next = select_point(&next, &fresh, acc_inf);
+        acc = select_point(&next, &acc, eq_mask(digit, 0));
+    }
+    acc
+}
+
+/// `b` where `mask` is all ones, else `a`.
+#[inline(always)]
+fn select_point(a: &Jacobian, b: &Jacobian, mask: u64) -> Jacobian {
+    Jacobian { x: select(&a.x, &b.x, mask), y: select(&a.y, &b.y, mask), z: select(&a.z, &b.z, mask) }
+}
+
 /// wNAF width for verification.
 const W: u32 = 6;
 /// Odd multiples kept per key: P, 3P, …, (2^(W−1) − 1)P.
