@@ -308,6 +308,16 @@ const YX = (() => {
       },
     };
   }
+  // e (an integer) against r, s for a public key [x, y]: the device's check of a two-party
+  // signature before it releases s (cosign.js).
+  const verifyDigest = (pub, e, r, s) => verifyWith({ w: WP, pts: oddMultiples([pub[0], pub[1], 1n], WP), affine: false }, e, r, s);
+  // k·P and a·G + b·P for public values ([x, y] affine, or null at infinity), for the proofs of
+  // the two-party protocol (cosign.js).
+  function lincomb(s, t, pub) {
+    const R = mulAdd(mod(s, n), mod(t, n), { w: WP, pts: oddMultiples([pub[0], pub[1], 1n], WP), affine: false });
+    return R[2] === 0n ? null : toAffine([R])[0];
+  }
+
   // One verification, without keeping tables.
   function verify(pub, msg, sig) {
     if (pub instanceof Uint8Array) pub = pointFromSec1(pub);
@@ -355,6 +365,7 @@ const YX = (() => {
   return {
     sm3, sign, keygen, keyFromHex, keyToHex, compressed, hex, unhex, utf8, b64decode, cbor, base45,
     verify, verifier, pointFromSec1, z, big, be32, concat, n, p,
+    mulG, lincomb, verifyDigest, randomScalar, inv, mod,
   };
 })();
 if (typeof module !== 'undefined') module.exports = YX;
