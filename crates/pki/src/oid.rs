@@ -24,6 +24,11 @@ pub const ANY_EKU: &str = "2.5.29.37.0";
 /// without a registered arc. Operators with their own arc configure theirs.
 pub const YINXIN_TSA_POLICY: &str = "2.25.286089487001006807158740423309097113459";
 
+/// yinxin's signed attribute binding a handwritten signature to an SM2 signature: its value is an
+/// OCTET STRING holding the SM3 of the strokes' canonical bytes (`yinxin_sign::handwriting`),
+/// which the signed PDF carries beside the signature. A UUID OID (arc 2.25), as the policy above.
+pub const YINXIN_ATTR_HANDWRITING: &str = "2.25.316798894134225311477669925098520254153";
+
 /// id-signedData (RFC 5652).
 pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 /// id-ct-TSTInfo (RFC 3161).

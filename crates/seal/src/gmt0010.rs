@@ -46,6 +46,9 @@ pub struct SignedData {
     pub econtent: Option<Vec<u8>>,
     /// An RFC 3161 token in the unsigned attributes (id-aa-timeStampToken), as stored.
     pub time_stamp: Option<Vec<u8>>,
+    /// The SM3 of a handwritten signature's strokes, when the signer bound one
+    /// ([`oid::YINXIN_ATTR_HANDWRITING`]).
+    pub handwriting: Option<Vec<u8>>,
 }
 
 impl SignedData {
@@ -161,6 +164,7 @@ impl SignedData {
             signing_time: None,
             econtent,
             time_stamp,
+            handwriting: None,
         };
         if let Some(a) = attrs {
             for attr in a.children("signedAttrs")? {
@@ -172,6 +176,7 @@ impl SignedData {
                     oid::ATTR_MESSAGE_DIGEST => sd.message_digest = Some(v.octets("messageDigest")?.to_vec()),
                     oid::ATTR_CONTENT_TYPE => sd.content_type_attr = Some(v.oid("contentType")?),
                     oid::ATTR_SIGNING_TIME => sd.signing_time = v.time("signingTime").ok(),
+                    oid::YINXIN_ATTR_HANDWRITING => sd.handwriting = Some(v.octets("handwriting")?.to_vec()),
                     _ => {}
                 }
             }
@@ -405,63 +410,111 @@ pub fn sign_detached(
     now: OffsetDateTime,
     tsa: Option<&yinxin_pki::tsp::TimeStampAuthority>,
 ) -> Result<Vec<u8>> {
-    use crate::der::write::{oid as w_oid, seq, tlv};
     if signer_cert.public_key.as_ref().ok() != Some(signer.public_key()) {
         return Err(Error::Invalid("the signer's key is not the certificate's key".into()));
     }
-    let null = [0x05u8, 0x00];
-    let sm3_alg = seq(&[&w_oid(oid::SM3), &null]);
-    let sig_alg = seq(&[&w_oid(oid::SM2_SIGN), &null]);
-    let attr = |id: &str, value: &[u8]| seq(&[&w_oid(id), &tlv(tag::SET, value)]);
-    let t = now.to_offset(time::UtcOffset::UTC);
-    let utc = format!(
-        "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year() % 100,
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let mut attrs = [
-        attr(oid::ATTR_CONTENT_TYPE, &w_oid(oid::GM_DATA)),
-        attr(oid::ATTR_SIGNING_TIME, &tlv(tag::UTC_TIME, utc.as_bytes())),
-        attr(oid::ATTR_MESSAGE_DIGEST, &tlv(tag::OCTET_STRING, &yinxin_gm::sm3::sm3(data).0)),
-    ];
-    attrs.sort(); // DER: SET OF in the order of the encodings
-    let attrs = attrs.concat();
-    let signature = signer.sign(&tlv(tag::SET, &attrs))?.to_der();
-    let serial = if signer_cert.serial.first().is_some_and(|b| b & 0x80 != 0) {
-        [&[0u8][..], &signer_cert.serial].concat()
-    } else {
-        signer_cert.serial.clone()
-    };
-    let ias = seq(&[&signer_cert.issuer_der, &tlv(tag::INTEGER, &serial)]);
-    let mut si_parts: Vec<Vec<u8>> = vec![
-        crate::der::write::int(1),
-        ias,
-        sm3_alg.clone(),
-        tlv(tag::CTX0_CONS, &attrs),
-        sig_alg,
-        tlv(tag::OCTET_STRING, &signature),
-    ];
-    if let Some(tsa) = tsa {
-        let token = tsa.stamp(&yinxin_pki::tsp::Imprint::sm3_of(&signature), None, true, now)?;
-        si_parts.push(tlv(0xa1, &attr(oid::ATTR_TIME_STAMP_TOKEN, &token)));
+    let attrs = SignedAttributes::new(&yinxin_gm::sm3::sm3(data).0, now, None);
+    let signature = signer.sign(&attrs.to_be_signed())?;
+    attrs.assemble(&signature, signer_cert, chain, now, tsa)
+}
+
+/// The signed attributes of a detached signature, made before the signature exists: for a
+/// signature made in steps (two-party signing, where the digest is fixed first and the parties
+/// then sign it in several messages). [`SignedAttributes::to_be_signed`] is what the SM2
+/// signature covers; [`SignedAttributes::assemble`] makes the signed data once it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedAttributes {
+    /// The attributes' DER, sorted as a DER SET OF, without the SET's tag and length.
+    der: Vec<u8>,
+}
+
+impl SignedAttributes {
+    /// contentType (GM data), signingTime `now`, messageDigest `data_sm3`, and, when given, the
+    /// SM3 of a handwritten signature's strokes ([`oid::YINXIN_ATTR_HANDWRITING`]).
+    pub fn new(data_sm3: &[u8; 32], now: OffsetDateTime, handwriting_sm3: Option<&[u8; 32]>) -> Self {
+        use crate::der::write::{oid as w_oid, seq, tlv};
+        let attr = |id: &str, value: &[u8]| seq(&[&w_oid(id), &tlv(tag::SET, value)]);
+        let t = now.to_offset(time::UtcOffset::UTC);
+        let utc = format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year() % 100,
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        let mut attrs = vec![
+            attr(oid::ATTR_CONTENT_TYPE, &w_oid(oid::GM_DATA)),
+            attr(oid::ATTR_SIGNING_TIME, &tlv(tag::UTC_TIME, utc.as_bytes())),
+            attr(oid::ATTR_MESSAGE_DIGEST, &tlv(tag::OCTET_STRING, data_sm3)),
+        ];
+        if let Some(h) = handwriting_sm3 {
+            attrs.push(attr(oid::YINXIN_ATTR_HANDWRITING, &tlv(tag::OCTET_STRING, h)));
+        }
+        attrs.sort(); // DER: SET OF in the order of the encodings
+        SignedAttributes { der: attrs.concat() }
     }
-    let si_refs: Vec<&[u8]> = si_parts.iter().map(Vec::as_slice).collect();
-    let signer_info = seq(&si_refs);
-    let mut certs: Vec<&[u8]> = std::iter::once(signer_cert).chain(chain.iter()).map(Cert::der).collect();
-    certs.sort();
-    certs.dedup();
-    let signed_data = seq(&[
-        &crate::der::write::int(1),
-        &tlv(tag::SET, &sm3_alg),
-        &seq(&[&w_oid(oid::GM_DATA)]),
-        &tlv(tag::CTX0_CONS, &certs.concat()),
-        &tlv(tag::SET, &signer_info),
-    ]);
-    Ok(seq(&[&w_oid(oid::GM_SIGNED_DATA), &tlv(tag::CTX0_CONS, &signed_data)]))
+
+    /// The bytes the SM2 signature covers: the attributes as a DER SET (RFC 5652 §5.4).
+    pub fn to_be_signed(&self) -> Vec<u8> {
+        crate::der::write::tlv(tag::SET, &self.der)
+    }
+
+    /// The DER ContentInfo with `signature` (made over [`Self::to_be_signed`] by the key of
+    /// `signer_cert`), the certificates, and a time stamp over the signature value when `tsa` is
+    /// given. The signature is checked under the certificate's key first: signed data that does
+    /// not verify is never made.
+    pub fn assemble(
+        &self,
+        signature: &Sm2Signature,
+        signer_cert: &Cert,
+        chain: &[Cert],
+        now: OffsetDateTime,
+        tsa: Option<&yinxin_pki::tsp::TimeStampAuthority>,
+    ) -> Result<Vec<u8>> {
+        use crate::der::write::{oid as w_oid, seq, tlv};
+        let key = signer_cert.public_key.as_ref().map_err(|e| Error::Invalid(format!("the signer's key: {e}")))?;
+        yinxin_gm::default_provider()
+            .sm2_verify(key, UserId::DEFAULT, &self.to_be_signed(), signature)
+            .map_err(|_| Error::Invalid("the signature does not verify under the signer's certificate".into()))?;
+        let null = [0x05u8, 0x00];
+        let sm3_alg = seq(&[&w_oid(oid::SM3), &null]);
+        let sig_alg = seq(&[&w_oid(oid::SM2_SIGN), &null]);
+        let attr = |id: &str, value: &[u8]| seq(&[&w_oid(id), &tlv(tag::SET, value)]);
+        let signature = signature.to_der();
+        let serial = if signer_cert.serial.first().is_some_and(|b| b & 0x80 != 0) {
+            [&[0u8][..], &signer_cert.serial].concat()
+        } else {
+            signer_cert.serial.clone()
+        };
+        let ias = seq(&[&signer_cert.issuer_der, &tlv(tag::INTEGER, &serial)]);
+        let mut si_parts: Vec<Vec<u8>> = vec![
+            crate::der::write::int(1),
+            ias,
+            sm3_alg.clone(),
+            tlv(tag::CTX0_CONS, &self.der),
+            sig_alg,
+            tlv(tag::OCTET_STRING, &signature),
+        ];
+        if let Some(tsa) = tsa {
+            let token = tsa.stamp(&yinxin_pki::tsp::Imprint::sm3_of(&signature), None, true, now)?;
+            si_parts.push(tlv(0xa1, &attr(oid::ATTR_TIME_STAMP_TOKEN, &token)));
+        }
+        let si_refs: Vec<&[u8]> = si_parts.iter().map(Vec::as_slice).collect();
+        let signer_info = seq(&si_refs);
+        let mut certs: Vec<&[u8]> = std::iter::once(signer_cert).chain(chain.iter()).map(Cert::der).collect();
+        certs.sort();
+        certs.dedup();
+        let signed_data = seq(&[
+            &crate::der::write::int(1),
+            &tlv(tag::SET, &sm3_alg),
+            &seq(&[&w_oid(oid::GM_DATA)]),
+            &tlv(tag::CTX0_CONS, &certs.concat()),
+            &tlv(tag::SET, &signer_info),
+        ]);
+        Ok(seq(&[&w_oid(oid::GM_SIGNED_DATA), &tlv(tag::CTX0_CONS, &signed_data)]))
+    }
 }
 
 fn base64(b: &[u8]) -> String {
