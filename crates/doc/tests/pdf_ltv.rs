@@ -190,7 +190,7 @@ fn a_signed_licence_extended_once_is_b_lta() {
     assert_eq!(r.indication, Indication::Passed, "{}", dump(&r));
     assert_eq!(r.parts.len(), 2, "{}", dump(&r));
     let (sig, ts) = (&r.parts[0], &r.parts[1]);
-    assert_eq!((sig.kind, sig.location.as_deref()), ("pdf-signature", Some("signature 1")));
+    assert_eq!((sig.kind, sig.location.as_deref()), ("pdf-signature", Some("signature 1 (许可签发)")));
     assert_eq!((ts.kind, ts.location.as_deref()), ("pdf-document-time-stamp", Some("document time stamp 1")));
     let poe = sig.poe.as_ref().unwrap_or_else(|| panic!("no poe: {}", dump(&r)));
     assert!(poe.by.contains("document time stamp 1 of 1"), "{}", poe.by);

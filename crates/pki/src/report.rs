@@ -402,6 +402,17 @@ pub const CLAUSES: &[(&str, &str)] = &[
         "pdf.modifications",
         "ISO 32000-1 §7.5.6 and §12.8.2.2 (changes after signing); validation policy: coverage.later_updates",
     ),
+    ("pdf.revision", "ISO 32000-1 §7.5.6 (incremental updates) and §12.8.1 (ByteRange)"),
+    (
+        "pdf.lock",
+        "ISO 32000-2 §12.8.2.4 (FieldMDP, /P 1: no changes permitted) and §12.7.5.5 (signature field lock); \
+         validation data and document time stamps stay permitted (§12.8.4.3, §12.8.5)",
+    ),
+    (
+        "pdf.handwriting",
+        "yinxin handwritten-signature binding: signed attribute 2.25.316798894134225311477669925098520254153 holds \
+         the SM3 (GB/T 32905) of the strokes the revision carries; RFC 5652 §5.3, §5.4 (signed attributes)",
+    ),
     ("policy.algorithm", "validation policy: algorithms.accepted (GM/T 0054-2018 for SM2/SM3)"),
 ];
 

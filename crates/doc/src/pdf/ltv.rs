@@ -325,6 +325,8 @@ pub fn add_document_time_stamp_with(pdf: &[u8], make_token: &dyn Fn(&[u8]) -> Re
         reserved: TIME_STAMP_RESERVED,
         what: "the time-stamp token",
         field_prefix: "Signature",
+        handwriting: None,
+        lock: false,
     };
     append_signature(pdf, &dict, Widget::Invisible { page: 0 }, make_token)
 }

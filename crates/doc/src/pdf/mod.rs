@@ -3,6 +3,7 @@
 //! and verifying signed PDFs.
 
 pub mod ltv;
+mod mdp;
 pub mod render;
 pub mod sign;
 pub mod updates;

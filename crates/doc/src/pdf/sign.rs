@@ -227,6 +227,99 @@ pub(crate) struct SigDict<'a> {
     pub what: &'a str,
     /// The field name's prefix (`Signature` gives `Signature1`, `Signature2`, …).
     pub field_prefix: &'a str,
+    /// A handwritten signature's canonical bytes, embedded as a stream the signature dictionary
+    /// names (`/YinxinHandwriting`), inside the revision the signature covers.
+    pub handwriting: Option<&'a [u8]>,
+    /// Lock the document with this signature (see [`SignatureOptions::lock`]).
+    pub lock: bool,
+}
+
+/// What a signature carries besides its appearance.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignatureOptions<'a> {
+    /// The canonical bytes of a handwritten signature (`yinxin_sign::handwriting`), embedded in
+    /// the signed revision; the signer's signed attributes carry their SM3
+    /// (`yinxin_pki::oid::YINXIN_ATTR_HANDWRITING`), and the verifier checks one against the
+    /// other.
+    pub handwriting: Option<&'a [u8]>,
+    /// Lock the document: no change is permitted after this signature. The signature dictionary
+    /// gets a FieldMDP reference with /Action /All and /P 1, and the field a lock dictionary
+    /// (/SigFieldLock, /Action /All, /P 1): ISO 32000-2 §12.8.2.4 and §12.7.5.5. Adding
+    /// validation data and document time stamps stays allowed (ISO 32000-2 §12.8.4.3,
+    /// §12.8.5).
+    pub lock: bool,
+    /// Why the document is signed (`/Reason`), e.g. 甲方签署.
+    pub reason: Option<&'a str>,
+}
+
+/// A signature prepared in a PDF whose `/Contents` is still empty: the incremental update is
+/// written and the `/ByteRange` fixed, so what the signature covers is known before the
+/// signature exists. For signatures made over several messages (two-party signing); the bytes
+/// can be stored between them and reopened with [`Prepared::reopen`].
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    bytes: Vec<u8>,
+    /// The `<` of /Contents.
+    hole_start: usize,
+    /// One past its `>`.
+    hole_end: usize,
+}
+
+impl Prepared {
+    /// The PDF with the empty /Contents (to store between steps).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes the /ByteRange covers.
+    pub fn covered(&self) -> Vec<u8> {
+        [&self.bytes[..self.hole_start], &self.bytes[self.hole_end..]].concat()
+    }
+
+    /// SM3 of [`Prepared::covered`], without copying it.
+    pub fn covered_sm3(&self) -> yinxin_gm::Sm3Digest {
+        let mut h = yinxin_gm::sm3::Sm3Hasher::new();
+        h.update(&self.bytes[..self.hole_start]).update(&self.bytes[self.hole_end..]);
+        h.finalize()
+    }
+
+    /// Bytes reserved for the DER in /Contents.
+    pub fn reserved(&self) -> usize {
+        (self.hole_end - self.hole_start - 2) / 2
+    }
+
+    /// A stored prepared PDF again: its last signature dictionary must have a well-formed
+    /// /ByteRange whose hole is an all-zero /Contents reaching the end of the file.
+    pub fn reopen(bytes: Vec<u8>) -> Result<Prepared> {
+        let bad = || err("not a prepared signature: the last /ByteRange and /Contents do not match");
+        let at = bytes.windows(12).rposition(|w| w == b"/ByteRange [").ok_or_else(bad)?;
+        let close = bytes[at..].iter().position(|b| *b == b']').ok_or_else(bad)? + at;
+        let nums: Vec<usize> = std::str::from_utf8(&bytes[at + 12..close])
+            .map_err(|_| bad())?
+            .split_ascii_whitespace()
+            .map(|n| n.parse().map_err(|_| bad()))
+            .collect::<Result<_>>()?;
+        let [0, b, c, len] = nums[..] else { return Err(bad()) };
+        let zeros = bytes.get(b + 1..c.saturating_sub(1)).ok_or_else(bad)?;
+        if c + len != bytes.len() || bytes[b] != b'<' || bytes[c - 1] != b'>' || zeros.iter().any(|z| *z != b'0') {
+            return Err(bad());
+        }
+        Ok(Prepared { bytes, hole_start: b, hole_end: c })
+    }
+
+    /// Put `contents` (the DER signed data) into /Contents: the signed PDF.
+    pub fn fill(mut self, contents: &[u8]) -> Result<Vec<u8>> {
+        let reserved = self.reserved();
+        if contents.len() > reserved {
+            return Err(err(format!(
+                "signed data of {} bytes exceeds the {reserved} reserved in /Contents",
+                contents.len()
+            )));
+        }
+        let hex = hex_upper(contents);
+        self.bytes[self.hole_start + 1..self.hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        Ok(self.bytes)
+    }
 }
 
 /// Where a new signature field's widget goes.
@@ -263,19 +356,59 @@ pub fn sign(
     now: time::OffsetDateTime,
     make_cms: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
+    let p = prepare(pdf, appearance, name, now, &SignatureOptions::default())?;
+    let contents = make_cms(&p.covered())?;
+    p.fill(&contents)
+}
+
+/// Prepare a signature with `options` and leave its /Contents empty: the first step of a
+/// signature made over several messages. [`Prepared::covered_sm3`] is the messageDigest its
+/// signed attributes carry; [`Prepared::fill`] finishes it.
+pub fn prepare(
+    pdf: &[u8],
+    appearance: &Appearance,
+    name: &str,
+    now: time::OffsetDateTime,
+    options: &SignatureOptions<'_>,
+) -> Result<Prepared> {
     let mut tail = Vec::new();
     tail.extend_from_slice(b" /M ");
     write_object(&Object::String(pdf_date(now).into_bytes(), lopdf::StringFormat::Literal), &mut tail);
     tail.extend_from_slice(b" /Name ");
-    write_object(&Object::String(name.as_bytes().to_vec(), lopdf::StringFormat::Literal), &mut tail);
+    write_object(&Object::String(text_string(name), lopdf::StringFormat::Literal), &mut tail);
+    if let Some(reason) = options.reason {
+        tail.extend_from_slice(b" /Reason ");
+        write_object(&Object::String(text_string(reason), lopdf::StringFormat::Literal), &mut tail);
+    }
+    if options.lock {
+        tail.extend_from_slice(
+            b" /Reference [<</Type /SigRef /TransformMethod /FieldMDP /TransformParams <</Type /TransformParams \
+              /Action /All /P 1 /V /1.2>>>>]",
+        );
+    }
     let dict = SigDict {
         head: b"/Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached",
         tail,
         reserved: CONTENTS_RESERVED,
         what: "signed data",
         field_prefix: "Signature",
+        handwriting: options.handwriting,
+        lock: options.lock,
     };
-    append_signature(pdf, &dict, Widget::Visible(appearance), make_cms)
+    prepare_signature(pdf, &dict, Widget::Visible(appearance))
+}
+
+/// A PDF text string (ISO 32000-1 §7.9.2.2): PDFDocEncoding when the text is ASCII, else
+/// UTF-16BE with its byte order mark, so Chinese names read right in every viewer.
+fn text_string(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
+        return s.as_bytes().to_vec();
+    }
+    let mut out = vec![0xfe, 0xff];
+    for u in s.encode_utf16() {
+        out.extend_from_slice(&u.to_be_bytes());
+    }
+    out
 }
 
 /// Append a signature field: the signature dictionary `dict` with fixed-width placeholders, its
@@ -288,6 +421,21 @@ pub(crate) fn append_signature(
     widget: Widget<'_>,
     make_contents: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
+    let p = prepare_signature(pdf, dict, widget)?;
+    let contents = make_contents(&p.covered())?;
+    if contents.len() > dict.reserved {
+        return Err(err(format!(
+            "{} of {} bytes exceeds the {} reserved in /Contents",
+            dict.what,
+            contents.len(),
+            dict.reserved
+        )));
+    }
+    p.fill(&contents)
+}
+
+/// [`append_signature`] up to the empty /Contents.
+fn prepare_signature(pdf: &[u8], dict: &SigDict<'_>, widget: Widget<'_>) -> Result<Prepared> {
     let doc = lopdf::Document::load_mem(pdf).map_err(|e| err(format!("PDF does not parse: {e}")))?;
     let mut w = Appender::start(pdf, &doc)?;
     let root = w.root;
@@ -300,6 +448,18 @@ pub(crate) fn append_signature(
     let page_dict = doc.get_dictionary(page_id).map_err(|e| err(e.to_string()))?.clone();
 
     let (sig_id, widget_id) = (w.alloc(), w.alloc());
+    let mut tail = dict.tail.clone();
+    if let Some(strokes) = dict.handwriting {
+        let hw_id = w.alloc();
+        let z = deflate(strokes);
+        let mut o =
+            format!("<</Type /YinxinHandwriting /Filter /FlateDecode /Length {}>>\nstream\n", z.len()).into_bytes();
+        o.extend_from_slice(&z);
+        o.extend_from_slice(b"\nendstream");
+        w.put(hw_id, &o);
+        tail.extend_from_slice(format!(" /YinxinHandwriting {} 0 R", hw_id.0).as_bytes());
+    }
+    let lock = if dict.lock { " /Lock <</Type /SigFieldLock /Action /All /P 1>>" } else { "" };
 
     // The signature dictionary, with fixed-width placeholders patched below.
     let mut sig = Vec::new();
@@ -308,7 +468,7 @@ pub(crate) fn append_signature(
     sig.extend_from_slice(b" /ByteRange [0 0000000000 0000000000 0000000000] /Contents <");
     sig.extend(std::iter::repeat_n(b'0', dict.reserved * 2));
     sig.extend_from_slice(b">");
-    sig.extend_from_slice(&dict.tail);
+    sig.extend_from_slice(&tail);
     sig.extend_from_slice(b">>");
     w.put(sig_id, &sig);
 
@@ -358,7 +518,7 @@ pub(crate) fn append_signature(
             w.put(ap_id, ap.as_bytes());
             let (x1, y1) = (pt(x), page_h - pt(y + hmm));
             format!(
-                "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [{x1} {y1} {} {}] /P {} 0 R /F 132 /AP <</N {} 0 R>>>>",
+                "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [{x1} {y1} {} {}] /P {} 0 R /F 132 /AP <</N {} 0 R>>{lock}>>",
                 sig_id.0,
                 x1 + wpt,
                 y1 + hpt,
@@ -367,7 +527,7 @@ pub(crate) fn append_signature(
             )
         }
         Widget::Invisible { .. } => format!(
-            "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [0 0 0 0] /P {} 0 R /F 132>>",
+            "<</Type /Annot /Subtype /Widget /FT /Sig /T ({field_name}) /V {} 0 R /Rect [0 0 0 0] /P {} 0 R /F 132{lock}>>",
             sig_id.0, page_id.0
         ),
     };
@@ -429,17 +589,5 @@ pub(crate) fn append_signature(
     let br = format!("{:<10} {:<10} {:<10}", hole_start, hole_end, out.len() - hole_end);
     let br_at = sig_off + out[sig_off..].windows(13).position(|w| w == b"/ByteRange [0").ok_or_else(internal)? + 14;
     out[br_at..br_at + 32].copy_from_slice(br.as_bytes());
-    let covered = [&out[..hole_start], &out[hole_end..]].concat();
-    let contents = make_contents(&covered)?;
-    if contents.len() > dict.reserved {
-        return Err(err(format!(
-            "{} of {} bytes exceeds the {} reserved in /Contents",
-            dict.what,
-            contents.len(),
-            dict.reserved
-        )));
-    }
-    let hex = hex_upper(&contents);
-    out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
+    Ok(Prepared { bytes: out, hole_start, hole_end })
 }

@@ -87,6 +87,30 @@ pub fn last_startxref(revision: &[u8]) -> Option<u64> {
     int_at(revision, at + 9).map(|(v, _)| v)
 }
 
+/// Which revision `revision` (a prefix of a PDF ending at a `%%EOF`) is: 1 for the original, 2
+/// after one incremental update, and so on, by following the `/Prev` chain of its
+/// cross-reference sections (at most [`MAX_UPDATES`] + 1 of them). A linearised original has
+/// two sections and counts as two. `None` when a section cannot be found.
+pub fn revision_number(revision: &[u8]) -> Option<usize> {
+    let mut at = usize::try_from(last_startxref(revision)?).ok()?;
+    for n in 1..=MAX_UPDATES + 1 {
+        let section = revision.get(at..)?;
+        // The trailer up to its startxref, or the stream's dictionary: never the revisions after.
+        let dict = if section.starts_with(b"xref") {
+            let t = find(section, b"trailer", 0)?;
+            &section[t..find(section, b"startxref", t)?]
+        } else {
+            &section[..find(section, b"stream", 0)?]
+        };
+        match prev_in(dict) {
+            Some(prev) if (prev as usize) < at => at = prev as usize,
+            Some(_) => return None,
+            None => return Some(n),
+        }
+    }
+    None
+}
+
 /// The value of `/Prev` in a dictionary's text.
 fn prev_in(dict: &[u8]) -> Option<u64> {
     let at = find(dict, b"/Prev", 0)?;

@@ -68,6 +68,9 @@ pub const MAX_TIME_STAMPED_BYTES: usize = 256 << 20;
 const LTV_CLAUSE: &str = "ISO 32000-2 §12.8.4.3 (DSS) and §12.8.5 (document time stamps); ETSI EN 319 142-1 §5.4–5.5 \
      (PAdES B-LT, B-LTA); EN 319 102-1 §5.6 (past signature validation)";
 
+/// The clause behind a further signature being a permitted change.
+const MDP_CLAUSE: &str = "ISO 32000-1 §12.8.2.2.2 (signing is a permitted change) and §7.5.6 (incremental updates)";
+
 /// Load a PDF with yinxin's bound on stream inflation.
 pub(crate) fn load(pdf: &[u8]) -> core::result::Result<lopdf::Document, lopdf::Error> {
     let opts = lopdf::LoadOptions { max_decompressed_size: Some(MAX_STREAM_INFLATED), ..Default::default() };
@@ -80,6 +83,12 @@ pub(crate) struct Found {
     pub contents: Vec<u8>,
     /// Whether it is a document time stamp ([`is_document_time_stamp`]).
     pub doc_ts: bool,
+    /// /Name, decoded.
+    pub name: Option<String>,
+    /// The handwritten signature's stream (`/YinxinHandwriting`), decoded, or why it cannot be.
+    pub handwriting: Option<core::result::Result<Vec<u8>, String>>,
+    /// Whether it locks the document ([`super::mdp::locks`]).
+    pub locks: bool,
 }
 
 /// The signature dictionaries of a document, in file order (by the end of their /ByteRange).
@@ -95,7 +104,23 @@ pub(crate) fn signatures(doc: &lopdf::Document) -> Vec<Found> {
             let br =
                 d.get(b"ByteRange").and_then(Object::as_array).ok()?.iter().filter_map(|o| o.as_i64().ok()).collect();
             let contents = d.get(b"Contents").and_then(Object::as_str).ok()?.to_vec();
-            Some(Found { byte_range: br, contents, doc_ts: is_document_time_stamp(d) })
+            let name = d.get(b"Name").and_then(Object::as_str).ok().map(decode_text_string);
+            let handwriting = d.get(b"YinxinHandwriting").ok().map(|o| {
+                let id = o.as_reference().map_err(|_| "/YinxinHandwriting is not a reference".to_owned())?;
+                let stream = doc
+                    .get_object(id)
+                    .and_then(Object::as_stream)
+                    .map_err(|e| format!("/YinxinHandwriting {} {} R is not a stream: {e}", id.0, id.1))?;
+                stream.decompressed_content().or_else(|_| Ok(stream.content.clone()))
+            });
+            Some(Found {
+                byte_range: br,
+                contents,
+                doc_ts: is_document_time_stamp(d),
+                name,
+                handwriting,
+                locks: super::mdp::locks(doc, d),
+            })
         })
         .collect();
     out.sort_by_key(|f| f.byte_range.get(2).copied().unwrap_or(0));
@@ -153,6 +178,23 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
             &format!("{} signature dictionaries exceed the limit of {MAX_SIGNATURES}", found.len()),
         );
     }
+    // A signature dictionary whose object does not parse would vanish from the list above (lopdf
+    // skips it) and take its verdict with it: count the dictionaries in the bytes as stored too.
+    let in_bytes = pdf
+        .windows(11)
+        .filter(|w| w.starts_with(b"/ByteRange") && matches!(w[10], b'[' | b' ' | b'\n' | b'\r' | b'\t' | 0x0c | 0))
+        .count();
+    if in_bytes > found.len() {
+        report.checks.push(Check::indeterminate(
+            "pdf.signatures",
+            SubIndication::FormatFailure,
+            format!("文件中有{in_bytes}个签名字典，只有{}个可以读取：其余签名无法验证", found.len()),
+            format!(
+                "the file holds {in_bytes} signature dictionaries but only {} can be read: the others cannot be verified",
+                found.len()
+            ),
+        ));
+    }
     if found.is_empty() {
         report.checks.push(Check::indeterminate(
             "pdf.signatures",
@@ -200,7 +242,12 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
     let ctx = Ctx {
         pdf,
         final_pages: Pages { doc: &doc, digests: OnceCell::new() },
-        updates: Classifier { pdf, enabled: has_ltv, cache: RefCell::new(Vec::new()) },
+        updates: Classifier {
+            pdf,
+            enabled: has_ltv,
+            cache: RefCell::new(Vec::new()),
+            signatures: RefCell::new(Vec::new()),
+        },
     };
     let ranged: Vec<core::result::Result<Ranged<'_>, String>> = found.iter().map(|f| byte_range(pdf, f)).collect();
 
@@ -254,8 +301,11 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
             let o = VerifyOptions { poe: poe.clone(), ..base.clone() };
             let label = covering.map(|j| chained[j].label.as_str());
             let poe_check = (n_ts > 0).then(|| poe_check(poe.as_ref(), label));
-            let mut part = signature_part(&ctx, &ranged[i], &o, poe_check);
-            part.location = Some(format!("signature {n_sig}"));
+            let mut part = signature_part(&ctx, &ranged[i], &o, poe_check, f);
+            part.location = Some(match &f.name {
+                Some(name) => format!("signature {n_sig} ({name})"),
+                None => format!("signature {n_sig}"),
+            });
             part
         };
         report.parts.push(part);
@@ -353,6 +403,12 @@ fn byte_range<'a>(pdf: &[u8], f: &'a Found) -> core::result::Result<Ranged<'a>, 
     // The DER inside /Contents, without the zero padding.
     let what = if f.doc_ts { "an RFC 3161 time-stamp token" } else { "DER signed data" };
     match der_len(&f.contents) {
+        // What follows the DER is covered by no signature: it must be the zero padding, or
+        // anything could be hidden there.
+        Some(n) if f.contents[n..].iter().any(|b| *b != 0) => Err(format!(
+            "/Contents holds {} bytes after the {what} that are not zero padding: data no signature covers",
+            f.contents.len() - n
+        )),
         Some(n) => Ok(Ranged { b, c, end, der: &f.contents[..n] }),
         None => Err(format!("/Contents does not hold {what}")),
     }
@@ -371,6 +427,7 @@ fn signature_part(
     ranged: &core::result::Result<Ranged<'_>, String>,
     opts: &VerifyOptions<'_>,
     poe_check: Option<Check>,
+    found: &Found,
 ) -> Report {
     let r = match ranged {
         Ok(r) => r,
@@ -378,7 +435,9 @@ fn signature_part(
     };
     let mut checks = vec![byte_range_check()];
     let mut inner = yinxin_seal::gmt0010::verify(r.der, Some(&r.covered(ctx.pdf)), opts);
-    checks.extend(coverage(ctx, r.end));
+    checks.push(revision_check(ctx.pdf, r.end));
+    checks.extend(coverage(ctx, r.end, found.locks));
+    checks.extend(handwriting_check(r.der, found));
     checks.extend(poe_check);
     checks.append(&mut inner.checks);
     inner.checks = checks;
@@ -406,7 +465,7 @@ fn time_stamp_part(
     let mut part = Report::new(KIND);
     part.location = Some(format!("document time stamp {k}"));
     let mut checks = vec![byte_range_check()];
-    checks.extend(coverage(ctx, r.end));
+    checks.extend(coverage(ctx, r.end, false));
     if let Some((v, j)) = judged
         && let Some(s) = v.stamps.get(j)
     {
@@ -433,6 +492,8 @@ fn time_stamp_part(
 
 /// What an update adds: only long-term validation data, or why not.
 type Classified = core::result::Result<LtvUpdate, String>;
+/// How many signatures an update adds, if that is all it does; else what else it changes.
+type SignatureUpdate = core::result::Result<usize, String>;
 
 /// Whether each incremental update only adds long-term validation data, worked out once per
 /// update (and for at most [`MAX_CLASSIFIED_UPDATES`]), only in files that carry a DSS or a
@@ -441,6 +502,7 @@ struct Classifier<'a> {
     pdf: &'a [u8],
     enabled: bool,
     cache: RefCell<Vec<((usize, usize), Classified)>>,
+    signatures: RefCell<Vec<((usize, usize), SignatureUpdate)>>,
 }
 
 impl Classifier<'_> {
@@ -465,16 +527,116 @@ impl Classifier<'_> {
         self.cache.borrow_mut().push((key, r.clone()));
         Some(r)
     }
+
+    /// Whether the update only adds signatures ([`super::mdp::signature_update`]).
+    fn classify_signature(&self, u: &Update) -> SignatureUpdate {
+        let key = (u.start, u.end);
+        if let Some((_, r)) = self.signatures.borrow().iter().find(|(k, _)| *k == key) {
+            return r.clone();
+        }
+        if self.signatures.borrow().len() >= MAX_CLASSIFIED_UPDATES {
+            return Err(format!("not examined: more than {MAX_CLASSIFIED_UPDATES} updates"));
+        }
+        let rev = |end: usize| {
+            load(&self.pdf[..end]).map_err(|e| format!("the revision ending at byte {end} cannot be read: {e}"))
+        };
+        let r = rev(u.start).and_then(|before| super::mdp::signature_update(&before, &rev(u.end)?, &u.objects));
+        self.signatures.borrow_mut().push((key, r.clone()));
+        r
+    }
+}
+
+/// `pdf.revision`: which revision of the document the signature covers.
+fn revision_check(pdf: &[u8], end: usize) -> Check {
+    let total = super::updates::revision_number(pdf);
+    match super::updates::revision_number(&pdf[..end]) {
+        Some(k) => {
+            let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
+            let of_zh = total.map(|t| format!("（共{t}个版本）")).unwrap_or_default();
+            Check::pass(
+                "pdf.revision",
+                format!("签名覆盖第{k}个版本{of_zh}，即第0至{end}字节"),
+                format!("the signature covers revision {k}{of}, bytes 0 to {end}"),
+            )
+        }
+        None => Check::pass(
+            "pdf.revision",
+            format!("签名覆盖第0至{end}字节（版本号无法从交叉引用链得出）"),
+            format!(
+                "the signature covers bytes 0 to {end} (the revision number cannot be read from the cross-reference chain)"
+            ),
+        ),
+    }
+}
+
+/// `pdf.handwriting`: the handwritten signature the signed attributes bind, against the strokes
+/// the revision carries. Absent when neither is there.
+fn handwriting_check(der: &[u8], found: &Found) -> Option<Check> {
+    const ID: &str = "pdf.handwriting";
+    let bound = yinxin_seal::gmt0010::SignedData::parse(der).ok().and_then(|sd| sd.handwriting);
+    let c = match (bound, &found.handwriting) {
+        (None, None) => return None,
+        (None, Some(_)) => Check::warning(
+            ID,
+            "文档附有手写签名笔迹，但签名未绑定它（签名属性中没有其SM3）：笔迹可能来自别处",
+            "the revision carries handwriting strokes the signature does not bind (no SM3 of them among the signed \
+             attributes): the picture may come from elsewhere",
+        ),
+        (Some(_), None) => Check::fail(
+            ID,
+            SubIndication::SignedDataNotFound,
+            "签名绑定了手写签名笔迹，但文档中没有笔迹数据",
+            "the signature binds handwriting strokes, but the document does not carry them",
+        ),
+        (Some(_), Some(Err(why))) => Check::fail(
+            ID,
+            SubIndication::FormatFailure,
+            format!("手写签名笔迹无法读取：{why}"),
+            format!("the handwriting strokes cannot be read: {why}"),
+        ),
+        (Some(want), Some(Ok(strokes))) if sm3(strokes).0.as_slice() == want.as_slice() => Check::pass(
+            ID,
+            format!("手写签名笔迹（{}字节，SM3 {}）与签名绑定的一致", strokes.len(), hex_lower(&want)),
+            format!(
+                "the handwriting strokes ({} bytes, SM3 {}) are the ones the signature binds",
+                strokes.len(),
+                hex_lower(&want)
+            ),
+        ),
+        (Some(want), Some(Ok(strokes))) => Check::fail(
+            ID,
+            SubIndication::HashFailure,
+            format!("手写签名笔迹的SM3为{}，签名绑定的是{}", sm3(strokes).to_hex(), hex_lower(&want)),
+            format!(
+                "the handwriting strokes hash to {}, the signature binds {}",
+                sm3(strokes).to_hex(),
+                hex_lower(&want)
+            ),
+        ),
+    };
+    Some(c)
+}
+
+fn hex_lower(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// What the signature leaves uncovered: nothing; end-of-line bytes; well-formed incremental updates
 /// (each named, then compared page by page with the signed revision); or bytes that are not an
 /// update (named by offset and length: FAILED / FORMAT_FAILURE under the default policy).
-fn coverage(ctx: &Ctx<'_>, end: usize) -> Vec<Check> {
+fn coverage(ctx: &Ctx<'_>, end: usize, locks: bool) -> Vec<Check> {
     const ID: &str = "pdf.coverage";
     let pdf = ctx.pdf;
     if end == pdf.len() {
-        return vec![Check::pass(ID, "签名覆盖整个文档", "the signature covers the whole document")];
+        let mut checks = vec![Check::pass(ID, "签名覆盖整个文档", "the signature covers the whole document")];
+        if locks {
+            checks.push(Check::pass(
+                "pdf.lock",
+                "本签名锁定了文档（FieldMDP /P 1），其后文档未被改动",
+                "this signature locked the document (FieldMDP /P 1), and nothing changed after it",
+            ));
+        }
+        return checks;
     }
     let tail = super::updates::analyse(pdf, end);
     let mut checks = Vec::new();
@@ -507,12 +669,18 @@ fn coverage(ctx: &Ctx<'_>, end: usize) -> Vec<Check> {
         )),
     }
     if !tail.updates.is_empty() {
-        checks.push(modifications(ctx, end, &tail.updates));
+        checks.push(modifications(ctx, end, &tail.updates, locks));
+    } else if locks && tail.malformed.is_none() {
+        checks.push(Check::pass(
+            "pdf.lock",
+            "本签名锁定了文档（FieldMDP /P 1），其后文档未被改动",
+            "this signature locked the document (FieldMDP /P 1), and nothing changed after it",
+        ));
     }
     checks
 }
 
-fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update]) -> Check {
+fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update], locks: bool) -> Check {
     const ID: &str = "pdf.modifications";
     let Ok(old) = load(&ctx.pdf[..end]) else {
         return Check::indeterminate(
@@ -557,18 +725,35 @@ fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update]) -> Check {
     // What each update adds: long-term validation data only, or something else (examined in
     // order up to the first that is something else).
     let mut all_ltv = true;
+    let mut signatures = 0;
+    let mut others = 0;
     let mut named_en = Vec::new();
     let mut named_zh = Vec::new();
     for u in updates {
         let kind = if all_ltv { ctx.updates.classify(u) } else { None };
-        match kind {
-            Some(Ok(l)) => {
+        let signed = match &kind {
+            Some(Ok(_)) => None,
+            _ if u.has_signature => Some(ctx.updates.classify_signature(u)),
+            _ => None,
+        };
+        match (kind, signed) {
+            (Some(Ok(l)), _) => {
                 let (en, zh) = l.describe();
                 named_en.push(format!("bytes {}–{}: {en}", u.start, u.end));
                 named_zh.push(format!("第{}至{}字节：{zh}", u.start, u.end));
             }
-            other => {
+            (_, Some(Ok(n))) => {
+                signatures += n;
+                named_en.push(format!("bytes {}–{}: {n} further signature(s), nothing else changed", u.start, u.end));
+                named_zh.push(format!("第{}至{}字节：新增{n}个签名，其他未变", u.start, u.end));
+            }
+            (other, signed) => {
                 all_ltv = false;
+                others += 1;
+                let other = match signed {
+                    Some(Err(why)) => Some(Err(why)),
+                    _ => other,
+                };
                 let objs: Vec<String> = u
                     .objects
                     .iter()
@@ -593,7 +778,39 @@ fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update]) -> Check {
             }
         }
     }
+    if locks && (signatures > 0 || others > 0) {
+        return Check::fail(
+            "pdf.lock",
+            SubIndication::SigConstraintsFailure,
+            format!("本签名锁定了文档（FieldMDP /P 1），其后却有改动：{}", named_zh.join("；")),
+            format!(
+                "this signature locked the document (FieldMDP /P 1), yet it was changed after: {}",
+                named_en.join("; ")
+            ),
+        );
+    }
+    if others == 0 && signatures > 0 {
+        return Check::pass(
+            ID,
+            format!("签名后仅添加了其他签名和验证数据，页面内容未变：{}", named_zh.join("；")),
+            format!(
+                "only further signatures and validation data were added after signing; pages unchanged: {}",
+                named_en.join("; ")
+            ),
+        )
+        .clause(MDP_CLAUSE);
+    }
     if all_ltv {
+        if locks {
+            return Check::pass(
+                "pdf.lock",
+                format!("本签名锁定了文档（FieldMDP /P 1），其后仅添加了验证数据：{}", named_zh.join("；")),
+                format!(
+                    "this signature locked the document (FieldMDP /P 1); only validation data was added after it: {}",
+                    named_en.join("; ")
+                ),
+            );
+        }
         return Check::pass(
             ID,
             format!("签名后仅添加了验证数据和文档时间戳（PAdES-LTA），页面内容未变：{}", named_zh.join("；")),
@@ -613,6 +830,17 @@ fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update]) -> Check {
             named_en.join("; ")
         ),
     )
+}
+
+/// A PDF text string: UTF-16BE after its byte order mark, else PDFDocEncoding read as Latin-1
+/// (ISO 32000-1 §7.9.2.2).
+fn decode_text_string(b: &[u8]) -> String {
+    match b.strip_prefix(&[0xfe, 0xff]) {
+        Some(u) => String::from_utf16_lossy(
+            &u.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect::<Vec<_>>(),
+        ),
+        None => b.iter().map(|c| *c as char).collect(),
+    }
 }
 
 fn hex_decode(h: &[u8]) -> Option<Vec<u8>> {
