@@ -4,6 +4,7 @@
 
 pub mod ltv;
 mod mdp;
+pub mod raster;
 pub mod render;
 pub mod sign;
 pub mod updates;

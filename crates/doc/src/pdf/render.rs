@@ -179,3 +179,42 @@ pub fn render_with(spec: &PdfSpec, subset: &FontSubset) -> Result<Vec<u8>> {
     pdf.cmap(cmap, &uc.finish());
     Ok(pdf.finish())
 }
+
+/// `pdf` with one more page at the end, blank, the size of the last page: the page a document's
+/// signing report is drawn on when its envelope closes. The file is written anew (not as an
+/// incremental update), so it is refused when the PDF already carries a signature, whose bytes
+/// would change.
+pub fn append_blank_page(pdf: &[u8]) -> Result<Vec<u8>> {
+    use lopdf::{Dictionary, Object, Stream};
+    let bad = |e: String| Error::Package(format!("a page cannot be added: {e}"));
+    if pdf.windows(10).any(|w| w == b"/ByteRange") {
+        return Err(bad("the PDF is already signed, and rewriting it would break the signature".into()));
+    }
+    let mut doc = lopdf::Document::load_mem(pdf).map_err(|e| bad(e.to_string()))?;
+    let pages = doc.get_pages();
+    let (_, last) = pages.iter().next_back().ok_or_else(|| bad("the PDF has no pages".into()))?;
+    let media = doc
+        .get_dictionary(*last)
+        .and_then(|d| d.get(b"MediaBox"))
+        .cloned()
+        .unwrap_or_else(|_| Object::Array(vec![0.into(), 0.into(), 595.28.into(), 841.89.into()]));
+    let root =
+        doc.catalog().and_then(|c| c.get(b"Pages")).and_then(Object::as_reference).map_err(|e| bad(e.to_string()))?;
+    let content = doc.add_object(Stream::new(Dictionary::new(), Vec::new()));
+    let mut page = Dictionary::new();
+    page.set("Type", Object::Name(b"Page".to_vec()));
+    page.set("Parent", Object::Reference(root));
+    page.set("MediaBox", media);
+    page.set("Resources", Object::Dictionary(Dictionary::new()));
+    page.set("Contents", Object::Reference(content));
+    let page_id = doc.add_object(page);
+    let node = doc.get_dictionary_mut(root).map_err(|e| bad(e.to_string()))?;
+    let mut kids = node.get(b"Kids").and_then(Object::as_array).cloned().map_err(|e| bad(e.to_string()))?;
+    kids.push(Object::Reference(page_id));
+    let count = node.get(b"Count").and_then(Object::as_i64).unwrap_or(0) + 1;
+    node.set("Kids", Object::Array(kids));
+    node.set("Count", Object::Integer(count));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| bad(e.to_string()))?;
+    Ok(out)
+}

@@ -398,6 +398,22 @@ pub fn prepare(
     prepare_signature(pdf, &dict, Widget::Visible(appearance))
 }
 
+/// An [`Appearance`] rectangle (mm from the page's top-left corner) from a field given in PDF
+/// points from the bottom-left corner of page `page` (0-based), as envelopes state their fields.
+pub fn rect_mm_from_points(pdf: &[u8], page: usize, rect_pt: [f32; 4]) -> Result<(f64, f64, f64, f64)> {
+    let doc = lopdf::Document::load_mem(pdf).map_err(|e| err(format!("PDF does not parse: {e}")))?;
+    let id = *doc.get_pages().get(&(page as u32 + 1)).ok_or_else(|| err(format!("no page {}", page + 1)))?;
+    let media = doc
+        .get_dictionary(id)
+        .and_then(|d| d.get(b"MediaBox"))
+        .and_then(Object::as_array)
+        .map_err(|_| err("page without a direct /MediaBox"))?;
+    let page_h = media.get(3).and_then(|o| o.as_float().ok()).unwrap_or(842.0) as f64;
+    let mm = |v: f64| v * 25.4 / 72.0;
+    let [x, y, w, h] = rect_pt.map(f64::from);
+    Ok((mm(x), mm(page_h - y - h), mm(w), mm(h)))
+}
+
 /// A PDF text string (ISO 32000-1 §7.9.2.2): PDFDocEncoding when the text is ASCII, else
 /// UTF-16BE with its byte order mark, so Chinese names read right in every viewer.
 fn text_string(s: &str) -> Vec<u8> {
