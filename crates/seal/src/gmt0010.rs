@@ -456,6 +456,17 @@ impl SignedAttributes {
         SignedAttributes { der: attrs.concat() }
     }
 
+    /// The attributes' DER (sorted, without the SET's tag and length), to store between steps.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Attributes stored with [`Self::der`]. They are not parsed again: [`Self::assemble`]
+    /// checks the signature over them, so bytes that are not what was signed make nothing.
+    pub fn from_der(der: Vec<u8>) -> Self {
+        SignedAttributes { der }
+    }
+
     /// The bytes the SM2 signature covers: the attributes as a DER SET (RFC 5652 §5.4).
     pub fn to_be_signed(&self) -> Vec<u8> {
         crate::der::write::tlv(tag::SET, &self.der)

@@ -321,3 +321,59 @@ pub fn check_upload(bytes: &[u8]) -> Result<PictureInfo> {
     }
     Ok(info)
 }
+
+/// A line of a [`text_panel`].
+#[derive(Debug, Clone)]
+pub struct PanelLine {
+    /// The text (characters the face lacks are drawn as nothing; check with
+    /// [`SealFont::missing`] first when that matters).
+    pub text: String,
+    /// Height of the em in pixels.
+    pub px: f32,
+    /// Bold-ish: drawn twice, offset by a fraction of a pixel.
+    pub strong: bool,
+}
+
+/// A page of text as a PNG (white background, dark ink): `lines` set from the top-left with a
+/// margin, each wrapped at the panel's width, for documents that carry a page as a picture (the
+/// signing report an envelope's closing seal shows). Lines past the bottom are cut and the last
+/// visible line says so.
+pub fn text_panel(lines: &[PanelLine], width: u32, height: u32, font: &SealFont) -> Result<Vec<u8>> {
+    if !(64..=4096).contains(&width) || !(64..=6000).contains(&height) {
+        return Err(Error::Picture(format!("a text panel of {width}×{height} px is out of bounds")));
+    }
+    let mut pm = Pixmap::new(width, height).ok_or_else(|| Error::Picture("cannot allocate the panel".into()))?;
+    pm.fill(Color::WHITE);
+    let margin = width as f32 * 0.06;
+    let right = width as f32 - margin;
+    let mut y = margin;
+    let mut ink = Paint::default();
+    ink.set_color_rgba8(0x1a, 0x1a, 0x1a, 0xff);
+    ink.anti_alias = true;
+    'lines: for line in lines {
+        let s = line.px / font.units_per_em();
+        let mut x = margin;
+        y += line.px * 1.15;
+        for c in line.text.chars() {
+            let (path, adv) = glyph(font, c);
+            let w = adv * s;
+            if x + w > right {
+                x = margin;
+                y += line.px * 1.35;
+            }
+            if y > height as f32 - margin {
+                break 'lines;
+            }
+            if let Some(path) = &path {
+                let t = Transform::from_translate(x, y).pre_scale(s, -s);
+                pm.fill_path(path, &ink, FillRule::Winding, t, None);
+                if line.strong {
+                    pm.fill_path(path, &ink, FillRule::Winding, t.post_translate(line.px * 0.03, 0.0), None);
+                }
+            }
+            x += w;
+        }
+        y += line.px * 0.45;
+    }
+    encode_png(&pm)
+}

@@ -202,7 +202,7 @@ mod tests {
         let g = Point::generator();
         let mut acc = g;
         for k in 2..=40u64 {
-            acc = acc.add(&g).map_or_else(|| panic!("{k}"), |p| p);
+            acc = acc.add(&g).unwrap_or_else(|| panic!("{k}"));
             assert_eq!(g.mul(&s(k)), Some(acc), "k = {k}");
         }
         assert_eq!(g.mul(&Scalar::ZERO), None);
