@@ -16,6 +16,7 @@
 pub mod audit;
 pub mod blob;
 mod db;
+pub mod envelopes;
 pub mod idem;
 pub mod objects;
 pub mod repo;
@@ -44,6 +45,9 @@ pub enum Error {
     /// A configuration problem.
     #[error("{0}")]
     Config(String),
+    /// A row changed since it was read (optimistic concurrency): read again.
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 /// Storage result.

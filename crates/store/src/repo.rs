@@ -981,6 +981,8 @@ pub async fn referenced_digests(db: &Db) -> Result<std::collections::HashSet<Str
         "SELECT sm3 AS d FROM materials",
         "SELECT sm3 AS d FROM archive_blobs",
         "SELECT blob_sm3 AS d FROM long_term WHERE blob_sm3 IS NOT NULL",
+        "SELECT blob_sm3 AS d FROM envelope_revisions",
+        "SELECT prepared_sm3 AS d FROM sign_sessions",
     ] {
         for r in sqlx::query(sql).fetch_all(db.pool()).await? {
             out.insert(r.try_get::<String, _>("d")?);
