@@ -670,6 +670,18 @@ where
     }
 }
 
+/// A crash point for the crash tests: when the environment variable `YINXIN_CRASH_AT` names
+/// `point`, the process kills itself with SIGKILL there (no destructors, no commit, no flush), as
+/// a power cut or an OOM kill would. Unset in production, where this is one comparison.
+pub fn crash_point(point: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT.get_or_init(|| std::env::var("YINXIN_CRASH_AT").ok()).as_deref() == Some(point) {
+        tracing::error!(point, "YINXIN_CRASH_AT: killing the process");
+        let _ = std::process::Command::new("kill").args(["-KILL", &std::process::id().to_string()]).status();
+        std::process::abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::has_nul_escape;

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod archive;
 pub mod config;
+pub mod envelopes;
 pub mod evidence;
 pub mod keys;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod readiness;
 pub mod routes;
 pub mod tlog;
 mod tls;
+pub mod webhooks;
 
 use crate::app::{App, Inner};
 use crate::problem::Problem;
@@ -27,7 +29,10 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use routes::{admin, archive as archiving, holders, licences, materials, misc, present as presentation, seals, verify};
+use routes::{
+    admin, archive as archiving, envelopes as envelope_routes, holders, licences, materials, misc,
+    present as presentation, seals, signing, verify,
+};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -123,6 +128,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/archive/transactions/{id}/evidence"),
     ("GET", "/v1/archive/evidence/due"),
     ("POST", "/v1/archive/evidence/run"),
+    ("POST", "/v1/envelopes"),
+    ("GET", "/v1/envelopes/{id}"),
+    ("POST", "/v1/envelopes/{id}/send"),
+    ("POST", "/v1/envelopes/{id}/remind"),
+    ("POST", "/v1/envelopes/{id}/void"),
+    ("GET", "/v1/envelopes/{id}/documents/{index}"),
+    ("GET", "/v1/envelopes/{id}/report"),
+    ("GET", "/v1/outbox"),
+    ("POST", "/v1/sign/{token}/code"),
+    ("POST", "/v1/sign/{token}/session"),
+    ("GET", "/v1/sign/{token}"),
+    ("GET", "/v1/sign/{token}/documents/{index}/pages/{page}"),
+    ("POST", "/v1/sign/{token}/enrol"),
+    ("POST", "/v1/sign/{token}/prepare"),
+    ("POST", "/v1/sign/{token}/commit"),
+    ("POST", "/v1/sign/{token}/complete"),
+    ("POST", "/v1/sign/{token}/decline"),
+    ("GET", "/v1/sign/{token}/download"),
+    ("GET", "/sign/{token}"),
 ];
 
 /// The router.
@@ -205,6 +229,25 @@ pub fn router(app: App) -> Router {
         .route("/verifier-sw.js", get(pages::verifier_sw))
         .route("/verifier.webmanifest", get(pages::verifier_manifest))
         .route("/assets/{name}", get(pages::asset))
+        .route("/v1/envelopes", post(envelope_routes::create))
+        .route("/v1/envelopes/{id}", get(envelope_routes::status))
+        .route("/v1/envelopes/{id}/send", post(envelope_routes::send))
+        .route("/v1/envelopes/{id}/remind", post(envelope_routes::remind))
+        .route("/v1/envelopes/{id}/void", post(envelope_routes::void))
+        .route("/v1/envelopes/{id}/documents/{index}", get(envelope_routes::download))
+        .route("/v1/envelopes/{id}/report", get(envelope_routes::report))
+        .route("/v1/outbox", get(envelope_routes::outbox))
+        .route("/v1/sign/{token}/code", post(signing::code))
+        .route("/v1/sign/{token}/session", post(signing::session))
+        .route("/v1/sign/{token}", get(signing::view))
+        .route("/v1/sign/{token}/documents/{index}/pages/{page}", get(signing::page))
+        .route("/v1/sign/{token}/enrol", post(signing::enrol))
+        .route("/v1/sign/{token}/prepare", post(signing::prepare))
+        .route("/v1/sign/{token}/commit", post(signing::commit))
+        .route("/v1/sign/{token}/complete", post(signing::complete))
+        .route("/v1/sign/{token}/decline", post(signing::decline))
+        .route("/v1/sign/{token}/download", get(signing::download))
+        .route("/sign/{token}", get(pages::sign))
         .fallback(no_route)
         .method_not_allowed_fallback(no_method);
     let limit = app.cfg.limits.body_bytes;
@@ -470,6 +513,20 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         });
     }
     tokio::spawn(evidence::task(app.clone()));
+    {
+        // Envelopes: close those whose parties have all signed (after a crash between the last
+        // signature and its closing) and expire those past their deadline.
+        let a = app.clone();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(Duration::from_secs(15));
+            loop {
+                t.tick().await;
+                if let Err(e) = crate::envelopes::tick(&a).await {
+                    tracing::warn!("envelope task: {:?}", e.detail);
+                }
+            }
+        });
+    }
     let handle = axum_server::Handle::new();
     {
         let (h, a) = (handle.clone(), app.clone());

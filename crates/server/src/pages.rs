@@ -20,6 +20,9 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("icon.svg", "image/svg+xml", include_bytes!("../assets/icon.svg")),
     ("qrcode.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/qrcode.js")),
     ("jsQR.js", "text/javascript; charset=utf-8", include_bytes!("../assets/vendor/jsQR.js")),
+    ("cosign.js", "text/javascript; charset=utf-8", include_bytes!("../assets/cosign.js")),
+    ("sign.js", "text/javascript; charset=utf-8", include_bytes!("../assets/sign.js")),
+    ("sign.css", "text/css; charset=utf-8", include_bytes!("../assets/sign.css")),
 ];
 
 fn page(html: &'static str) -> Response {
@@ -38,6 +41,11 @@ fn page(html: &'static str) -> Response {
 /// GET /wallet
 pub async fn wallet() -> Response {
     page(include_str!("../assets/wallet.html"))
+}
+
+/// GET /sign/{token}: the party's signing page (the token is read by the page from its address).
+pub async fn sign(axum::extract::Path(_token): axum::extract::Path<String>) -> Response {
+    page(include_str!("../assets/sign.html"))
 }
 
 /// GET /verifier

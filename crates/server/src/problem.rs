@@ -132,6 +132,9 @@ impl From<yinxin_store::Error> for Problem {
     fn from(e: yinxin_store::Error) -> Self {
         match e {
             yinxin_store::Error::NotFound(what) => Problem::not_found(format!("{what} not found")),
+            yinxin_store::Error::Conflict(what) => {
+                Problem::conflict("concurrent_change", format!("{what}: another request changed it first; retry"))
+            }
             e => Problem::internal(e),
         }
     }

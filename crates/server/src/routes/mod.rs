@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod archive;
+pub mod envelopes;
 pub mod holders;
 pub mod licences;
 pub mod materials;
 pub mod misc;
 pub mod present;
 pub mod seals;
+pub mod signing;
 pub mod tlog;
 pub mod verify;
 
