@@ -37,6 +37,10 @@ enum Command {
     /// E-licences: issue them as sealed OFD and signed PDF; list the catalogue.
     #[command(subcommand)]
     Licence(cmd::licence::LicenceCmd),
+    /// 电子签名 envelopes: create, follow and download them through the service; verify the signed
+    /// PDF offline.
+    #[command(subcommand)]
+    Envelope(cmd::envelope::EnvelopeCmd),
     /// E-materials: seal PDF and OFD files a department hands in.
     #[command(subcommand)]
     Material(cmd::material::MaterialCmd),
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Sm2(c) => cmd::sm2::run(c),
         Command::Cert(c) => cmd::cert::run(c),
         Command::Keys(c) => cmd::keys::run(c),
+        Command::Envelope(c) => cmd::envelope::run(c),
         Command::Crl(c) => cmd::crl::run(c),
         Command::Ts(c) => cmd::ts::run(c),
         Command::Seal(c) => cmd::seal::run(c),

@@ -4,6 +4,7 @@ pub mod archive;
 pub mod cert;
 pub mod crl;
 pub mod dev_keys;
+pub mod envelope;
 pub mod keys;
 pub mod licence;
 pub mod log;

@@ -38,10 +38,21 @@ pub struct VerifyArgs {
     at: String,
     /// Print the report as JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 pub fn run(a: VerifyArgs) -> CliResult {
+    let report = report(&a)?;
+    if a.json {
+        print_json(&report);
+    } else {
+        print_report(&report, 0);
+    }
+    Ok(exit_for(report.indication))
+}
+
+/// The report on the file `a` names, with the trust and options `a` gives.
+pub fn report(a: &VerifyArgs) -> CliResult<Report> {
     let bytes = read(&a.file)?;
     let trust = a.trust.store()?;
     let policy = a.trust.policy()?;
@@ -76,12 +87,7 @@ pub fn run(a: VerifyArgs) -> CliResult {
         CliError::input(format!("{}: not an OFD, PDF, SES signature, GM/T 0010 signed data or seal", a.file.display()))
     })?;
     report.location.get_or_insert_with(|| a.file.display().to_string());
-    if a.json {
-        print_json(&report);
-    } else {
-        print_report(&report, 0);
-    }
-    Ok(exit_for(report.indication))
+    Ok(report)
 }
 
 /// Print a report for people: the verdict first, then the facts, then every check.
