@@ -246,6 +246,26 @@ async fn scenario(s: &Server) {
         "{st}"
     );
 
+    // An expired envelope: nobody signs, and the periodic task closes it as expired.
+    let mut d = draft(["13800000021", "13800000022", "13800000023"]);
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    d["deadline"] = json!(soon.format(&time::format_description::well_known::Rfc3339).unwrap());
+    let id3 = s.post("/v1/envelopes", &market, json!({"draft": d, "documents": [b64(&pdf)]})).await.ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sent = s.post(&format!("/v1/envelopes/{id3}/send"), &market, json!({})).await.ok(200);
+    let mut late = open(s, sent["links"][0]["url"].as_str().unwrap()).await;
+    enrol(s, &mut late).await;
+    while time::OffsetDateTime::now_utc() <= soon {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    late.post(s, "/prepare", json!({"handwriting": strokes()})).await.problem(409, "envelope.expired");
+    yinxin_server::envelopes::tick(&s.app).await.unwrap();
+    let st = s.get(&format!("/v1/envelopes/{id3}"), Some(&market)).await.ok(200);
+    assert_eq!(st["state"], "expired", "{st}");
+    late.post(s, "/prepare", json!({"handwriting": strokes()})).await.problem(409, "envelope.state");
+
     // Every step is in the audit log.
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE subject = $1 AND action LIKE 'envelope.%'")
         .bind(&id)
