@@ -40,3 +40,6 @@ YX_BASE="http://127.0.0.1:$port" YX_CREDS="$data/dev-credentials.json" YX_BIN="$
   node "$here/offline.mjs" || { echo "--- service log"; tail -50 "$data/serve.log"; exit 1; }
 YX_BASE="http://127.0.0.1:$port" YX_CREDS="$data/dev-credentials.json" ARTEFACTS="$root/test-artifacts/e2e" \
   node "$here/reader.mjs" || { echo "--- service log"; tail -50 "$data/serve.log"; exit 1; }
+YX_BASE="http://127.0.0.1:$port" YX_CREDS="$data/dev-credentials.json" YX_BIN="$bin" \
+  YX_ROOT="$root/keys-dev/root-ca.cert.pem" ARTEFACTS="$root/test-artifacts/e2e" \
+  node "$here/sign.mjs" || { echo "--- service log"; tail -50 "$data/serve.log"; exit 1; }
