@@ -34,6 +34,8 @@ CREATE TABLE envelope_parties (
     code_sm3 TEXT,
     code_expires BIGINT,
     code_attempts BIGINT NOT NULL DEFAULT 0,
+    codes_sent BIGINT NOT NULL DEFAULT 0,
+    codes_since BIGINT NOT NULL DEFAULT 0,
     access_sm3 TEXT,
     access_expires BIGINT,
     enrolment_id TEXT NOT NULL,

@@ -29,6 +29,11 @@ pub const ACCESS_SECONDS: i64 = 30 * 60;
 pub const CODE_SECONDS: i64 = 10 * 60;
 /// Wrong codes before a new one must be asked for.
 pub const CODE_ATTEMPTS: i64 = 5;
+/// Codes a link may have sent in [`CODE_WINDOW`] seconds: with [`CODE_ATTEMPTS`] guesses each,
+/// at most 25 guesses an hour against a million codes, and the party's phone hears of each.
+pub const CODES_PER_WINDOW: i64 = 5;
+/// The window of [`CODES_PER_WINDOW`] (seconds).
+pub const CODE_WINDOW: i64 = 3600;
 /// How long a signing session stays open (seconds).
 pub const SESSION_SECONDS: i64 = 10 * 60;
 

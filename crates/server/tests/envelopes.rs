@@ -233,6 +233,13 @@ async fn scenario(s: &Server) {
     a.post(s, "/prepare", json!({"handwriting": strokes()})).await.problem(409, "envelope.state");
     let st = s.get(&format!("/v1/envelopes/{id2}"), Some(&market)).await.ok(200);
     assert_eq!(st["state"], "declined");
+    // Codes are limited per link: with five guesses each, guessing a code takes asking for many,
+    // and each one reaches the party's phone.
+    let third = sent["links"][2]["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    for _ in 0..5 {
+        s.call(Method::POST, &format!("/v1/sign/{third}/code"), None, None, &[]).await.ok(200);
+    }
+    s.call(Method::POST, &format!("/v1/sign/{third}/code"), None, None, &[]).await.problem(429, "code.too_many");
     // A receiver that is down: the delivery waits and is tried again later, never dropped.
     yinxin_server::webhooks::deliver_due(&s.app).await.unwrap();
     let st = s.get(&format!("/v1/envelopes/{id2}"), Some(&market)).await.ok(200);

@@ -275,15 +275,33 @@ pub async fn parties(db: &Db, envelope_id: &str) -> Result<Vec<PartyRow>> {
     rows.iter().map(party).collect()
 }
 
-/// Store a new one-time code (its SM3) and reset the attempts.
-pub async fn set_code(tx: &mut Tx, link_sm3: &str, code_sm3: &str, expires: i64) -> Result<()> {
-    sqlx::query("UPDATE envelope_parties SET code_sm3 = $1, code_expires = $2, code_attempts = 0 WHERE link_sm3 = $3")
-        .bind(code_sm3)
-        .bind(expires)
-        .bind(link_sm3)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+/// Store a new one-time code (its SM3) and reset the attempts, if fewer than `max` codes were
+/// sent in the window of `window` seconds that holds `now` (a new window starts when the last
+/// one is over). Whether the code was stored.
+pub async fn set_code(
+    tx: &mut Tx,
+    link_sm3: &str,
+    code_sm3: &str,
+    expires: i64,
+    now: i64,
+    window: i64,
+    max: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE envelope_parties SET code_sm3 = $1, code_expires = $2, code_attempts = 0, \
+         codes_sent = CASE WHEN codes_since + $4 <= $3 THEN 1 ELSE codes_sent + 1 END, \
+         codes_since = CASE WHEN codes_since + $4 <= $3 THEN $3 ELSE codes_since END \
+         WHERE link_sm3 = $5 AND (codes_since + $4 <= $3 OR codes_sent < $6)",
+    )
+    .bind(code_sm3)
+    .bind(expires)
+    .bind(now)
+    .bind(window)
+    .bind(link_sm3)
+    .bind(max)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Count a wrong code.

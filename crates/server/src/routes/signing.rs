@@ -8,7 +8,8 @@
 
 use crate::app::{App, JsonBody, Path, Query, random_hex};
 use crate::envelopes::{
-    self as env, ACCESS_SECONDS, CODE_ATTEMPTS, CODE_SECONDS, SESSION_SECONDS, party_views, state_name,
+    self as env, ACCESS_SECONDS, CODE_ATTEMPTS, CODE_SECONDS, CODE_WINDOW, CODES_PER_WINDOW, SESSION_SECONDS,
+    party_views, state_name,
 };
 use crate::problem::{ApiResult, Problem};
 use crate::routes::licences::file_response;
@@ -76,13 +77,15 @@ pub async fn code(State(app): State<App>, Path(token): Path<String>) -> ApiResul
     let code = format!("{:06}", u32::from_be_bytes(b) % 1_000_000);
     let to = party.spec.contact.clone().unwrap_or_else(|| format!("party:{}/{}", row.id, p.party));
     let mut tx = app.db.begin().await?;
-    rows::set_code(
-        &mut tx,
-        &p.link_sm3,
-        &sm3(format!("{}:{code}", p.link_sm3).as_bytes()).to_hex(),
-        now_ts() + CODE_SECONDS,
-    )
-    .await?;
+    let code_sm3 = sm3(format!("{}:{code}", p.link_sm3).as_bytes()).to_hex();
+    let now = now_ts();
+    if !rows::set_code(&mut tx, &p.link_sm3, &code_sm3, now + CODE_SECONDS, now, CODE_WINDOW, CODES_PER_WINDOW).await? {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "code.too_many",
+            format!("{CODES_PER_WINDOW} codes were sent for this link in the last hour: try again later"),
+        ));
+    }
     rows::send(
         &mut tx,
         &OutboxMessage {
