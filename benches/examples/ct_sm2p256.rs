@@ -76,4 +76,20 @@ fn base_mul(runner: &mut CtRunner, rng: &mut BenchRng) {
     }
 }
 
-ctbench_main!(sign_nonce, sign_key, base_mul);
+/// The variable-base multiplication of two-party signing (k₃·Q₁ on the service), `group::Point::mul`:
+/// sparse versus random scalars, the same public point.
+fn var_mul(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use yinxin_gm::sm2p256::group::{Point, Scalar};
+    let p = Point::mul_base(&Scalar::from_be_bytes(&random32(rng)).expect("below n")).expect("a point");
+    let inputs: Vec<(Class, Scalar)> = (0..N / 4)
+        .map(|_| {
+            let k = if rng.random::<bool>() { (Class::Left, sparse()) } else { (Class::Right, random32(rng)) };
+            (k.0, Scalar::from_be_bytes(&k.1).expect("below n"))
+        })
+        .collect();
+    for (class, k) in &inputs {
+        runner.run_one(*class, || black_box(&p).mul(black_box(k)));
+    }
+}
+
+ctbench_main!(sign_nonce, sign_key, base_mul, var_mul);
