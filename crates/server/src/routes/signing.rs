@@ -14,7 +14,7 @@ use crate::envelopes::{
 use crate::problem::{ApiResult, Problem};
 use crate::routes::licences::file_response;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
@@ -42,16 +42,31 @@ async fn party_of(app: &App, token: &str) -> ApiResult<(PartyRow, EnvelopeRow, E
     Ok((p, row, e))
 }
 
+/// The access token a party's request carries (`Authorization: Bearer`). Extracted before the
+/// body, so that a request without one is 401 whatever its body; checked against the link by
+/// [`authed`].
+pub struct PartyBearer(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PartyBearer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Problem> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .ok_or_else(|| Problem::unauthenticated("enter the code first: Authorization: Bearer ACCESS"))?;
+        Ok(PartyBearer(token.to_string()))
+    }
+}
+
 /// The party behind the link, with a valid access token.
-async fn authed(app: &App, headers: &HeaderMap, token: &str) -> ApiResult<(PartyRow, EnvelopeRow, Envelope)> {
+async fn authed(app: &App, bearer: &PartyBearer, token: &str) -> ApiResult<(PartyRow, EnvelopeRow, Envelope)> {
     let (p, row, e) = party_of(app, token).await?;
-    let access = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| Problem::unauthenticated("enter the code first: Authorization: Bearer ACCESS"))?;
-    let ok = p.access_sm3.as_deref() == Some(sm3(access.as_bytes()).to_hex().as_str())
+    let ok = p.access_sm3.as_deref() == Some(sm3(bearer.0.as_bytes()).to_hex().as_str())
         && p.access_expires.is_some_and(|t| t > now_ts());
     if !ok {
         return Err(Problem::unauthenticated("the access has expired or is not this link's: enter a new code"));
@@ -151,8 +166,8 @@ pub async fn session(
 }
 
 /// GET /v1/sign/{token}: what the party sees.
-pub async fn view(State(app): State<App>, headers: HeaderMap, Path(token): Path<String>) -> ApiResult<Response> {
-    let (p, row, e) = authed(&app, &headers, &token).await?;
+pub async fn view(State(app): State<App>, bearer: PartyBearer, Path(token): Path<String>) -> ApiResult<Response> {
+    let (p, row, e) = authed(&app, &bearer, &token).await?;
     let i = p.party as usize;
     let party = &e.parties()[i];
     let revisions = rows::revisions(&app.db, &row.id).await?;
@@ -205,11 +220,11 @@ pub struct PageQuery {
 /// GET /v1/sign/{token}/documents/{index}/pages/{page}: a page of the latest revision as PNG.
 pub async fn page(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path((token, index, page)): Path<(String, i64, usize)>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Response> {
-    let (_, row, _) = authed(&app, &headers, &token).await?;
+    let (_, row, _) = authed(&app, &bearer, &token).await?;
     let revisions = rows::revisions(&app.db, &row.id).await?;
     let last = env::latest(&revisions)
         .into_iter()
@@ -243,11 +258,11 @@ fn share_key_name(p: &PartyRow) -> String {
 /// signing enrols anew).
 pub async fn enrol(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     JsonBody(body, _): JsonBody<EnrolBody>,
 ) -> ApiResult<Response> {
-    let (p, row, e) = authed(&app, &headers, &token).await?;
+    let (p, row, e) = authed(&app, &bearer, &token).await?;
     let i = p.party as usize;
     if party_views(&e)[i].status != "waiting" || !matches!(e.state(), EnvelopeState::Sent | EnvelopeState::InProgress) {
         return Err(Problem::conflict("enrol.closed", "the party has acted or the envelope is closed: no new key"));
@@ -323,11 +338,11 @@ pub struct PrepareBody {
 /// appearance and their SM3 among the signed attributes; the digest the parties sign.
 pub async fn prepare(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     JsonBody(body, _): JsonBody<PrepareBody>,
 ) -> ApiResult<Response> {
-    let (p, row, e) = authed(&app, &headers, &token).await?;
+    let (p, row, e) = authed(&app, &bearer, &token).await?;
     let i = p.party as usize;
     may_sign(&e, i)?;
     let cert_der =
@@ -437,11 +452,11 @@ pub struct CommitBody {
 /// session's new state is stored before the answer leaves.
 pub async fn commit(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     JsonBody(body, _): JsonBody<CommitBody>,
 ) -> ApiResult<Response> {
-    let (p, _, e) = authed(&app, &headers, &token).await?;
+    let (p, _, e) = authed(&app, &bearer, &token).await?;
     may_sign(&e, p.party as usize)?;
     let (row, mut session) = session_for(&app, &p, &body.commitment.session).await?;
     if row.expires_at <= now_ts() {
@@ -468,11 +483,11 @@ pub struct CompleteBody {
 /// repeated completion of a session already recorded answers as the first did.
 pub async fn complete(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     JsonBody(body, _): JsonBody<CompleteBody>,
 ) -> ApiResult<Response> {
-    let (p, env_row, e) = authed(&app, &headers, &token).await?;
+    let (p, env_row, e) = authed(&app, &bearer, &token).await?;
     let i = p.party as usize;
     let (row, mut session) = session_for(&app, &p, &body.completion.session).await?;
     if let SessionState::Done { signature } = &session.state {
@@ -589,11 +604,11 @@ pub struct DeclineBody {
 /// POST /v1/sign/{token}/decline
 pub async fn decline(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     JsonBody(body, _): JsonBody<DeclineBody>,
 ) -> ApiResult<Response> {
-    let (p, row, mut e) = authed(&app, &headers, &token).await?;
+    let (p, row, mut e) = authed(&app, &bearer, &token).await?;
     let i = p.party as usize;
     let events = env::apply(&mut e, Actor::Party(i), ActionRequest::Decline { reason: body.reason.clone() })?;
     let mut tx = app.db.begin().await?;
@@ -623,11 +638,11 @@ pub struct DownloadQuery {
 /// GET /v1/sign/{token}/download: the completed document.
 pub async fn download(
     State(app): State<App>,
-    headers: HeaderMap,
+    bearer: PartyBearer,
     Path(token): Path<String>,
     Query(q): Query<DownloadQuery>,
 ) -> ApiResult<Response> {
-    let (_, row, e) = authed(&app, &headers, &token).await?;
+    let (_, row, e) = authed(&app, &bearer, &token).await?;
     if e.state() != EnvelopeState::Completed {
         return Err(Problem::conflict(
             "envelope.state",
