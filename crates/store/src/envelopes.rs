@@ -367,7 +367,7 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-fn session(r: &AnyRow) -> Result<SessionRow> {
+fn session_row(r: &AnyRow) -> Result<SessionRow> {
     Ok(SessionRow {
         id: r.try_get("id")?,
         envelope_id: r.try_get("envelope_id")?,
@@ -408,13 +408,13 @@ pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> Result<()> {
     Ok(())
 }
 
-/// A session, inside a transaction.
-pub async fn session_tx(tx: &mut Tx, id: &str) -> Result<Option<SessionRow>> {
+/// A session.
+pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLS} FROM sign_sessions WHERE id = $1")))
         .bind(id)
-        .fetch_optional(tx.conn())
+        .fetch_optional(db.pool())
         .await?;
-    r.as_ref().map(session).transpose()
+    r.as_ref().map(session_row).transpose()
 }
 
 /// Move a session from the state it was read in to `to`; a conflict if another request moved it

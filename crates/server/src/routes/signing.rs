@@ -424,9 +424,7 @@ pub async fn prepare(
 
 /// The session a message names, for this party, not expired.
 async fn session_for(app: &App, p: &PartyRow, id: &str) -> ApiResult<(SessionRow, SignSession)> {
-    let mut tx = app.db.begin().await?;
-    let s = rows::session_tx(&mut tx, id).await?.ok_or_else(|| Problem::not_found("no such signing session"))?;
-    drop(tx);
+    let s = rows::session(&app.db, id).await?.ok_or_else(|| Problem::not_found("no such signing session"))?;
     if s.envelope_id != p.envelope_id || s.party != p.party {
         return Err(Problem::not_found("no such signing session"));
     }
