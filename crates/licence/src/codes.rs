@@ -59,6 +59,10 @@ pub fn citizen_id_check_char(first17: &str) -> Result<char> {
 /// Validate an 18-character citizen identity number (check character and a plausible birth date).
 /// The number is personal data: errors never repeat it.
 pub fn validate_citizen_id(id: &str) -> Result<()> {
+    // Digits and X only: a non-ASCII character would make the byte slices below cut inside it.
+    if !id.is_ascii() {
+        return Err(Error::CitizenId("only digits and X are allowed".into()));
+    }
     if id.len() != 18 {
         return Err(Error::CitizenId(format!("{} characters, expected 18", id.len())));
     }
@@ -109,5 +113,8 @@ mod tests {
         assert_eq!(validate_citizen_id(&id), Err(Error::CitizenId("the birth date in it is not a date".into())));
         let e = validate_citizen_id("110105194912310021").unwrap_err().to_string();
         assert!(!e.contains("11010519491231"), "personal data must not appear in errors: {e}");
+        // 18 bytes that are not 18 characters (found by schemathesis: a slice panicked).
+        assert!(validate_citizen_id("ééééééééé").is_err());
+        assert!(validate_citizen_id("1101051949123100é").is_err());
     }
 }
