@@ -2,6 +2,7 @@
 //! incremental update), long-term validation (PAdES B-LT/B-LTA: DSS and document time stamps),
 //! and verifying signed PDFs.
 
+mod facts;
 pub mod ltv;
 mod mdp;
 pub mod raster;
