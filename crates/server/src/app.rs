@@ -255,6 +255,11 @@ impl App {
         crls.last().cloned().ok_or_else(|| Problem::internal("no CRL"))
     }
 
+    /// The key-encryption key, which wraps persons' keys and shares.
+    pub fn require_kek(&self) -> ApiResult<&crate::keys::Kek> {
+        self.kek.as_ref().ok_or_else(|| Problem::internal("no key-encryption key"))
+    }
+
     /// Run CPU-bound work (signing, verification) on the blocking pool, off the async threads.
     /// (Limiting it to a few jobs per core was measured: slower under load, so it is not done.)
     pub async fn cpu_work<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {

@@ -112,6 +112,38 @@ pub fn latest(revisions: &[Revision]) -> Vec<Revision> {
     out
 }
 
+/// The latest revision of document `document`.
+pub fn latest_of(revisions: &[Revision], document: i64) -> Option<&Revision> {
+    revisions.iter().filter(|r| r.document == document).max_by_key(|r| r.seq)
+}
+
+/// The latest revision of a document as a PDF download.
+pub async fn document_file(
+    app: &App,
+    row: &EnvelopeRow,
+    e: &Envelope,
+    index: usize,
+) -> ApiResult<axum::response::Response> {
+    let name =
+        e.documents().get(index).map(|d| d.name.clone()).ok_or_else(|| Problem::not_found("no such document"))?;
+    let revisions = rows::revisions(&app.db, &row.id).await?;
+    let last = latest_of(&revisions, index as i64).ok_or_else(|| Problem::not_found("no such document"))?;
+    let bytes = app.blobs.get(&last.sm3).await?;
+    Ok(crate::routes::licences::file_response(bytes, "application/pdf", &format!("{name}.pdf")))
+}
+
+/// Queue a message to a party (SMS or mail in production; the outbox in development).
+pub async fn message(tx: &mut Tx, to: &str, subject: String, body: String) -> ApiResult<()> {
+    let m = rows::OutboxMessage {
+        id: format!("msg-{}", random_hex(8)),
+        recipient: to.to_string(),
+        subject,
+        body,
+        created_at: now_ts(),
+    };
+    Ok(rows::send(tx, &m).await?)
+}
+
 /// A party as an organiser or another party sees it.
 #[derive(Debug, Serialize)]
 pub struct PartyView {

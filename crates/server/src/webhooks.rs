@@ -97,8 +97,8 @@ pub async fn deliver_due(app: &App) -> ApiResult<usize> {
             .header("yinxin-signature", format!("sm2-sm3={}", hex::encode(sig.to_der())))
             .body(d.body.clone());
         if let Some(w) = &hook.secret_wrapped {
-            let kek = app.kek.as_ref().ok_or_else(|| Problem::internal("no key-encryption key"))?;
-            let secret = kek.unwrap_secret(&secret_name(&d.envelope_id), w).map_err(Problem::internal)?;
+            let secret =
+                app.require_kek()?.unwrap_secret(&secret_name(&d.envelope_id), w).map_err(Problem::internal)?;
             req = req.header("yinxin-hmac-sm3", hex::encode(yinxin_gm::sm3::hmac_sm3(&secret, d.body.as_bytes())));
         }
         let outcome = match req.send().await {

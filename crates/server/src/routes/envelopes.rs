@@ -4,7 +4,6 @@
 use crate::app::{App, Caller, Idem, JsonBody, Path, audit_in, random_hex, role};
 use crate::envelopes::{self as env, party_views, state_name};
 use crate::problem::{ApiResult, Problem};
-use crate::routes::licences::file_response;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +11,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use yinxin_sign::envelope::{ActionRequest, Actor, DocumentKind, Envelope, EnvelopeDraft};
-use yinxin_store::envelopes::{self as rows, EnvelopeRow, OutboxMessage, PartyRow, Revision};
+use yinxin_store::envelopes::{self as rows, EnvelopeRow, PartyRow, Revision};
 use yinxin_store::now_ts;
 
 /// Most bytes of one document.
@@ -66,7 +65,6 @@ struct DocumentView {
 
 async fn view(app: &App, row: &EnvelopeRow, e: &Envelope) -> ApiResult<EnvelopeView> {
     let revisions = rows::revisions(&app.db, &row.id).await?;
-    let latest = env::latest(&revisions);
     Ok(EnvelopeView {
         id: row.id.clone(),
         title: e.title().to_string(),
@@ -82,7 +80,7 @@ async fn view(app: &App, row: &EnvelopeRow, e: &Envelope) -> ApiResult<EnvelopeV
                 index: i,
                 name: d.name.clone(),
                 revisions: revisions.iter().filter(|r| r.document == i as i64).count(),
-                sm3: latest.iter().find(|r| r.document == i as i64).map(|r| r.sm3.clone()).unwrap_or_default(),
+                sm3: env::latest_of(&revisions, i as i64).map(|r| r.sm3.clone()).unwrap_or_default(),
             })
             .collect(),
         created_at: row.created_at,
@@ -283,15 +281,11 @@ pub async fn send(State(app): State<App>, caller: Caller, Path(id): Path<String>
         .await?;
         let url = format!("{}/sign/{token}", app.cfg.public_url.trim_end_matches('/'));
         if let Some(to) = &p.spec.contact {
-            rows::send(
+            env::message(
                 &mut tx,
-                &OutboxMessage {
-                    id: format!("msg-{}", random_hex(8)),
-                    recipient: to.clone(),
-                    subject: format!("请签署：{}", e.title()),
-                    body: format!("{}邀请您签署《{}》：{url}", row.department, e.title()),
-                    created_at: now_ts(),
-                },
+                to,
+                format!("请签署：{}", e.title()),
+                format!("{}邀请您签署《{}》：{url}", row.department, e.title()),
             )
             .await?;
         }
@@ -314,15 +308,11 @@ pub async fn remind(State(app): State<App>, caller: Caller, Path(id): Path<Strin
     for i in e.parties_in_turn() {
         let p = &e.parties()[i];
         if let Some(to) = &p.spec.contact {
-            rows::send(
+            env::message(
                 &mut tx,
-                &OutboxMessage {
-                    id: format!("msg-{}", random_hex(8)),
-                    recipient: to.clone(),
-                    subject: format!("提醒：请签署《{}》", e.title()),
-                    body: format!("《{}》正等待您签署。", e.title()),
-                    created_at: now_ts(),
-                },
+                to,
+                format!("提醒：请签署《{}》", e.title()),
+                format!("《{}》正等待您签署。", e.title()),
             )
             .await?;
         }
@@ -365,15 +355,7 @@ pub async fn download(
     Path((id, index)): Path<(String, usize)>,
 ) -> ApiResult<Response> {
     let (row, e) = own(&app, &caller, &id).await?;
-    let name =
-        e.documents().get(index).map(|d| d.name.clone()).ok_or_else(|| Problem::not_found("no such document"))?;
-    let revisions = rows::revisions(&app.db, &row.id).await?;
-    let last = env::latest(&revisions)
-        .into_iter()
-        .find(|r| r.document == index as i64)
-        .ok_or_else(|| Problem::not_found("no such document"))?;
-    let bytes = app.blobs.get(&last.sm3).await?;
-    Ok(file_response(bytes, "application/pdf", &format!("{name}.pdf")))
+    env::document_file(&app, &row, &e, index).await
 }
 
 /// GET /v1/envelopes/{id}/report: the signing report, signed by the service (SM2 over the

@@ -267,23 +267,12 @@ pub async fn issue(
         .and_then(|b| b.add("serialNumber", &s.holder_code))
         .and_then(|b| b.to_der())
         .map_err(|e| Problem::invalid("signer.invalid", e.to_string(), vec![]))?;
-    let (ca, ca_signer) = &app.keys.issuing_ca;
-    let req = CertRequest {
-        profile: Profile::Person,
-        subject_der: subject,
-        public_key: key.public_key().clone(),
-        not_before: now - time::Duration::minutes(5),
-        not_after: (now + time::Duration::days(2 * 365)).min(ca.not_after),
-        serial: None,
-        path_len: None,
-        crl_url: Some(format!("{}/v1/crl/issuing-ca", app.cfg.public_url.trim_end_matches('/'))),
-    };
-    let cert = yinxin_pki::issue_cert(&req, Some(ca), ca_signer.as_ref()).map_err(Problem::internal)?;
+    let cert = issue_person_cert(&app, subject, key.public_key().clone(), now)?;
     app.metrics.signed("certificate", 1);
     s.serial = Some(cert.serial_hex());
     s.cert = Some(cert.der().to_vec());
     s.key_wrapped = Some(
-        crate::keys::Kek::wrap(app_kek(&app)?, &crate::keys::signer_key_name(&s.id), &key)
+        crate::keys::Kek::wrap(app.require_kek()?, &crate::keys::signer_key_name(&s.id), &key)
             .map_err(Problem::internal)?,
     );
     s.state = "issued".into();
@@ -298,8 +287,26 @@ pub async fn issue(
     r
 }
 
-fn app_kek(app: &App) -> ApiResult<&crate::keys::Kek> {
-    app.kek.as_ref().ok_or_else(|| Problem::internal("no key-encryption key"))
+/// A person's signing certificate (profile Person, two years or the CA's end) from the issuing CA,
+/// for a key the service holds (signers) or holds a share of (envelope parties).
+pub(crate) fn issue_person_cert(
+    app: &App,
+    subject_der: Vec<u8>,
+    public_key: yinxin_gm::Sm2PublicKey,
+    now: time::OffsetDateTime,
+) -> ApiResult<yinxin_pki::Cert> {
+    let (ca, ca_signer) = &app.keys.issuing_ca;
+    let req = CertRequest {
+        profile: Profile::Person,
+        subject_der,
+        public_key,
+        not_before: now - time::Duration::minutes(5),
+        not_after: (now + time::Duration::days(2 * 365)).min(ca.not_after),
+        serial: None,
+        path_len: None,
+        crl_url: Some(format!("{}/v1/crl/issuing-ca", app.cfg.public_url.trim_end_matches('/'))),
+    };
+    yinxin_pki::issue_cert(&req, Some(ca), ca_signer.as_ref()).map_err(Problem::internal)
 }
 
 /// POST /v1/signers/{id}/cancel: 注销. The certificate goes on the CRL; it signs nothing more,
@@ -367,7 +374,8 @@ pub async fn sign(
         return Ok(r);
     }
     let cert = yinxin_pki::Cert::from_der(s.cert.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
-    let key = app_kek(&app)?
+    let key = app
+        .require_kek()?
         .unwrap(&crate::keys::signer_key_name(&s.id), s.key_wrapped.as_deref().unwrap_or_default())
         .map_err(Problem::internal)?;
     let app2 = app.clone();

@@ -12,7 +12,6 @@ use crate::envelopes::{
     party_views, state_name,
 };
 use crate::problem::{ApiResult, Problem};
-use crate::routes::licences::file_response;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,11 +19,11 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 use yinxin_gm::sm3::sm3;
-use yinxin_pki::{CertRequest, DnBuilder, Profile};
+use yinxin_pki::DnBuilder;
 use yinxin_sign::cosign::{Commitment, Completion, EnrolRequest, ServiceShare, SessionState, SignSession, digest_for};
 use yinxin_sign::envelope::{ActionRequest, Actor, Envelope, EnvelopeState, FieldKind, PartyKind};
 use yinxin_sign::handwriting::Handwriting;
-use yinxin_store::envelopes::{self as rows, EnvelopeRow, OutboxMessage, PartyRow, Revision, SessionRow};
+use yinxin_store::envelopes::{self as rows, EnvelopeRow, PartyRow, Revision, SessionRow};
 use yinxin_store::now_ts;
 
 fn link_digest(token: &str) -> ApiResult<String> {
@@ -101,15 +100,11 @@ pub async fn code(State(app): State<App>, Path(token): Path<String>) -> ApiResul
             format!("{CODES_PER_WINDOW} codes were sent for this link in the last hour: try again later"),
         ));
     }
-    rows::send(
+    env::message(
         &mut tx,
-        &OutboxMessage {
-            id: format!("msg-{}", random_hex(8)),
-            recipient: to.clone(),
-            subject: "签署验证码".into(),
-            body: format!("您正在签署《{}》，验证码 {code}，{} 分钟内有效。", e.title(), CODE_SECONDS / 60),
-            created_at: now_ts(),
-        },
+        &to,
+        "签署验证码".into(),
+        format!("您正在签署《{}》，验证码 {code}，{} 分钟内有效。", e.title(), CODE_SECONDS / 60),
     )
     .await?;
     tx.commit().await?;
@@ -226,10 +221,7 @@ pub async fn page(
 ) -> ApiResult<Response> {
     let (_, row, _) = authed(&app, &bearer, &token).await?;
     let revisions = rows::revisions(&app.db, &row.id).await?;
-    let last = env::latest(&revisions)
-        .into_iter()
-        .find(|r| r.document == index)
-        .ok_or_else(|| Problem::not_found("no such document"))?;
+    let last = env::latest_of(&revisions, index).ok_or_else(|| Problem::not_found("no such document"))?;
     let pdf = app.blobs.get(&last.sm3).await?;
     let width = q.width.unwrap_or(1080).clamp(64, 2400);
     if page == 0 {
@@ -282,20 +274,9 @@ pub async fn enrol(
         .and_then(|b| b.to_der())
         .map_err(|e| Problem::invalid("enrol.invalid", e.to_string(), vec![]))?;
     let now = time::OffsetDateTime::now_utc();
-    let (ca, ca_signer) = &app.keys.issuing_ca;
-    let req = CertRequest {
-        profile: Profile::Person,
-        subject_der: subject,
-        public_key: share.public_key().map_err(Problem::internal)?,
-        not_before: now - time::Duration::minutes(5),
-        not_after: (now + time::Duration::days(2 * 365)).min(ca.not_after),
-        serial: None,
-        path_len: None,
-        crl_url: Some(format!("{}/v1/crl/issuing-ca", app.cfg.public_url.trim_end_matches('/'))),
-    };
-    let cert = yinxin_pki::issue_cert(&req, Some(ca), ca_signer.as_ref()).map_err(Problem::internal)?;
-    let kek = app.kek.as_ref().ok_or_else(|| Problem::internal("no key-encryption key"))?;
-    let wrapped = kek.wrap_secret(&share_key_name(&p), &share.to_bytes()).map_err(Problem::internal)?;
+    let public_key = share.public_key().map_err(Problem::internal)?;
+    let cert = crate::routes::materials::issue_person_cert(&app, subject, public_key, now)?;
+    let wrapped = app.require_kek()?.wrap_secret(&share_key_name(&p), &share.to_bytes()).map_err(Problem::internal)?;
     let mut tx = app.db.begin().await?;
     rows::set_key(&mut tx, &p.link_sm3, &wrapped, cert.der()).await?;
     yinxin_store::audit::append(
@@ -353,10 +334,8 @@ pub async fn prepare(
     let todo = unsigned_documents(&e, i, &revisions);
     let document =
         *todo.first().ok_or_else(|| Problem::conflict("envelope.already_acted", "every document is signed"))?;
-    let base = env::latest(&revisions)
-        .into_iter()
-        .find(|r| r.document == document as i64)
-        .ok_or_else(|| Problem::internal("a document without revisions"))?;
+    let base =
+        env::latest_of(&revisions, document as i64).ok_or_else(|| Problem::internal("a document without revisions"))?;
     let pdf = app.blobs.get(&base.sm3).await?;
     let party = e.parties()[i].spec.clone();
     let field = party
@@ -433,7 +412,7 @@ async fn session_for(app: &App, p: &PartyRow, id: &str) -> ApiResult<(SessionRow
 }
 
 fn service_share(app: &App, p: &PartyRow) -> ApiResult<ServiceShare> {
-    let kek = app.kek.as_ref().ok_or_else(|| Problem::internal("no key-encryption key"))?;
+    let kek = app.require_kek()?;
     let wrapped = p.share_wrapped.as_deref().ok_or_else(|| Problem::conflict("enrol.missing", "no key enrolled"))?;
     let bytes = kek.unwrap_secret(&share_key_name(p), wrapped).map_err(Problem::internal)?;
     ServiceShare::from_bytes(&bytes).map_err(env::refusal)
@@ -498,6 +477,7 @@ pub async fn complete(
     let share = service_share(&app, &p)?;
     let signature = share.accept(&mut session, &body.completion).map_err(env::refusal)?;
     let cert = yinxin_pki::Cert::from_der(p.cert.as_deref().unwrap_or_default()).map_err(Problem::internal)?;
+    let serial = cert.serial_hex();
     let prepared_bytes = app.blobs.get(&row.prepared_sm3).await?;
     let attrs_der = row.attrs.clone();
     let app2 = app.clone();
@@ -530,7 +510,7 @@ pub async fn complete(
             action: "signed".into(),
             detail: json!({
                 "signer": e.parties()[i].spec.name,
-                "serial": yinxin_pki::Cert::from_der(p.cert.as_deref().unwrap_or_default()).map(|c| c.serial_hex()).unwrap_or_default(),
+                "serial": serial,
                 "auth": "one-time code + two-party SM2 (device share, PIN)",
                 "device": row.device,
                 "session": row.id,
@@ -539,7 +519,9 @@ pub async fn complete(
         },
     )
     .await
-    .map_err(|_| Problem::conflict("envelope.stale", "the document changed since this signature was prepared: prepare again"))?;
+    .map_err(|_| {
+        Problem::conflict("envelope.stale", "the document changed since this signature was prepared: prepare again")
+    })?;
     let revisions_after = {
         let mut r = rows::revisions(&app.db, &env_row.id).await?;
         r.push(Revision {
@@ -647,13 +629,5 @@ pub async fn download(
             "the documents can be downloaded once the envelope is completed",
         ));
     }
-    let index = q.document.unwrap_or(0);
-    let name =
-        e.documents().get(index).map(|d| d.name.clone()).ok_or_else(|| Problem::not_found("no such document"))?;
-    let revisions = rows::revisions(&app.db, &row.id).await?;
-    let last = env::latest(&revisions)
-        .into_iter()
-        .find(|r| r.document == index as i64)
-        .ok_or_else(|| Problem::not_found("no such document"))?;
-    Ok(file_response(app.blobs.get(&last.sm3).await?, "application/pdf", &format!("{name}.pdf")))
+    env::document_file(&app, &row, &e, q.document.unwrap_or(0)).await
 }
