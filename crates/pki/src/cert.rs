@@ -2,15 +2,22 @@
 //!
 //! Parsing is done once, with `x509-parser`, into owned fields; the TBS and signature are kept
 //! as they appear in the input so that the issuer's signature is checked over exactly those bytes.
+//!
+//! A verifier meets the same few certificates (a department's signer, its CAs, the TSA) in every
+//! document, so [`Cert::from_der`] keeps recent parses in a bounded memo keyed by the DER itself
+//! ([`crate::memo`]), and what is worked out from a certificate for reports and checks (its
+//! readable names, its SM3, its key's SM2 verifier) is worked out once and shared by its clones.
 
+use crate::memo::Memo;
 use crate::name::display_name;
 use crate::oid;
 use crate::{Error, Result};
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 use time::OffsetDateTime;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
-use yinxin_gm::{Sm2PublicKey, Sm3Digest};
+use yinxin_gm::{Sm2PublicKey, Sm2Signature, Sm2Verifier, Sm3Digest, UserId};
 
 /// Upper bound on a certificate's size; real SM2 certificates are 0.5–2 KiB.
 pub const MAX_CERT_LEN: usize = 64 * 1024;
@@ -33,11 +40,20 @@ pub mod key_usage {
     pub const CRL_SIGN: u16 = 1 << 6;
 }
 
+/// Certificates parsed recently, by their DER (compared in full). 1,024 certificates of a few
+/// kilobytes each: every CA, signer and TSA a busy verifier meets, in at most 4 MiB.
+static PARSED: Memo<Box<[u8]>, Cert> = Memo::new(1024, 4 << 20);
+
 /// A certificate, parsed.
+///
+/// The fields are the certificate as parsed; the memoised forms ([`Cert::subject`],
+/// [`Cert::issuer`], [`Cert::sm3`], [`Cert::verify_sm2`]) are of them. Build a changed
+/// certificate with [`Cert::from_der`], not by assigning to a field.
 #[derive(Clone)]
 pub struct Cert {
     der: Vec<u8>,
     tbs: Range<usize>,
+    memo: Arc<Derived>,
     /// X.509 version (1, 2 or 3).
     pub version: u32,
     /// Serial number, big-endian, without leading zero bytes.
@@ -74,9 +90,35 @@ pub struct Cert {
     pub malformed_extensions: Vec<String>,
 }
 
+/// What is worked out from a certificate when first needed, once for it and all its clones
+/// (check messages name the subject and issuer of every certificate in a chain, and every link
+/// is looked up by SM3).
+#[derive(Default)]
+struct Derived {
+    subject: OnceLock<String>,
+    issuer: OnceLock<String>,
+    sm3: OnceLock<Sm3Digest>,
+    /// The default provider's verifier for the public key and the default user ID: Z and the
+    /// key's precomputed multiples, made once per certificate instead of once per signature.
+    verifier: OnceLock<yinxin_gm::Result<Box<dyn Sm2Verifier>>>,
+}
+
 impl Cert {
     /// Parse DER. Trailing bytes after the certificate are an error.
+    ///
+    /// A parse is a pure function of the bytes: certificates parsed recently are kept in a
+    /// bounded memo keyed by their DER and handed out as clones (which share the memoised names,
+    /// digest and verifier). Bytes that do not parse are parsed again each time.
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        if let Some(c) = PARSED.get(der) {
+            return Ok(c);
+        }
+        let c = Self::parse(der)?;
+        PARSED.insert(der.into(), c.clone(), 2 * der.len());
+        Ok(c)
+    }
+
+    fn parse(der: &[u8]) -> Result<Self> {
         if der.len() > MAX_CERT_LEN {
             return Err(Error::CertificateFormat(format!(
                 "{} bytes is larger than the {MAX_CERT_LEN}-byte limit",
@@ -161,6 +203,7 @@ impl Cert {
         Ok(Self {
             der: der.to_vec(),
             tbs,
+            memo: Default::default(),
             version: c.version().0 + 1,
             serial: strip_zeros(c.raw_serial()).to_vec(),
             signature_algorithm: c.signature_algorithm.algorithm.to_id_string(),
@@ -205,9 +248,9 @@ impl Cert {
         yinxin_gm::sm2::key::pem_encode("CERTIFICATE", &self.der)
     }
 
-    /// Subject, readable.
+    /// Subject, readable (worked out once).
     pub fn subject(&self) -> String {
-        display_name(&self.subject_der)
+        self.memo.subject.get_or_init(|| display_name(&self.subject_der)).clone()
     }
 
     /// One attribute of the subject by its short name (`O`, `CN`, `organizationIdentifier`), as
@@ -217,9 +260,9 @@ impl Cert {
         self.subject().split(", ").find_map(|p| p.strip_prefix(prefix.as_str())).map(str::to_string)
     }
 
-    /// Issuer, readable.
+    /// Issuer, readable (worked out once).
     pub fn issuer(&self) -> String {
-        display_name(&self.issuer_der)
+        self.memo.issuer.get_or_init(|| display_name(&self.issuer_der)).clone()
     }
 
     /// Serial number in hex.
@@ -227,9 +270,24 @@ impl Cert {
         hex::encode(&self.serial)
     }
 
-    /// SM3 over the whole certificate (as used in ESS signingCertificateV2 and seal certLists).
+    /// SM3 over the whole certificate (as used in ESS signingCertificateV2 and seal certLists),
+    /// worked out once.
     pub fn sm3(&self) -> Sm3Digest {
-        yinxin_gm::sm3::sm3(&self.der)
+        *self.memo.sm3.get_or_init(|| yinxin_gm::sm3::sm3(&self.der))
+    }
+
+    /// Verify an SM2 signature over `msg` by this certificate's key with the default user ID,
+    /// through the default provider: what [`yinxin_gm::provider::verify`] does, with the key's
+    /// verifier made once for the certificate and its clones. A key that is not an SM2 key is
+    /// [`yinxin_gm::Error::NotSm2Key`].
+    pub fn verify_sm2(&self, msg: &[u8], sig: &Sm2Signature) -> yinxin_gm::Result<()> {
+        let pk = self.public_key.as_ref().map_err(|e| yinxin_gm::Error::NotSm2Key(e.clone()))?;
+        let made = self.memo.verifier.get_or_init(|| yinxin_gm::default_provider().sm2_verifier(pk, UserId::DEFAULT));
+        match made {
+            // The verifier is for the key the certificate was parsed with.
+            Ok(v) if v.public_key() == pk => v.verify(msg, sig),
+            _ => yinxin_gm::provider::verify(pk, UserId::DEFAULT, msg, sig),
+        }
     }
 
     /// Whether this certificate names itself as its issuer.

@@ -12,12 +12,13 @@
 
 use crate::cert::{Cert, key_usage as ku};
 use crate::crl::Crl;
+use crate::memo::Memo;
 use crate::oid;
 use crate::report::{Check, Indication, SubIndication, TimeSource, conclude};
 use crate::time::format_instant;
 use serde::Serialize;
 use time::OffsetDateTime;
-use yinxin_gm::{Sm2Signature, UserId};
+use yinxin_gm::{Sm2Signature, Sm3Digest};
 
 /// Longest chain followed (leaf included).
 pub const MAX_CHAIN_LEN: usize = 8;
@@ -348,23 +349,16 @@ fn signature_ok(cert: &Cert, issuer: &Cert) -> bool {
     link_signature(cert, issuer).outcome == crate::report::Outcome::Passed
 }
 
-/// Links whose signature verified, by SM3(certificate ‖ issuer certificate). A signature over
-/// fixed bytes under a fixed key verifies the same way every time, so a verifier that sees the
-/// same chains again (every signature of a department) skips the curve arithmetic. Only
-/// successes are kept; the set is emptied when it reaches its bound.
-static VERIFIED_LINKS: std::sync::Mutex<Option<std::collections::HashSet<[u8; 32]>>> = std::sync::Mutex::new(None);
-const VERIFIED_LINKS_MAX: usize = 16_384;
-
-fn link_key(cert: &Cert, issuer: &Cert) -> [u8; 32] {
-    let mut h = yinxin_gm::sm3::Sm3Hasher::new();
-    h.update(cert.der()).update(issuer.der());
-    h.finalize().0
-}
+/// Links whose signature verified, by (SM3 of the certificate, SM3 of the issuer certificate):
+/// the check depends on nothing else. A signature over fixed bytes under a fixed key verifies
+/// the same way every time, so a verifier that sees the same chains again (every signature of a
+/// department) skips the curve arithmetic; each certificate's SM3 is worked out once
+/// ([`Cert::sm3`]), so the lookup costs no hashing. Only successes are kept ([`crate::memo`]).
+static VERIFIED_LINKS: Memo<(Sm3Digest, Sm3Digest), ()> = Memo::new(16_384, 16_384 * 64);
 
 fn link_signature(cert: &Cert, issuer: &Cert) -> Check {
-    let key = link_key(cert, issuer);
-    let cached = VERIFIED_LINKS.lock().map(|g| g.as_ref().is_some_and(|s| s.contains(&key))).unwrap_or(false);
-    if cached {
+    let key = (cert.sm3(), issuer.sm3());
+    if VERIFIED_LINKS.get(&key).is_some() {
         return Check::pass(
             "cert.signature",
             format!("由“{}”签发，SM2签名有效", issuer.subject()),
@@ -372,14 +366,8 @@ fn link_signature(cert: &Cert, issuer: &Cert) -> Check {
         );
     }
     let c = link_signature_uncached(cert, issuer);
-    if c.outcome == crate::report::Outcome::Passed
-        && let Ok(mut g) = VERIFIED_LINKS.lock()
-    {
-        let set = g.get_or_insert_with(Default::default);
-        if set.len() >= VERIFIED_LINKS_MAX {
-            set.clear();
-        }
-        set.insert(key);
+    if c.outcome == crate::report::Outcome::Passed {
+        VERIFIED_LINKS.insert(key, (), 64);
     }
     c
 }
@@ -406,16 +394,15 @@ fn link_signature_uncached(cert: &Cert, issuer: &Cert) -> Check {
             format!("signature algorithm {} is not SM2-with-SM3", cert.signature_algorithm),
         );
     }
-    let Ok(pk) = &issuer.public_key else {
+    if issuer.public_key.is_err() {
         return Check::fail(
             ID,
             SubIndication::CryptoConstraintsFailure,
             "签发者公钥不是SM2公钥",
             "issuer key is not an SM2 key",
         );
-    };
-    let result = Sm2Signature::from_bytes(&cert.signature)
-        .and_then(|sig| yinxin_gm::provider::verify(pk, UserId::DEFAULT, cert.tbs_der(), &sig));
+    }
+    let result = Sm2Signature::from_bytes(&cert.signature).and_then(|sig| issuer.verify_sm2(cert.tbs_der(), &sig));
     match result {
         Ok(()) => Check::pass(
             ID,

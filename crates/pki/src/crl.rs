@@ -6,6 +6,7 @@
 
 use crate::cert::{Cert, key_usage as ku, strip_zeros};
 use crate::issue::{key_id, sm2_with_sm3};
+use crate::memo::Memo;
 use crate::time::x509_time;
 use crate::{Error, Result, oid};
 use der::asn1::{Any, BitString, OctetString};
@@ -18,10 +19,16 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 use x509_parser::prelude::FromDer;
-use yinxin_gm::{Sm2Signature, Sm2Signer, UserId};
+use yinxin_gm::{Sm2Signature, Sm2Signer};
 
 /// Upper bound on a CRL's size that this crate will parse.
 pub const MAX_CRL_LEN: usize = 64 * 1024 * 1024;
+
+/// CRLs parsed recently, by their DER (compared in full): the CRLs a document or a time stamp
+/// carries are parsed once, and their clones share what was verified about them
+/// ([`Crl::verify_issued_by`]). 64 CRLs in at most 16 MiB; a CRL of more than 2 MiB is parsed
+/// each time. A new CRL is new bytes, so it is parsed and checked at once.
+static PARSED: Memo<Box<[u8]>, Crl> = Memo::new(64, 16 << 20);
 
 /// RFC 5280 §5.3.1 reason codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -119,8 +126,17 @@ pub struct Crl {
 }
 
 impl Crl {
-    /// Parse DER.
+    /// Parse DER; recent parses come from a bounded memo keyed by the DER ([`crate::memo`]).
     pub fn from_der(der: &[u8]) -> Result<Self> {
+        if let Some(c) = PARSED.get(der) {
+            return Ok(c);
+        }
+        let c = Self::parse(der)?;
+        PARSED.insert(der.into(), c.clone(), 2 * der.len());
+        Ok(c)
+    }
+
+    fn parse(der: &[u8]) -> Result<Self> {
         if der.len() > MAX_CRL_LEN {
             return Err(Error::CrlFormat(format!("{} bytes exceeds the limit", der.len())));
         }
@@ -220,9 +236,11 @@ impl Crl {
         if self.signature_algorithm != oid::SM2_WITH_SM3 {
             return Err(format!("CRL signature algorithm {} is not SM2-with-SM3", self.signature_algorithm));
         }
-        let pk = issuer.public_key.as_ref().map_err(|e| e.clone())?;
+        if let Err(e) = &issuer.public_key {
+            return Err(e.clone());
+        }
         let sig = Sm2Signature::from_bytes(&self.signature).map_err(|e| e.to_string())?;
-        yinxin_gm::provider::verify(pk, UserId::DEFAULT, self.tbs_der(), &sig).map_err(|e| e.to_string())
+        issuer.verify_sm2(self.tbs_der(), &sig).map_err(|e| e.to_string())
     }
 }
 

@@ -11,6 +11,8 @@
 //!   check-by-check result.
 //! - [`tsp`]: RFC 3161 time stamps with SM2/SM3: requests, a time-stamp authority, verification.
 //! - [`report`]: the verification report every yinxin verifier returns.
+//! - [`memo`]: bounded memos of what verification works out again from the same bytes (parsed
+//!   certificates and CRLs, verified certificate links).
 //!
 //! Signing goes through a [`yinxin_gm::Sm2Signer`], so a CA key can live in a hardware module.
 #![forbid(unsafe_code)]
@@ -23,6 +25,7 @@ mod error;
 pub mod ers;
 pub mod issue;
 pub mod ltv;
+pub mod memo;
 pub mod name;
 pub mod oid;
 pub mod policy;

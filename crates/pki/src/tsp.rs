@@ -28,7 +28,7 @@ use x509_cert::attr::Attribute;
 use x509_cert::ext::Extension;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
-use yinxin_gm::{Sm2Signature, Sm2Signer, UserId};
+use yinxin_gm::{Sm2Signature, Sm2Signer};
 
 /// Largest token or response this module parses.
 pub const MAX_TOKEN_LEN: usize = 256 * 1024;
@@ -714,10 +714,12 @@ fn verify_inner(
     } else {
         let mut to_verify = raw_attrs.to_vec();
         to_verify[0] = 0x31;
-        let result = tsa_cert.public_key.as_ref().map_err(|e| e.clone()).and_then(|pk| {
-            yinxin_gm::provider::verify_bytes(pk, UserId::DEFAULT, &to_verify, si.signature.as_bytes())
-                .map_err(|e| e.to_string())
-        });
+        let result = match &tsa_cert.public_key {
+            Err(e) => Err(e.clone()),
+            Ok(_) => Sm2Signature::from_bytes(si.signature.as_bytes())
+                .and_then(|sig| tsa_cert.verify_sm2(&to_verify, &sig))
+                .map_err(|e| e.to_string()),
+        };
         match result {
             Ok(()) => Check::pass("tst.signature", "TSA的SM2签名有效", "TSA's SM2 signature is valid"),
             Err(e) => Check::fail(

@@ -313,6 +313,43 @@ fn crl_revokes_and_freshness_matters() {
     assert!(back.find(&leaf.cert.serial).is_some());
 }
 
+/// The memos (parsed certificates and CRLs, verified links and CRL signatures) never hide a new
+/// CRL: a verifier that passed a certificate with yesterday's CRL sees today's revocation at the
+/// very next verification, everything parsed from bytes each time as a service receives it.
+#[test]
+fn a_new_crl_is_seen_at_once_after_a_pass_with_the_old_one() {
+    let (root, ca, leaf) = hierarchy();
+    let trust = TrustStore::new(vec![Cert::from_der(root.cert.der()).unwrap()]);
+    let crl = |number: u64, revoked: Vec<Revoked>| {
+        let req = CrlRequest {
+            this_update: t0() + Duration::days(25),
+            next_update: t0() + Duration::days(32),
+            number,
+            revoked,
+        };
+        issue_crl(&req, &ca.cert, ca.signer().as_ref()).unwrap().der().to_vec()
+    };
+    let verify = |crl_der: &[u8]| {
+        let crls = [yinxin_pki::Crl::from_der(crl_der).unwrap()];
+        let mut o = opts(at(), Purpose::DocumentSigning);
+        o.crls = &crls;
+        let leaf = Cert::from_der(leaf.cert.der()).unwrap();
+        let ca = Cert::from_der(ca.cert.der()).unwrap();
+        let r = validate_chain(&leaf, std::slice::from_ref(&ca), &trust, &o);
+        (r.indication, r.sub_indication)
+    };
+    let old = crl(1, vec![]);
+    for _ in 0..3 {
+        assert_eq!(verify(&old), (Indication::Passed, None));
+    }
+    let new =
+        crl(2, vec![Revoked { serial: leaf.cert.serial.clone(), date: t0() + Duration::days(20), reason: Some(1) }]);
+    assert_eq!(verify(&new), (Indication::Failed, Some(SubIndication::Revoked)));
+    // The old CRL still says what it said, and the new one is remembered as what it is.
+    assert_eq!(verify(&old), (Indication::Passed, None));
+    assert_eq!(verify(&new), (Indication::Failed, Some(SubIndication::Revoked)));
+}
+
 #[test]
 fn issuer_refuses_bad_requests() {
     let (_root, ca, _leaf) = hierarchy();

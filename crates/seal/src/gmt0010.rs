@@ -203,10 +203,15 @@ fn alg_oid(t: Tlv<'_>, what: &str) -> Result<String> {
 
 /// Verify GM/T 0010 signed data over `data` (in OFD: the bytes of Signature.xml).
 pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Report {
-    let sd = match SignedData::parse(bytes) {
-        Ok(s) => s,
-        Err(e) => return format_failure("gmt0010-signature", &e.to_string()),
-    };
+    match SignedData::parse(bytes) {
+        Ok(sd) => verify_parsed(&sd, data, opts),
+        Err(e) => format_failure("gmt0010-signature", &e.to_string()),
+    }
+}
+
+/// [`verify`] for signed data already parsed, for a caller that reads other attributes of it
+/// too (a PDF's handwriting binding) and would otherwise parse it twice.
+pub fn verify_parsed(sd: &SignedData, data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Report {
     let mut r = Report::new("gmt0010-signature");
     r.claimed_signing_time = sd.signing_time.map(format_instant);
     let mut checks = vec![Check::pass("sig.format", "GM/T 0010签名数据结构完整", "GM/T 0010 signed data well formed")];
@@ -317,7 +322,7 @@ pub fn verify(bytes: &[u8], data: Option<&[u8]>, opts: &VerifyOptions<'_>) -> Re
                 format!("签名值格式错误：{e}"),
                 format!("signature value malformed: {e}"),
             ),
-            (Ok(pk), Ok((s, quirk))) => match yinxin_gm::provider::verify(pk, UserId::DEFAULT, &signed, &s) {
+            (Ok(_), Ok((s, quirk))) => match signer.verify_sm2(&signed, &s) {
                 Ok(()) => {
                     let note = quirk.map(|q| format!(" (accepted: {q})")).unwrap_or_default();
                     Check::pass("sig.signature", format!("SM2签名有效{note}"), format!("SM2 signature valid{note}"))

@@ -15,8 +15,9 @@
 
 use crate::model::{CertList, Seal, SealVersion, SesSignature, TimeInfo};
 use time::OffsetDateTime;
-use yinxin_gm::{Sm2Signature, UserId};
+use yinxin_gm::Sm2Signature;
 use yinxin_pki::chain::{RevocationPolicy, ValidationOptions, validate_chain};
+use yinxin_pki::memo::Memo;
 use yinxin_pki::report::{Check, Party, Report, SealSummary, SubIndication, TimeSource};
 use yinxin_pki::time::format_instant;
 use yinxin_pki::tsp::{TokenExpectations, verify_token};
@@ -226,8 +227,8 @@ fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source
                 c,
                 &seal.maker_signed_bytes,
                 &seal.signed_value,
-                "制章者签名",
-                "maker's signature",
+                Some(&MAKER_SIGNATURES),
+                ("制章者签名", "maker's signature"),
             ),
         }
         .about(&about),
@@ -319,9 +320,25 @@ fn seal_checks(seal: &Seal, opts: &VerifyOptions<'_>, at: OffsetDateTime, source
     checks
 }
 
+/// Seal makers' signatures that verified, keyed by everything [`sm2_check`] reads for one: the
+/// maker certificate, the algorithm, the signed bytes and the signature value, compared in full
+/// (length-prefixed, so no two inputs share a key). A seal is made once and then used on every
+/// document its holder seals, so its maker's signature (over the seal with its picture) is
+/// checked once, not once per document. Only successes are kept; 256 seals, at most 32 MiB.
+static MAKER_SIGNATURES: Memo<Vec<u8>, ()> = Memo::new(256, 32 << 20);
+
 /// SM2 over `signed` with the certificate's key (default user ID), accepting the encodings found
-/// in the wild and saying so.
-fn sm2_check(id: &'static str, alg: &str, cert: &Cert, signed: &[u8], sig: &[u8], zh: &str, en: &str) -> Check {
+/// in the wild and saying so. With `memo`, a signature that verified once over the same bytes
+/// passes without the arithmetic. `what` names the signature in Chinese and English.
+fn sm2_check(
+    id: &'static str,
+    alg: &str,
+    cert: &Cert,
+    signed: &[u8],
+    sig: &[u8],
+    memo: Option<&Memo<Vec<u8>, ()>>,
+    (zh, en): (&str, &str),
+) -> Check {
     if !SIG_OIDS.contains(&alg) {
         return Check::fail(
             id,
@@ -330,14 +347,14 @@ fn sm2_check(id: &'static str, alg: &str, cert: &Cert, signed: &[u8], sig: &[u8]
             format!("{en} algorithm {alg} is not SM2-with-SM3"),
         );
     }
-    let Ok(pk) = &cert.public_key else {
+    if cert.public_key.is_err() {
         return Check::fail(
             id,
             SubIndication::CryptoConstraintsFailure,
             "证书公钥不是SM2公钥",
             "certificate key is not SM2",
         );
-    };
+    }
     match Sm2Signature::from_bytes_lenient(sig) {
         Err(e) => Check::fail(
             id,
@@ -345,7 +362,7 @@ fn sm2_check(id: &'static str, alg: &str, cert: &Cert, signed: &[u8], sig: &[u8]
             format!("{zh}值格式错误：{e}"),
             format!("{en} value malformed: {e}"),
         ),
-        Ok((s, quirk)) => match yinxin_gm::provider::verify(pk, UserId::DEFAULT, signed, &s) {
+        Ok((s, quirk)) => match verify_remembered(cert, alg, signed, sig, &s, memo) {
             Ok(()) => {
                 let note = quirk.map(|q| format!(" (accepted: {q})")).unwrap_or_default();
                 Check::pass(id, format!("{zh}有效{note}"), format!("{en} is valid{note}"))
@@ -358,6 +375,33 @@ fn sm2_check(id: &'static str, alg: &str, cert: &Cert, signed: &[u8], sig: &[u8]
             ),
         },
     }
+}
+
+/// `cert`'s SM2 verification of `parsed` (the value `sig` as read) over `signed`, looked up in
+/// and remembered by `memo` when one is given.
+fn verify_remembered(
+    cert: &Cert,
+    alg: &str,
+    signed: &[u8],
+    sig: &[u8],
+    parsed: &Sm2Signature,
+    memo: Option<&Memo<Vec<u8>, ()>>,
+) -> yinxin_gm::Result<()> {
+    let Some(memo) = memo else {
+        return cert.verify_sm2(signed, parsed);
+    };
+    let mut key = Vec::with_capacity(cert.der().len() + alg.len() + signed.len() + sig.len() + 32);
+    for part in [cert.der(), alg.as_bytes(), signed, sig] {
+        key.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        key.extend_from_slice(part);
+    }
+    if memo.get(&key).is_some() {
+        return Ok(());
+    }
+    cert.verify_sm2(signed, parsed)?;
+    let n = key.len();
+    memo.insert(key, (), n);
+    Ok(())
 }
 
 /// Verify an SES_Signature over `data` (the protected bytes; `None` when not available).
@@ -405,8 +449,8 @@ pub fn verify_signature(sig: &SesSignature, data: Option<&[u8]>, opts: &VerifyOp
             c,
             &sig.tbs_raw,
             &sig.signature,
-            "签章者签名",
-            "signer's signature",
+            None,
+            ("签章者签名", "signer's signature"),
         ),
     });
 

@@ -152,6 +152,33 @@ fn every_flipped_byte_is_detected() {
 }
 
 #[test]
+fn a_remembered_maker_signature_stands_only_for_the_same_bytes() {
+    let w = world();
+    let seal = small_seal(
+        vec![cert("dept-market")],
+        CertListForm::Certificates,
+        now() - Duration::hours(1),
+        Duration::days(365),
+    );
+    // Verified twice: the second time from the memo of maker signatures.
+    for _ in 0..2 {
+        assert_eq!(outcome(&verify_seal(&seal, &w.opts()), "seal.maker_signature"), Outcome::Passed);
+    }
+    // Any change to what the signature covers, to its value or to the maker is checked afresh.
+    let mut value = seal.clone();
+    *value.signed_value.last_mut().unwrap() ^= 0x01;
+    let mut signed = seal.clone();
+    *signed.maker_signed_bytes.last_mut().unwrap() ^= 0x01;
+    let mut maker = seal.clone();
+    maker.maker_cert = cert("dept-market").der().to_vec();
+    for (what, s) in [("signed value", &value), ("signed bytes", &signed), ("maker", &maker)] {
+        let r = verify_seal(s, &w.opts());
+        assert_eq!(outcome(&r, "seal.maker_signature"), Outcome::Failed, "{what}: {:#?}", r.checks);
+    }
+    assert_eq!(outcome(&verify_seal(&seal, &w.opts()), "seal.maker_signature"), Outcome::Passed);
+}
+
+#[test]
 fn signer_not_in_cert_list() {
     let w = world();
     let seal = small_seal(

@@ -28,11 +28,14 @@ pub(crate) fn revision_check(pdf: &[u8], end: usize) -> Check {
     }
 }
 
-/// `pdf.handwriting`: the handwritten signature the signed attributes bind, against the strokes
-/// the revision carries. Absent when neither is there.
-pub(crate) fn handwriting_check(der: &[u8], strokes: Option<&core::result::Result<Vec<u8>, String>>) -> Option<Check> {
+/// `pdf.handwriting`: the handwritten signature the signed attributes bind (`bound`, the SM3 of
+/// its strokes, from the parsed signed data), against the strokes the revision carries. Absent
+/// when neither is there.
+pub(crate) fn handwriting_check(
+    bound: Option<Vec<u8>>,
+    strokes: Option<&core::result::Result<Vec<u8>, String>>,
+) -> Option<Check> {
     const ID: &str = "pdf.handwriting";
-    let bound = yinxin_seal::gmt0010::SignedData::parse(der).ok().and_then(|sd| sd.handwriting);
     let c = match (bound, strokes) {
         (None, None) => return None,
         (None, Some(_)) => Check::warning(

@@ -7,6 +7,7 @@ pub mod ltv;
 mod mdp;
 pub mod raster;
 pub mod render;
+mod scan;
 pub mod sign;
 pub mod updates;
 pub mod verify;

@@ -8,6 +8,8 @@
 //! reported by offset and length, never taken for an update. This reads the bytes as stored; it
 //! does not parse objects (lopdf does, for the page comparison).
 
+use super::scan::find;
+
 /// Most incremental updates read after a signed revision. A document signed by each of its
 /// parties in turn carries one update a signature (and perhaps one for validation data); a
 /// thousand is far beyond that, and past it the report would name every update for every
@@ -53,13 +55,6 @@ pub struct Tail {
 
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\r' | b'\n' | b'\t' | b'\x0c' | b'\0')
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > hay.len() {
-        return None;
-    }
-    hay[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -180,9 +180,8 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions<'_>) -> Report {
     }
     // A signature dictionary whose object does not parse would vanish from the list above (lopdf
     // skips it) and take its verdict with it: count the dictionaries in the bytes as stored too.
-    let in_bytes = pdf
-        .windows(11)
-        .filter(|w| w.starts_with(b"/ByteRange") && matches!(w[10], b'[' | b' ' | b'\n' | b'\r' | b'\t' | 0x0c | 0))
+    let in_bytes = super::scan::find_iter(pdf, b"/ByteRange")
+        .filter(|i| matches!(pdf.get(i + 10), Some(b'[' | b' ' | b'\n' | b'\r' | b'\t' | 0x0c | 0)))
         .count();
     if in_bytes > found.len() {
         report.checks.push(Check::indeterminate(
@@ -393,19 +392,20 @@ fn byte_range<'a>(pdf: &[u8], f: &'a Found) -> core::result::Result<Ranged<'a>, 
     let (b, c, end) = (br[1] as usize, br[2] as usize, (br[2] + br[3]) as usize);
     // The hole must be exactly the /Contents hex string: '<' hex '>' and nothing else.
     let hole = &pdf[b..c];
-    let hex_ok = hole.first() == Some(&b'<')
-        && hole.last() == Some(&b'>')
-        && hole[1..hole.len() - 1].iter().all(u8::is_ascii_hexdigit);
-    let decoded = hex_ok.then(|| hex_decode(&hole[1..hole.len() - 1])).flatten();
-    if decoded.as_ref() != Some(&f.contents) {
+    let is_contents = hole.len() >= 2
+        && hole[0] == b'<'
+        && hole[hole.len() - 1] == b'>'
+        && super::scan::hex_is(&hole[1..hole.len() - 1], &f.contents);
+    if !is_contents {
         return Err("the /ByteRange hole is not the signature's /Contents".into());
     }
     // The DER inside /Contents, without the zero padding.
     let what = if f.doc_ts { "an RFC 3161 time-stamp token" } else { "DER signed data" };
     match der_len(&f.contents) {
         // What follows the DER is covered by no signature: it must be the zero padding, or
-        // anything could be hidden there.
-        Some(n) if f.contents[n..].iter().any(|b| *b != 0) => Err(format!(
+        // anything could be hidden there. (Or-ed whole, without an early exit, so that the
+        // compiler checks many bytes at a time: the padding is tens of kilobytes.)
+        Some(n) if f.contents[n..].iter().fold(0, |acc, b| acc | b) != 0 => Err(format!(
             "/Contents holds {} bytes after the {what} that are not zero padding: data no signature covers",
             f.contents.len() - n
         )),
@@ -434,10 +434,16 @@ fn signature_part(
         Err(why) => return format_failure("pdf-signature", why),
     };
     let mut checks = vec![byte_range_check()];
-    let mut inner = yinxin_seal::gmt0010::verify(r.der, Some(&r.covered(ctx.pdf)), opts);
+    // Parsed once, for the signature and for the handwriting it binds.
+    let parsed = yinxin_seal::gmt0010::SignedData::parse(r.der);
+    let mut inner = match &parsed {
+        Ok(sd) => yinxin_seal::gmt0010::verify_parsed(sd, Some(&r.covered(ctx.pdf)), opts),
+        Err(e) => format_failure("gmt0010-signature", &e.to_string()),
+    };
     checks.push(super::facts::revision_check(ctx.pdf, r.end));
     checks.extend(coverage(ctx, r.end, found.locks));
-    checks.extend(super::facts::handwriting_check(r.der, found.handwriting.as_ref()));
+    let bound = parsed.ok().and_then(|sd| sd.handwriting);
+    checks.extend(super::facts::handwriting_check(bound, found.handwriting.as_ref()));
     checks.extend(poe_check);
     checks.append(&mut inner.checks);
     inner.checks = checks;
@@ -755,14 +761,6 @@ fn modifications(ctx: &Ctx<'_>, end: usize, updates: &[Update], locks: bool) -> 
             named_en.join("; ")
         ),
     )
-}
-
-fn hex_decode(h: &[u8]) -> Option<Vec<u8>> {
-    if !h.len().is_multiple_of(2) {
-        return None;
-    }
-    let v = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    h.chunks(2).map(|p| Some(v(p[0])? << 4 | v(p[1])?)).collect()
 }
 
 /// The length of the DER TLV at the start of `b`.
