@@ -22,6 +22,8 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# Several service nodes behind a load balancer (crates/cli/tests/cluster.rs): Debian's HAProxy.
+[ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
 # The archive's virus check runs against a private clamd (Debian's ClamAV; no signature download).
 [ -x /usr/sbin/clamd ] || need_apt+=(clamav-daemon)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -46,6 +48,15 @@ psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null || {
 
 # The archive's packages are checked by an independent BagIt validator too (PyPI's `bagit`).
 python3 -c 'import bagit' 2>/dev/null || python3 -m pip install --quiet 'bagit>=1.8,<2'
+# The S3 document store's tests (crates/store/tests/s3.rs, and the service's multi-node ones) run
+# against s3s-fs: a real S3 server (SigV4 checked, multipart uploads, S3's errors) that keeps
+# objects as plain files, so a test can corrupt one on disk and stop and restart the server. A mock
+# would only answer what we expect S3 to answer; this one answers as an S3 implementation does.
+if [ ! -x /var/tmp/yinxin-tools/bin/s3s-fs ]; then
+  echo "installing s3s-fs into /var/tmp/yinxin-tools"
+  CARGO_TARGET_DIR=/var/tmp/yinxin-tools-target cargo install s3s-fs --version 0.14.1 --features binary --locked --root /var/tmp/yinxin-tools
+fi
+export YINXIN_S3S_FS=/var/tmp/yinxin-tools/bin/s3s-fs
 cargo test --workspace --locked
 # schemathesis (PyPI) against the running service's /openapi.json, every check.
 bash tests/schemathesis/run.sh "${CARGO_TARGET_DIR:-target}/debug/yinxin"

@@ -22,6 +22,8 @@ enum Command {
     /// SM2 keys and raw signatures over files.
     #[command(subcommand)]
     Sm2(cmd::sm2::Sm2Cmd),
+    /// SM3 digests of files, printed as `openssl dgst -sm3` prints them.
+    Sm3(cmd::sm3::Sm3Args),
     /// X.509 certificates: issue, show, verify a chain.
     #[command(subcommand)]
     Cert(cmd::cert::CertCmd),
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Sm2(c) => cmd::sm2::run(c),
+        Command::Sm3(a) => cmd::sm3::run(a),
         Command::Cert(c) => cmd::cert::run(c),
         Command::Keys(c) => cmd::keys::run(c),
         Command::Envelope(c) => cmd::envelope::run(c),

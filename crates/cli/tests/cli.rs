@@ -89,6 +89,27 @@ fn sm2_sign_verify_and_exit_codes() {
     }
 }
 
+/// `yinxin sm3` prints what `openssl dgst -sm3` prints, for an empty file, one of a block and a
+/// byte, and one larger than the CLI's 1 MiB read buffer; a missing file is exit code 4 (input).
+#[test]
+fn sm3_digests_match_openssl_dgst() {
+    let d = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..(1u32 << 20) + 4099).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(d.path().join("empty"), b"").unwrap();
+    std::fs::write(d.path().join("abc65"), [b"abc".repeat(21).as_slice(), b"ab"].concat()).unwrap();
+    std::fs::write(d.path().join("big"), &big).unwrap();
+    let ours = ok(d.path(), &["sm3", "empty", "abc65", "big"]);
+    let o =
+        Command::new("openssl").args(["dgst", "-sm3", "empty", "abc65", "big"]).current_dir(d.path()).output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(ours, String::from_utf8_lossy(&o.stdout));
+    assert!(
+        ours.starts_with("SM3(empty)= 1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b\n"),
+        "{ours}"
+    );
+    assert_eq!(code(&yinxin(d.path(), &["sm3", "missing"])), 4);
+}
+
 #[test]
 fn encrypted_keys_need_their_passphrase() {
     let d = tempfile::tempdir().unwrap();

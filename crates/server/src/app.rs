@@ -55,7 +55,7 @@ pub struct Inner {
     /// Clients by token digest, cached for a few seconds.
     pub clients: Mutex<HashMap<String, (Client, Instant)>>,
     /// Group-committed audit appends (verifications, lookups).
-    pub audit_tx: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
+    pub audit_tx: tokio::sync::mpsc::Sender<(Entry, tokio::sync::oneshot::Sender<AuditResult>)>,
     /// The transparency log.
     pub tlog: crate::tlog::Log,
     /// Set when shutting down: `/readyz` fails so load balancers drain the node.
@@ -198,7 +198,13 @@ impl App {
             .send((entry(caller, action, subject, holder, detail), tx))
             .await
             .map_err(|_| Problem::internal("the audit writer has stopped"))?;
-        rx.await.map_err(|_| Problem::internal("the audit writer has stopped"))?.map_err(Problem::internal)
+        rx.await.map_err(|_| Problem::internal("the audit writer has stopped"))?.map_err(|(transient, e)| {
+            if transient {
+                Problem::unavailable(format!("audit: {e}"))
+            } else {
+                Problem::internal(format!("audit: {e}"))
+            }
+        })
     }
 
     /// The CRLs verification uses: the root's (from the key directory) and the issuing CA's,
@@ -337,10 +343,14 @@ pub async fn audit_in(
     Ok(())
 }
 
-/// The group committer: appends waiting entries in one transaction.
+/// What the audit writer answers: done, or why not (true: the database is unreachable for now).
+pub type AuditResult = Result<(), (bool, String)>;
+
+/// The audit group committer: takes queued entries in batches of up to 512, appends each batch
+/// in one transaction and answers every entry's request with the batch's outcome.
 pub async fn audit_writer(
     db: Db,
-    mut rx: tokio::sync::mpsc::Receiver<(Entry, tokio::sync::oneshot::Sender<Result<(), String>>)>,
+    mut rx: tokio::sync::mpsc::Receiver<(Entry, tokio::sync::oneshot::Sender<AuditResult>)>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -356,7 +366,7 @@ pub async fn audit_writer(
             tx.commit().await
         }
         .await
-        .map_err(|e| e.to_string());
+        .map_err(|e: yinxin_store::Error| (e.is_transient(), e.to_string()));
         for (_, ack) in batch {
             let _ = ack.send(result.clone());
         }
@@ -539,7 +549,8 @@ impl Idem {
         Ok((me, replay))
     }
 
-    async fn replay(&self, app: &App) -> ApiResult<Option<Response>> {
+    /// The response stored for this key, replayed (None without a key or a stored response).
+    pub async fn replay(&self, app: &App) -> ApiResult<Option<Response>> {
         let Some(key) = &self.key else { return Ok(None) };
         let Some(stored) = idem::find(&app.db, &self.client, key).await? else { return Ok(None) };
         if stored.request_sm3 != self.request {

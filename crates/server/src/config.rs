@@ -79,6 +79,10 @@ pub struct Config {
     /// The hash algorithm of new evidence-record hash trees: `sm3` (default) or `sha256`. A
     /// change makes every record due for a hash-tree renewal (RFC 4998 §5.2).
     pub evidence_hash: String,
+    /// Keep documents in an S3-compatible object store (`[object_store]`: endpoint, bucket,
+    /// prefix, region, access_key, secret_key) instead of `DATA_DIR/documents`: what several
+    /// nodes share. `YINXIN_S3_ENDPOINT` turns it on from the environment.
+    pub object_store: Option<yinxin_store::blob_s3::S3Config>,
 }
 
 /// A witness of the transparency log.
@@ -195,6 +199,7 @@ impl Default for Config {
             tlog_mirror_dir: None,
             evidence_seconds: 3600,
             evidence_hash: "sm3".into(),
+            object_store: None,
         }
     }
 }
@@ -257,6 +262,33 @@ impl Config {
         if let Some(v) = env("YINXIN_TLOG_MIRROR_DIR") {
             c.tlog_mirror_dir = Some(v.into());
         }
+        if let Some(v) = env("YINXIN_S3_ENDPOINT") {
+            c.object_store.get_or_insert_with(Default::default).endpoint = v;
+        }
+        if let Some(s3) = &mut c.object_store {
+            if let Some(v) = env("YINXIN_S3_BUCKET") {
+                s3.bucket = v;
+            }
+            if let Some(v) = env("YINXIN_S3_PREFIX") {
+                s3.prefix = v;
+            }
+            if let Some(v) = env("YINXIN_S3_REGION") {
+                s3.region = v;
+            }
+            if let Some(v) = env("YINXIN_S3_ACCESS_KEY") {
+                s3.access_key = v;
+            }
+            if let Some(v) = env("YINXIN_S3_SECRET_KEY") {
+                s3.secret_key = v;
+            }
+            s3.validate().map_err(|e| format!("{e} (the [object_store] table, or YINXIN_S3_* variables)"))?;
+        } else if let Some(k) =
+            ["YINXIN_S3_BUCKET", "YINXIN_S3_PREFIX", "YINXIN_S3_REGION", "YINXIN_S3_ACCESS_KEY", "YINXIN_S3_SECRET_KEY"]
+                .into_iter()
+                .find(|k| env(k).is_some())
+        {
+            return Err(format!("{k} is set but no object store is: set YINXIN_S3_ENDPOINT too"));
+        }
         if c.witness_quorum > c.witnesses.len() {
             return Err(format!(
                 "witness_quorum {} is more than the {} witnesses configured",
@@ -284,5 +316,24 @@ impl Config {
     /// The database URL.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("yinxin.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_store_table_takes_the_defaults_and_never_shows_its_secret() {
+        let c: Config = toml::from_str(
+            "[object_store]\nendpoint = \"http://127.0.0.1:9000\"\nbucket = \"yinxin\"\naccess_key = \"AK\"\n\
+             secret_key = \"the-secret\"\n",
+        )
+        .unwrap();
+        let s3 = c.object_store.as_ref().unwrap();
+        assert_eq!((s3.prefix.as_str(), s3.region.as_str()), ("documents", "us-east-1"));
+        s3.validate().unwrap();
+        assert!(!format!("{c:?}").contains("the-secret"));
+        assert!(toml::from_str::<Config>("[object_store]\nendpont = \"x\"\n").is_err(), "a misspelt key is refused");
     }
 }

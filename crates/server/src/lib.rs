@@ -16,6 +16,7 @@ pub mod pages;
 pub mod present;
 pub mod problem;
 pub mod readiness;
+pub mod receipt;
 pub mod routes;
 pub mod tlog;
 mod tls;
@@ -38,6 +39,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use yinxin_store::Db;
 use yinxin_store::blob::{BlobStore, LocalBlobs};
+use yinxin_store::blob_s3::S3Blobs;
 
 pub use config::Config;
 
@@ -339,8 +341,18 @@ pub async fn open(mut cfg: Config) -> Result<App, String> {
         None => yinxin_pki::policy::default_policy().clone(),
     };
     tracing::info!(policy = %policy.name, sm3 = %policy.sm3, anchors = verify_trust.anchors().len(), "verification trust and policy");
-    let blobs: Arc<dyn BlobStore> =
-        Arc::new(LocalBlobs::open(&cfg.data_dir.join("documents")).map_err(|e| e.to_string())?);
+    let blobs: Arc<dyn BlobStore> = match &cfg.object_store {
+        Some(s3) => {
+            let store = S3Blobs::from_config(s3).map_err(|e| e.to_string())?;
+            tracing::info!(store = %store.name(), "documents are kept in an S3-compatible object store");
+            Arc::new(store)
+        }
+        None => {
+            let dir = cfg.data_dir.join("documents");
+            tracing::info!(dir = %dir.display(), "documents are kept in a local directory");
+            Arc::new(LocalBlobs::open(&dir).map_err(|e| e.to_string())?)
+        }
+    };
     let catalogue = yinxin_licence::catalogue::Catalogue::built_in().map_err(|e| e.to_string())?;
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(4096);
     tokio::spawn(app::audit_writer(db.clone(), audit_rx));
@@ -383,6 +395,7 @@ pub async fn open(mut cfg: Config) -> Result<App, String> {
         wake,
         witnessing,
         enabled: cfg.transparency_log,
+        proofs: Default::default(),
     };
     let app = App(Arc::new(Inner {
         cfg,

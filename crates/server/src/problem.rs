@@ -24,6 +24,9 @@ pub struct Problem {
     pub retry_after: Option<u64>,
 }
 
+/// Seconds a client is asked to wait after a 503 for a dependency that is down.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
+
 impl Problem {
     /// A problem.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
@@ -68,6 +71,19 @@ impl Problem {
         let reason = reason.into();
         tracing::warn!(%reason, "issuance unavailable");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "issuance-unavailable", reason)
+    }
+    /// 503 with `Retry-After`: a dependency (the database, the object store) is down for now;
+    /// nothing was written and the same request may be made again. The detail is logged, not
+    /// shown.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "a dependency is unavailable");
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "dependency-unavailable",
+            "a service this one depends on (database or object store) is unavailable; nothing was changed: retry later",
+        );
+        p.retry_after = Some(RETRY_AFTER_SECONDS);
+        p
     }
     /// 500: the detail is logged, not shown.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
@@ -135,6 +151,7 @@ impl From<yinxin_store::Error> for Problem {
             yinxin_store::Error::Conflict(what) => {
                 Problem::conflict("concurrent_change", format!("{what}: another request changed it first; retry"))
             }
+            e if e.is_transient() => Problem::unavailable(e),
             e => Problem::internal(e),
         }
     }

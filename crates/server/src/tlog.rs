@@ -80,6 +80,8 @@ pub struct Log {
     pub witnessing: Option<Arc<Witnessing>>,
     /// Whether events are logged at all (`transparency_log`; see the configuration).
     pub enabled: bool,
+    /// The latest checkpoint and proofs to it, as verifications ask for them.
+    pub proofs: crate::routes::tlog::ProofCache,
 }
 
 /// Where the published log is mirrored as static files (`tlog_mirror_dir`), and how far.

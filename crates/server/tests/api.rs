@@ -115,10 +115,12 @@ async fn scenario(s: &Server) {
     assert_eq!(pdf.headers["content-type"], "application/pdf");
     let ofd = s.get(&format!("/v1/licences/{id}/ofd"), Some(&market)).await;
     assert_eq!(ofd.headers["content-type"], "application/ofd");
-    let v = s.upload("/v1/verify?name=licence.pdf", &officer, pdf.bytes.clone(), "application/pdf").await.ok(200);
+    let answer = s.upload("/v1/verify?name=licence.pdf", &officer, pdf.bytes.clone(), "application/pdf").await;
+    let v = answer.json();
+    assert_eq!(answer.status, 200, "{v}");
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
     assert_eq!(v["licence"]["status"], "valid");
-    check_receipt(s, &v);
+    check_receipt(&answer.bytes);
     let v = s.get(&format!("/v1/verify/licences/{id}"), Some(&officer)).await.ok(200);
     assert_eq!(v["indication"], "PASSED", "{}", brief(&v));
     assert_eq!(v["report"]["kind"], "ofd");
@@ -553,13 +555,22 @@ async fn scenario(s: &Server) {
     assert!(m.contains("yinxin_signatures_total{purpose=\"licence\"}"), "{m}");
 }
 
-/// The receipt's signature, checked by OpenSSL against the service certificate.
-fn check_receipt(_s: &Server, v: &Value) {
+/// The receipt (version 2): its signature checked by OpenSSL against the service certificate
+/// and by `receipt::check`, which also ties it to the answer's report by SM3; a changed report
+/// or payload is refused. A version 1 receipt (the whole report in the payload) still checks.
+fn check_receipt(answer: &[u8]) {
+    use yinxin_server::receipt;
+    let v: Value = serde_json::from_slice(answer).unwrap();
+    let checked = receipt::check(answer).unwrap();
+    assert_eq!(checked.version, 2);
     let d = tempfile::tempdir().unwrap();
     let payload = B64.decode(v["receipt"]["payload"].as_str().unwrap()).unwrap();
     let p: Value = serde_json::from_slice(&payload).unwrap();
     assert_eq!(p["indication"], v["indication"]);
-    assert_eq!(p["report"], v["report"]);
+    assert!(p.get("report").is_none(), "the report is signed by its SM3, not copied");
+    let report = receipt::report_text(answer).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(report).unwrap(), v["report"]);
+    assert_eq!(p["report_sm3"].as_str().unwrap(), yinxin_gm::sm3::sm3(report).to_hex());
     std::fs::write(d.path().join("sig"), B64.decode(v["receipt"]["signature"].as_str().unwrap()).unwrap()).unwrap();
     std::fs::write(d.path().join("cert.pem"), v["receipt"]["certificate"].as_str().unwrap()).unwrap();
     let openssl =
@@ -577,6 +588,30 @@ fn check_receipt(_s: &Server, v: &Value) {
     let mut bad = payload.clone();
     bad[10] ^= 1;
     assert!(!verify(&bad));
+    // A report changed after signing is refused: PASSED → FAILED inside the report.
+    let text = String::from_utf8(answer.to_vec()).unwrap();
+    let at = text.rfind("\"PASSED\"").unwrap();
+    assert!(at > text.find(",\"report\":").unwrap(), "the last PASSED is inside the report");
+    let changed = format!("{}\"FAILED\"{}", &text[..at], &text[at + 8..]);
+    assert!(receipt::check(changed.as_bytes()).unwrap_err().contains("hashes to"));
+
+    // A version 1 receipt (before report_sm3): the payload held the whole report.
+    let kd = yinxin_tests::repo().join("keys-dev");
+    let key =
+        yinxin_gm::Sm2PrivateKey::from_pem(&std::fs::read_to_string(kd.join("dept-market.key.pem")).unwrap(), None)
+            .unwrap();
+    let old =
+        serde_json::json!({"receipt_id": "rcpt-old", "indication": v["indication"], "report": v["report"]}).to_string();
+    let sig = yinxin_gm::provider::default_provider()
+        .sm2_signer(&key, yinxin_gm::UserId::DEFAULT)
+        .unwrap()
+        .sign(old.as_bytes())
+        .unwrap();
+    let cert = std::fs::read_to_string(kd.join("dept-market.cert.pem")).unwrap();
+    let v1 = serde_json::json!({"indication": v["indication"], "licence": v["licence"],
+        "receipt": {"payload": B64.encode(old.as_bytes()), "signature": B64.encode(sig.to_der()), "certificate": cert},
+        "report": v["report"]});
+    assert_eq!(receipt::check(v1.to_string().as_bytes()).unwrap().version, 1);
 }
 
 /// An altered audit row is found by the chain check (SQLite: edit the file underneath).

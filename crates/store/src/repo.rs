@@ -354,6 +354,20 @@ pub async fn licence_tx(tx: &mut Tx, id: &str) -> Result<Option<Licence>> {
     r.as_ref().map(licence_row).transpose()
 }
 
+/// A licence read for a change, its row locked until the transaction ends: a concurrent change
+/// of the same licence (on this node or another) waits here and then reads what the first one
+/// committed, so two revocations cannot both find it valid. (PostgreSQL locks the row the
+/// UPDATE touches; SQLite's write transaction already excludes every other writer.)
+pub async fn lock_licence(tx: &mut Tx, id: &str) -> Result<Option<Licence>> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE licences SET status = status WHERE identifier = $1 RETURNING {LICENCE_COLS}"
+    )))
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?;
+    r.as_ref().map(licence_row).transpose()
+}
+
 /// Which licences to list.
 #[derive(Debug, Clone, Default)]
 pub struct LicenceFilter<'a> {

@@ -13,6 +13,7 @@ pub mod present;
 pub mod seal;
 pub mod serve;
 pub mod sm2;
+pub mod sm3;
 pub mod trust;
 pub mod ts;
 pub mod verify;

@@ -362,11 +362,17 @@ async fn change_status(
     }
     let mut tx = app.db.begin().await?;
     let l =
-        repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
+        repo::lock_licence(&mut tx, &id).await?.ok_or_else(|| Problem::not_found(format!("licence {id} not found")))?;
     if l.issuer_code != caller.principal() {
         return Err(Problem::forbidden("only the issuing department may change a licence's status"));
     }
     if !from.contains(&l.status.as_str()) {
+        // The same request with the same key, sent twice at once (a client's retry through
+        // another node): the one that waited for the lock answers as the first did.
+        drop(tx);
+        if let Some(r) = idem.replay(&app).await? {
+            return Ok(r);
+        }
         return Err(Problem::conflict("bad_state", format!("the licence is {}: it cannot be {action}d", l.status)));
     }
     let now = now_ts();
@@ -422,9 +428,16 @@ pub async fn reissue(
     let stored = store_issued(&app, &issued).await?;
     let row = row_for(&issued.metadata, stored)?;
     let mut tx = app.db.begin().await?;
-    let current = repo::licence_tx(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
+    let current = repo::lock_licence(&mut tx, &id).await?.ok_or_else(|| Problem::internal("the licence vanished"))?;
     if current.superseded_by.is_some() || repo::licence_tx(&mut tx, &row.identifier).await?.is_some() {
         return Err(Problem::conflict("already_reissued", format!("licence {id} has already been re-issued")));
+    }
+    // Revoked while this version was being made (read above without the lock).
+    if current.status != "valid" && current.status != "suspended" {
+        return Err(Problem::conflict(
+            "bad_state",
+            format!("the licence is {}: it cannot be re-issued", current.status),
+        ));
     }
     repo::insert_licence(&mut tx, &row).await?;
     repo::set_superseded(&mut tx, &id, &row.identifier, now_ts()).await?;

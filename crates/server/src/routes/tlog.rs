@@ -114,8 +114,95 @@ fn kind_name(code: u8) -> &'static str {
     }
 }
 
-/// Every entry of `identifier` with its inclusion proof to the latest checkpoint, and that
-/// checkpoint; None when the log has no checkpoint yet.
+/// The latest checkpoint as this node last read it, and the inclusion proofs to it it has
+/// computed. Verifications ask for a licence's proof on every request; the checkpoint is read
+/// again when it is older than [`ProofCache::FRESH`] or does not yet include an entry asked
+/// for (so a revocation sequenced on another node is always in the proof of a receipt that
+/// reports it), and a proof to a fixed tree size never changes, so proofs are kept until the
+/// size does.
+#[derive(Default)]
+pub struct ProofCache {
+    head: std::sync::Mutex<Option<std::sync::Arc<Head>>>,
+}
+
+/// A checkpoint and the proofs to it.
+pub struct Head {
+    /// The checkpoint.
+    pub checkpoint: SignedCheckpoint,
+    /// Its tree size.
+    pub size: u64,
+    /// Its signed note, as proofs carry it.
+    pub note: Vec<u8>,
+    read: std::time::Instant,
+    proofs: std::sync::Mutex<std::collections::HashMap<u64, Vec<yinxin_tlog::Hash>>>,
+}
+
+impl Head {
+    /// Proofs kept per checkpoint at most.
+    const MAX_PROOFS: usize = 4096;
+
+    fn proof(&self, index: u64) -> Option<Vec<yinxin_tlog::Hash>> {
+        self.proofs.lock().unwrap_or_else(|p| p.into_inner()).get(&index).cloned()
+    }
+
+    fn keep(&self, index: u64, proof: &[yinxin_tlog::Hash]) {
+        let mut m = self.proofs.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() < Self::MAX_PROOFS {
+            m.insert(index, proof.to_vec());
+        }
+    }
+}
+
+impl ProofCache {
+    /// How long a checkpoint read from the database is used before it is read again.
+    pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// The latest checkpoint, of at least `min_size` entries when the database has one that
+    /// large; None when the log has no checkpoint yet.
+    async fn head(&self, app: &App, min_size: u64) -> ApiResult<Option<std::sync::Arc<Head>>> {
+        if let Some(h) = self.head.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && h.read.elapsed() < Self::FRESH
+            && h.size >= min_size
+        {
+            return Ok(Some(h.clone()));
+        }
+        let Some(stored) = store::latest_checkpoint(&app.db).await? else {
+            return Ok(None);
+        };
+        let checkpoint = SignedCheckpoint::parse_unverified(stored.note.as_bytes())
+            .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))?;
+        let size = checkpoint.checkpoint().size;
+        let mut guard = self.head.lock().unwrap_or_else(|p| p.into_inner());
+        // The same checkpoint as before keeps its proofs.
+        if let Some(h) = guard.as_ref()
+            && h.size == size
+        {
+            let h = std::sync::Arc::new(Head {
+                checkpoint: h.checkpoint.clone(),
+                size,
+                note: h.note.clone(),
+                read: std::time::Instant::now(),
+                proofs: std::sync::Mutex::new(h.proofs.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+            });
+            *guard = Some(h.clone());
+            return Ok(Some(h));
+        }
+        let note = checkpoint.to_bytes();
+        let h = std::sync::Arc::new(Head {
+            checkpoint,
+            size,
+            note,
+            read: std::time::Instant::now(),
+            proofs: Default::default(),
+        });
+        *guard = Some(h.clone());
+        Ok(Some(h))
+    }
+}
+
+/// Every entry of `identifier` with its inclusion proof to the latest checkpoint (as of at
+/// most [`ProofCache::FRESH`] ago, and always one that includes every entry the licence has),
+/// and that checkpoint; None when the log has no checkpoint yet.
 pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(SignedCheckpoint, Vec<ProvenEntry>)>> {
     if !app.tlog.enabled {
         return Ok(None);
@@ -132,19 +219,24 @@ pub async fn proofs_for(app: &App, identifier: &str) -> ApiResult<Option<(Signed
         }
         logged = store::entries_for(&app.db, identifier).await?;
     }
-    let Some(stored) = store::latest_checkpoint(&app.db).await? else {
+    let newest = logged.iter().map(|e| e.index + 1).max().unwrap_or(0);
+    let Some(head) = app.tlog.proofs.head(app, newest).await? else {
         return Ok(None);
     };
-    let cp = SignedCheckpoint::parse_unverified(stored.note.as_bytes())
-        .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))?;
-    let size = cp.checkpoint().size;
-    let note = cp.to_bytes();
+    let (cp, size, note) = (head.checkpoint.clone(), head.size, &head.note);
     let mut entries = Vec::new();
     for e in logged.into_iter().filter(|e| e.index < size) {
-        let nodes = inclusion_nodes(e.index, size).map_err(Problem::internal)?;
-        let ids = tiles_for(nodes.ids(), size).map_err(Problem::internal)?;
-        let set = store::tile_set(&app.db, size, &ids).await?;
-        let proof = inclusion_proof::<Sm3>(&set, e.index, size).map_err(Problem::internal)?;
+        let proof = match head.proof(e.index) {
+            Some(p) => p,
+            None => {
+                let nodes = inclusion_nodes(e.index, size).map_err(Problem::internal)?;
+                let ids = tiles_for(nodes.ids(), size).map_err(Problem::internal)?;
+                let set = store::tile_set(&app.db, size, &ids).await?;
+                let proof = inclusion_proof::<Sm3>(&set, e.index, size).map_err(Problem::internal)?;
+                head.keep(e.index, &proof);
+                proof
+            }
+        };
         let text = TlogProof { extra: None, index: e.index, proof: proof.clone(), checkpoint: note.clone() }.to_bytes();
         entries.push(ProvenEntry {
             index: e.index,

@@ -26,10 +26,11 @@ pub struct VerifyQuery {
     data_sm3: Option<String>,
 }
 
-/// A signed receipt.
+/// A signed receipt (the form is [`crate::receipt`]'s).
 #[derive(Serialize)]
 pub struct Receipt {
-    /// The signed text (base64 of UTF-8 JSON): what was verified, when, and the whole report.
+    /// The signed text (base64 of UTF-8 JSON): what was verified, when, the verdict and the
+    /// report's SM3.
     payload: String,
     /// SM2 signature (DER, base64) over the payload bytes, user ID 1234567812345678.
     signature: String,
@@ -140,7 +141,8 @@ async fn answer(
     let licence_json = licence.map(|l| {
         json!({"identifier": l.identifier, "status": l.status, "reason": l.status_reason, "superseded_by": l.superseded_by})
     });
-    // The report is serialised once and placed, as is, in the signed payload and in the answer.
+    // The report is serialised once: its bytes are the answer's last member, and the receipt
+    // signs their SM3 (crate::receipt).
     let report_json = serde_json::to_string(&report).map_err(Problem::internal)?;
     // The licence's latest log entry (its issuance or last status change) with an inclusion
     // proof, so the receipt shows offline that what it reports is in the log.
@@ -151,7 +153,8 @@ async fn answer(
             .map(|e| json!({"index": e.index, "kind": e.kind, "tlog_proof": e.tlog_proof})),
         None => None,
     };
-    let head = json!({
+    let payload = json!({
+        "v": crate::receipt::VERSION,
         "receipt_id": receipt_id,
         "verified_at": verified_at,
         "subject": subject,
@@ -159,9 +162,9 @@ async fn answer(
         "indication": indication,
         "licence": licence_json,
         "tlog": tlog,
+        "report_sm3": sm3(report_json.as_bytes()).to_hex(),
     })
     .to_string();
-    let payload = format!("{},\"report\":{report_json}}}", &head[..head.len() - 1]);
     let (_, signer) = &app.keys.service;
     let sig = signer.sign(payload.as_bytes()).map_err(Problem::internal)?;
     app.metrics.signed("receipt", 1);
