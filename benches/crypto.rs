@@ -28,7 +28,7 @@ fn sm2(c: &mut Criterion) {
 
 fn sm3(c: &mut Criterion) {
     let mut g = c.benchmark_group("sm3");
-    for (name, n) in [("1KiB", 1024usize), ("1MiB", 1 << 20)] {
+    for (name, n) in [("1KiB", 1024usize), ("16KiB", 16 << 10), ("1MiB", 1 << 20)] {
         let data = vec![0xa5u8; n];
         g.throughput(Throughput::Bytes(n as u64));
         g.bench_function(name, |b| b.iter(|| yinxin_gm::sm3::sm3(black_box(&data))));

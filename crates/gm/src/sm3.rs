@@ -1,9 +1,15 @@
 //! SM3 (GB/T 32905-2016 / GM/T 0004-2012), HMAC-SM3 (RFC 2104 over SM3) and the key derivation
 //! function of GM/T 0003.4-2012 §5.4.3. Streaming APIs for all three inputs that can be large.
+//!
+//! The compression function is our own ([`compress`]), unrolled for speed; padding (§5.2) and
+//! the iteration (§5.3.1) are here. RustCrypto's `sm3` is the differential-test oracle.
 
+mod compress;
+
+use compress::{IV, compress};
 use core::fmt;
-use hmac::{KeyInit, Mac};
-use sm3::Digest;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 /// An SM3 digest: 32 bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,26 +53,85 @@ impl fmt::Display for Sm3Digest {
 
 /// SM3 of one buffer.
 pub fn sm3(data: &[u8]) -> Sm3Digest {
-    Sm3Digest(sm3::Sm3::digest(data).into())
+    let mut h = Sm3Hasher::new();
+    h.update(data);
+    h.finalize()
 }
 
 /// Streaming SM3.
-#[derive(Clone, Default)]
-pub struct Sm3Hasher(sm3::Sm3);
+#[derive(Clone)]
+pub struct Sm3Hasher {
+    state: [u32; 8],
+    /// Bytes of an incomplete block; `buf[..buffered]` is meaningful.
+    buf: [u8; 64],
+    buffered: usize,
+    /// Bytes compressed so far (whole blocks).
+    blocks_len: u64,
+}
+
+impl Default for Sm3Hasher {
+    fn default() -> Self {
+        Self { state: IV, buf: [0; 64], buffered: 0, blocks_len: 0 }
+    }
+}
 
 impl Sm3Hasher {
     /// A fresh hasher.
     pub fn new() -> Self {
         Self::default()
     }
-    /// Feed more data.
-    pub fn update(&mut self, data: &[u8]) -> &mut Self {
-        Digest::update(&mut self.0, data);
+
+    /// Feed more data. Whole blocks are compressed straight from `data`, without a copy.
+    pub fn update(&mut self, mut data: &[u8]) -> &mut Self {
+        if self.buffered > 0 {
+            let take = (64 - self.buffered).min(data.len());
+            self.buf[self.buffered..self.buffered + take].copy_from_slice(&data[..take]);
+            self.buffered += take;
+            data = &data[take..];
+            if self.buffered < 64 {
+                return self;
+            }
+            compress(&mut self.state, &self.buf);
+            self.blocks_len += 64;
+            self.buffered = 0;
+        }
+        let whole = data.len() - data.len() % 64;
+        if whole > 0 {
+            compress(&mut self.state, &data[..whole]);
+            self.blocks_len += whole as u64;
+        }
+        let rest = &data[whole..];
+        self.buf[..rest.len()].copy_from_slice(rest);
+        self.buffered = rest.len();
         self
     }
+
     /// The digest of everything fed so far.
-    pub fn finalize(self) -> Sm3Digest {
-        Sm3Digest(self.0.finalize().into())
+    pub fn finalize(mut self) -> Sm3Digest {
+        Sm3Digest(self.finalize_words())
+    }
+
+    /// Padding (§5.2): 1, zeros to 448 mod 512 bits, then the bit length as 64 bits big-endian.
+    fn finalize_words(&mut self) -> [u8; 32] {
+        let bits = (self.blocks_len + self.buffered as u64).wrapping_mul(8);
+        let mut last = [0u8; 128];
+        last[..self.buffered].copy_from_slice(&self.buf[..self.buffered]);
+        last[self.buffered] = 0x80;
+        let n = if self.buffered < 56 { 64 } else { 128 };
+        last[n - 8..n].copy_from_slice(&bits.to_be_bytes());
+        compress(&mut self.state, &last[..n]);
+        last.zeroize();
+        let mut out = [0u8; 32];
+        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
+            o.copy_from_slice(&w.to_be_bytes());
+        }
+        out
+    }
+
+    /// Wipe the state (for hashers that have absorbed a key).
+    fn wipe(&mut self) {
+        self.state.zeroize();
+        self.buf.zeroize();
     }
 }
 
@@ -93,29 +158,60 @@ pub fn sm3_reader(mut r: impl std::io::Read) -> std::io::Result<Sm3Digest> {
     Ok(h.finalize())
 }
 
-type HmacSm3Inner = hmac::Hmac<sm3::Sm3>;
-
-/// Streaming HMAC-SM3. The key is zeroized inside the MAC state on drop.
+/// Streaming HMAC-SM3. The key-derived states are zeroized on drop.
 #[derive(Clone)]
-pub struct HmacSm3(HmacSm3Inner);
+pub struct HmacSm3 {
+    inner: Sm3Hasher,
+    /// SM3 state after absorbing K ⊕ opad.
+    outer: Sm3Hasher,
+}
 
 impl HmacSm3 {
-    /// A MAC under `key` (any length, as RFC 2104 allows).
+    /// A MAC under `key` (any length, as RFC 2104 allows: keys over one block are hashed first).
     pub fn new(key: &[u8]) -> Self {
-        Self(<HmacSm3Inner as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length"))
+        let mut k0 = [0u8; 64];
+        if key.len() > 64 {
+            k0[..32].copy_from_slice(&sm3(key).0);
+        } else {
+            k0[..key.len()].copy_from_slice(key);
+        }
+        let mut pad = [0u8; 64];
+        for (p, k) in pad.iter_mut().zip(&k0) {
+            *p = k ^ 0x36;
+        }
+        let mut inner = Sm3Hasher::new();
+        inner.update(&pad);
+        for (p, k) in pad.iter_mut().zip(&k0) {
+            *p = k ^ 0x5c;
+        }
+        let mut outer = Sm3Hasher::new();
+        outer.update(&pad);
+        pad.zeroize();
+        k0.zeroize();
+        Self { inner, outer }
     }
     /// Feed more data.
     pub fn update(&mut self, data: &[u8]) -> &mut Self {
-        Mac::update(&mut self.0, data);
+        self.inner.update(data);
         self
     }
     /// The 32-byte tag.
-    pub fn finalize(self) -> [u8; 32] {
-        self.0.finalize().into_bytes().into()
+    pub fn finalize(mut self) -> [u8; 32] {
+        let mut inner = self.inner.finalize_words();
+        self.outer.update(&inner);
+        inner.zeroize();
+        self.outer.finalize_words()
     }
     /// Check a tag in constant time.
     pub fn verify(self, tag: &[u8]) -> bool {
-        self.0.verify_slice(tag).is_ok()
+        tag.len() == 32 && bool::from(self.finalize().ct_eq(tag))
+    }
+}
+
+impl Drop for HmacSm3 {
+    fn drop(&mut self) {
+        self.inner.wipe();
+        self.outer.wipe();
     }
 }
 
@@ -144,7 +240,7 @@ pub fn kdf(z: &[u8], klen: usize) -> crate::Result<zeroize::Zeroizing<Vec<u8>>> 
 /// Streaming form of [`kdf`], for long key streams (SM2 decryption of large messages).
 #[derive(Clone)]
 pub struct Kdf {
-    base: sm3::Sm3,
+    base: Sm3Hasher,
     counter: u32,
     block: [u8; 32],
     used: usize,
@@ -153,8 +249,8 @@ pub struct Kdf {
 impl Kdf {
     /// A KDF over the shared secret `z`.
     pub fn new(z: &[u8]) -> Self {
-        let mut base = sm3::Sm3::new();
-        Digest::update(&mut base, z);
+        let mut base = Sm3Hasher::new();
+        base.update(z);
         Self { base, counter: 0, block: [0; 32], used: 32 }
     }
 
@@ -164,8 +260,9 @@ impl Kdf {
             if self.used == 32 {
                 self.counter = self.counter.checked_add(1).ok_or(crate::Error::KdfLength(0))?;
                 let mut h = self.base.clone();
-                Digest::update(&mut h, self.counter.to_be_bytes());
-                self.block = h.finalize().into();
+                h.update(&self.counter.to_be_bytes());
+                self.block = h.finalize_words();
+                h.wipe();
                 self.used = 0;
             }
             *b = self.block[self.used];
@@ -177,12 +274,105 @@ impl Kdf {
 
 impl Drop for Kdf {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.block);
+        self.block.zeroize();
+        self.base.wipe();
     }
 }
 
 impl fmt::Debug for Kdf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Kdf { .. }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{KeyInit, Mac};
+    use sm3::Digest;
+
+    /// xorshift64: reproducible test data without a dependency.
+    fn bytes(seed: &mut u64, n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                (*seed >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn oracle(data: &[u8]) -> [u8; 32] {
+        sm3::Sm3::digest(data).into()
+    }
+
+    #[test]
+    fn standard_vectors() {
+        assert_eq!(sm3(b"abc").to_hex(), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+        assert_eq!(
+            sm3(&b"abcd".repeat(16)).to_hex(),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+        assert_eq!(sm3(b"").to_hex(), "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b");
+    }
+
+    /// Against RustCrypto `sm3` for every length 0..2000 (all padding cases: remainder below
+    /// 56, exactly 56, 57–63, whole blocks), and incrementally at random split points.
+    #[test]
+    fn agrees_with_rustcrypto() {
+        let mut seed = 0x2545_f491_4f6c_dd1d;
+        let data = bytes(&mut seed, 2000);
+        for len in 0..2000 {
+            let m = &data[..len];
+            let want = oracle(m);
+            assert_eq!(sm3(m).0, want, "one shot, {len} bytes");
+            let cuts = bytes(&mut seed, 3);
+            let mut cut: Vec<usize> = cuts.iter().map(|c| *c as usize * len / 255).collect();
+            cut.sort();
+            let mut h = Sm3Hasher::new();
+            h.update(&m[..cut[0]]).update(&m[cut[0]..cut[1]]).update(&m[cut[1]..cut[2]]).update(&m[cut[2]..]);
+            assert_eq!(h.finalize().0, want, "split at {cut:?}, {len} bytes");
+        }
+        // Byte by byte.
+        let mut h = Sm3Hasher::new();
+        for b in &data[..300] {
+            h.update(std::slice::from_ref(b));
+        }
+        assert_eq!(h.finalize().0, oracle(&data[..300]));
+    }
+
+    #[test]
+    fn one_mebibyte() {
+        let mut seed = 7;
+        let data = bytes(&mut seed, 1 << 20);
+        assert_eq!(sm3(&data).0, oracle(&data));
+        let mut h = Sm3Hasher::new();
+        for chunk in data.chunks(65_521) {
+            h.update(chunk);
+        }
+        assert_eq!(h.finalize().0, oracle(&data));
+        assert_eq!(sm3_reader(&data[..]).unwrap().0, oracle(&data));
+    }
+
+    /// Against the `hmac` crate over SM3, keys shorter than, equal to and longer than a block.
+    #[test]
+    fn hmac_agrees_with_rustcrypto() {
+        let mut seed = 99;
+        for (klen, mlen) in [(0, 0), (3, 10), (32, 64), (63, 100), (64, 55), (65, 1000), (200, 3)] {
+            let key = bytes(&mut seed, klen);
+            let msg = bytes(&mut seed, mlen);
+            let mut m = <hmac::Hmac<sm3::Sm3> as KeyInit>::new_from_slice(&key).unwrap();
+            Mac::update(&mut m, &msg);
+            let want: [u8; 32] = m.finalize().into_bytes().into();
+            assert_eq!(hmac_sm3(&key, &msg), want, "key {klen}, message {mlen}");
+            let mut ours = HmacSm3::new(&key);
+            ours.update(&msg[..mlen / 2]).update(&msg[mlen / 2..]);
+            assert!(ours.clone().verify(&want));
+            let mut bad = want;
+            bad[31] ^= 1;
+            assert!(!ours.clone().verify(&bad));
+            assert!(!ours.verify(&want[..31]));
+        }
     }
 }

@@ -160,3 +160,33 @@ fn generated_keys_have_the_right_public_key() {
         assert_eq!(again.public_key(), key.public_key());
     }
 }
+
+/// A verifier kept for one key switches to its split table on the second verification; from
+/// then on it must agree with RustCrypto on valid, altered and foreign signatures alike.
+#[test]
+fn a_reused_verifier_agrees_with_rustcrypto() {
+    for _ in 0..4 {
+        let key = SOFTWARE.generate_sm2().unwrap();
+        let other = SOFTWARE.generate_sm2().unwrap();
+        let ours = SM2P256.sm2_verifier(key.public_key(), UserId::DEFAULT).unwrap();
+        let theirs = SOFTWARE.sm2_verifier(key.public_key(), UserId::DEFAULT).unwrap();
+        let signer = SOFTWARE.sm2_signer(&key, UserId::DEFAULT).unwrap();
+        let stranger = SOFTWARE.sm2_signer(&other, UserId::DEFAULT).unwrap();
+        for i in 0..150u32 {
+            let msg = i.to_be_bytes().repeat(i as usize % 40);
+            let sig = if i % 5 == 4 { stranger.sign(&msg).unwrap() } else { signer.sign(&msg).unwrap() };
+            let mut s = *sig.s();
+            s[(i % 32) as usize] ^= 1 << (i % 8);
+            let mut r = *sig.r();
+            r[31 - (i % 32) as usize] ^= 0x80 >> (i % 8);
+            let mut cases = vec![(msg.clone(), sig), ([msg.as_slice(), b"!"].concat(), sig)];
+            let tampered = [Sm2Signature::from_scalars(*sig.r(), s), Sm2Signature::from_scalars(r, *sig.s())];
+            cases.extend(tampered.into_iter().flatten().map(|t| (msg.clone(), t)));
+            for (m, sg) in cases {
+                let want = theirs.verify(&m, &sg).is_ok();
+                assert_eq!(ours.verify(&m, &sg).is_ok(), want, "case {i}");
+            }
+            assert_eq!(ours.verify(&msg, &sig).is_ok(), i % 5 != 4, "case {i}");
+        }
+    }
+}

@@ -13,7 +13,8 @@
 //! encode compressed points, or offer variable-time paths for secret data.
 
 use super::field::{FP, Limbs, from_be, lt_mask, to_be};
-use super::point::{Affine, Jacobian, mul_base_ct, mul_base_vartime, mul_ct, mul_vartime, odd_multiples, on_curve};
+use super::lincomb::lincomb_oneshot;
+use super::point::{Affine, Jacobian, mul_base_ct, mul_ct, odd_multiples, on_curve};
 use super::scalar::{FN, N, invert_plain, mul_plain, reduce};
 use crate::sm2::Sm2PublicKey;
 use crate::{Error, Result};
@@ -159,7 +160,7 @@ impl Point {
 
     /// a·G + b·self for public a and b, variable time; `None` at infinity.
     pub fn lincomb_vartime(a: &Scalar, b: &Scalar, p: &Point) -> Option<Point> {
-        mul_base_vartime(&a.0).add_vartime(&mul_vartime(&b.0, &odd_multiples(&p.0))).to_affine().map(Point)
+        lincomb_oneshot(&a.0, &b.0, &odd_multiples(&p.0)).to_affine().map(Point)
     }
 
     /// self + other; `None` at infinity. Its special cases (equal or opposite points) branch, so

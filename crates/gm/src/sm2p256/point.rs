@@ -7,9 +7,9 @@
 //!   masked in (no secret index), the digit's sign is applied by a masked negation, and the two
 //!   special cases — the accumulator still at infinity, a zero digit — are resolved by masked
 //!   selection, not branches.
-//! - [`mul_base_vartime`] and [`mul_vartime`] — s·G and t·P for verification, which handles only
-//!   public values: the same table read directly, and width-5 wNAF over a per-key table of odd
-//!   multiples.
+//! - [`mul_base_vartime`] and [`mul_vartime`] — s·G and t·P for public scalars, separately: the
+//!   same table read directly, and width-6 wNAF over a per-key table of odd multiples. They are
+//!   the reference for [`super::lincomb`], which verification uses.
 //!
 //! Why no secret-dependent branch or index remains in the constant-time path: field operations
 //! are branch-free (see [`super::field`]); every selection in this module and the table gather
@@ -391,47 +391,9 @@ pub fn odd_multiples(p: &Affine) -> [Affine; ODD] {
     out
 }
 
-/// Width-6 NAF digits of a public scalar, least significant first.
-fn wnaf(s: &[u64; 4]) -> [i8; 257] {
-    let mut out = [0i8; 257];
-    let mut k = [s[0], s[1], s[2], s[3], 0u64];
-    let mut i = 0;
-    while k.iter().any(|w| *w != 0) && i < 257 {
-        if k[0] & 1 == 1 {
-            let mut d = (k[0] & ((1 << W) - 1)) as i64;
-            if d > 1 << (W - 1) {
-                d -= 1 << W;
-            }
-            out[i] = d as i8;
-            // k -= d
-            if d > 0 {
-                let mut borrow = d as u64;
-                for w in k.iter_mut() {
-                    let (v, b) = w.overflowing_sub(borrow);
-                    *w = v;
-                    borrow = b as u64;
-                }
-            } else {
-                let mut carry = (-d) as u64;
-                for w in k.iter_mut() {
-                    let (v, c) = w.overflowing_add(carry);
-                    *w = v;
-                    carry = c as u64;
-                }
-            }
-        }
-        // k >>= 1
-        for j in 0..5 {
-            k[j] = (k[j] >> 1) | if j < 4 { k[j + 1] << 63 } else { 0 };
-        }
-        i += 1;
-    }
-    out
-}
-
 /// t·P for public t with P's odd multiples precomputed, variable time.
 pub fn mul_vartime(t: &[u64; 4], odd: &[Affine; ODD]) -> Jacobian {
-    let digits = wnaf(t);
+    let digits = super::lincomb::wnaf(t, W);
     let top = digits.iter().rposition(|d| *d != 0);
     let Some(top) = top else { return Jacobian::INFINITY };
     let mut acc = Jacobian::INFINITY;
