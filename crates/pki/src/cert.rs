@@ -110,12 +110,7 @@ impl Cert {
     /// bounded memo keyed by their DER and handed out as clones (which share the memoised names,
     /// digest and verifier). Bytes that do not parse are parsed again each time.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        if let Some(c) = PARSED.get(der) {
-            return Ok(c);
-        }
-        let c = Self::parse(der)?;
-        PARSED.insert(der.into(), c.clone(), 2 * der.len());
-        Ok(c)
+        PARSED.parsed(der, Self::parse)
     }
 
     fn parse(der: &[u8]) -> Result<Self> {

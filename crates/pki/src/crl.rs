@@ -128,12 +128,7 @@ pub struct Crl {
 impl Crl {
     /// Parse DER; recent parses come from a bounded memo keyed by the DER ([`crate::memo`]).
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        if let Some(c) = PARSED.get(der) {
-            return Ok(c);
-        }
-        let c = Self::parse(der)?;
-        PARSED.insert(der.into(), c.clone(), 2 * der.len());
-        Ok(c)
+        PARSED.parsed(der, Self::parse)
     }
 
     fn parse(der: &[u8]) -> Result<Self> {

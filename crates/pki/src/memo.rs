@@ -61,6 +61,20 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 }
 
+impl<V: Clone> Memo<Box<[u8]>, V> {
+    /// The value parsed from `bytes`: kept from an earlier call, or made by `parse` now and
+    /// kept (counted as twice the bytes: the key and what was parsed from them). A failure is
+    /// returned and not kept.
+    pub fn parsed<E>(&self, bytes: &[u8], parse: impl FnOnce(&[u8]) -> Result<V, E>) -> Result<V, E> {
+        if let Some(v) = self.get(bytes) {
+            return Ok(v);
+        }
+        let v = parse(bytes)?;
+        self.insert(bytes.into(), v.clone(), 2 * bytes.len());
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
