@@ -122,7 +122,8 @@ fn kind_name(code: u8) -> &'static str {
 /// size does.
 #[derive(Default)]
 pub struct ProofCache {
-    head: std::sync::Mutex<Option<std::sync::Arc<Head>>>,
+    /// The checkpoint and when it was last read from (or found unchanged in) the database.
+    head: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Head>)>>,
 }
 
 /// A checkpoint and the proofs to it.
@@ -133,7 +134,6 @@ pub struct Head {
     pub size: u64,
     /// Its signed note, as proofs carry it.
     pub note: Vec<u8>,
-    read: std::time::Instant,
     proofs: std::sync::Mutex<std::collections::HashMap<u64, Vec<yinxin_tlog::Hash>>>,
 }
 
@@ -160,8 +160,8 @@ impl ProofCache {
     /// The latest checkpoint, of at least `min_size` entries when the database has one that
     /// large; None when the log has no checkpoint yet.
     async fn head(&self, app: &App, min_size: u64) -> ApiResult<Option<std::sync::Arc<Head>>> {
-        if let Some(h) = self.head.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
-            && h.read.elapsed() < Self::FRESH
+        if let Some((read, h)) = self.head.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && read.elapsed() < Self::FRESH
             && h.size >= min_size
         {
             return Ok(Some(h.clone()));
@@ -173,29 +173,17 @@ impl ProofCache {
             .map_err(|e| Problem::internal(format!("stored checkpoint: {e}")))?;
         let size = checkpoint.checkpoint().size;
         let mut guard = self.head.lock().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::Instant::now();
         // The same checkpoint as before keeps its proofs.
-        if let Some(h) = guard.as_ref()
+        if let Some((read, h)) = guard.as_mut()
             && h.size == size
         {
-            let h = std::sync::Arc::new(Head {
-                checkpoint: h.checkpoint.clone(),
-                size,
-                note: h.note.clone(),
-                read: std::time::Instant::now(),
-                proofs: std::sync::Mutex::new(h.proofs.lock().unwrap_or_else(|p| p.into_inner()).clone()),
-            });
-            *guard = Some(h.clone());
-            return Ok(Some(h));
+            *read = now;
+            return Ok(Some(h.clone()));
         }
         let note = checkpoint.to_bytes();
-        let h = std::sync::Arc::new(Head {
-            checkpoint,
-            size,
-            note,
-            read: std::time::Instant::now(),
-            proofs: Default::default(),
-        });
-        *guard = Some(h.clone());
+        let h = std::sync::Arc::new(Head { checkpoint, size, note, proofs: Default::default() });
+        *guard = Some((now, h.clone()));
         Ok(Some(h))
     }
 }
